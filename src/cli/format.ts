@@ -1,0 +1,62 @@
+import type { PublishResult } from "../publish/publish.js";
+import type { VerifyResult } from "../publish/verify.js";
+import type { ListedWorkspace, StatusResult } from "../publish/status.js";
+import type { PublishSet } from "../filter/publish-set.js";
+import { formatBytes } from "./reporters.js";
+
+const short = (oid: string | null) => (oid ? oid.slice(0, 12) : "nothing");
+
+export function formatPublish(r: PublishResult, where: string): string {
+  const head = r.dryRun
+    ? `dry run: would publish ${r.workspace} ${short(r.commit)} (live: ${short(r.previous)}) to ${where}`
+    : r.noop
+      ? `${r.workspace} ${short(r.commit)} is already live at ${where}: nothing to do`
+      : `published ${r.workspace} ${short(r.commit)} (was ${short(r.previous)}) to ${where}`;
+  const verb = r.dryRun ? "would be " : "";
+  const counts = `  ${r.uploaded} ${verb}uploaded (${formatBytes(r.bytesUploaded)}), ${r.copied} ${verb}copied, ${r.deleted} ${verb}deleted, ${r.unchanged} unchanged; ${r.files} files, ${r.excluded} excluded; ${(r.durationMs / 1000).toFixed(2)} s`;
+  return `${head}\n${counts}`;
+}
+
+export function formatVerify(r: VerifyResult): string {
+  if (r.ok) return `ok: ${r.workspace} at ${r.target} matches the manifest of ${short(r.commit)} (${r.checked} objects)`;
+  const lines = [`drift: ${r.workspace} at ${r.target} does not match the manifest of ${short(r.commit)}`];
+  for (const d of r.missing) lines.push(`  missing     ${d.object}`);
+  for (const d of r.changed) lines.push(`  changed     ${d.object} (${d.reason})`);
+  for (const o of r.unexpected) lines.push(`  unexpected  ${o}`);
+  lines.push(`  ${r.missing.length} missing, ${r.changed.length} changed, ${r.unexpected.length} unexpected of ${r.checked}; republish (wspub push --force --ref ${short(r.commit)}) to restore`);
+  return lines.join("\n");
+}
+
+export function formatStatus(s: StatusResult): string {
+  if (!s.published) return `${s.workspace}: not published at ${s.target}`;
+  const lines = [
+    `${s.workspace} at ${s.target}`,
+    `  live:      ${s.commit}`,
+    `  published: ${s.publishedAt} by ${s.publishedBy}`,
+    `  files:     ${s.files} (${formatBytes(s.bytes ?? 0)})`,
+  ];
+  if (s.head) {
+    if (s.behind === null) lines.push(`  HEAD:      ${short(s.head)} (${s.note ?? "cannot compare"})`);
+    else if (s.behind === 0 && s.ahead === 0) lines.push(`  HEAD:      ${short(s.head)} is live`);
+    else lines.push(`  HEAD:      ${short(s.head)}, ${s.behind} commit(s) not yet published${s.ahead ? `, live has ${s.ahead} commit(s) HEAD lacks` : ""}`);
+  }
+  return lines.join("\n");
+}
+
+export function formatList(rows: readonly ListedWorkspace[], target: string): string {
+  if (rows.length === 0) return `no workspaces published at ${target}`;
+  const width = Math.max(9, ...rows.map((r) => r.workspace.length));
+  const lines = [`${"WORKSPACE".padEnd(width)}  COMMIT        FILES  BYTES       PUBLISHED`];
+  for (const r of rows) {
+    lines.push(`${r.workspace.padEnd(width)}  ${short(r.commit)}  ${String(r.files).padStart(5)}  ${formatBytes(r.bytes).padEnd(10)}  ${r.publishedAt} by ${r.publishedBy}`);
+  }
+  return lines.join("\n");
+}
+
+export function formatFiles(set: PublishSet, explain: boolean): string {
+  const lines = set.files.map((f) => f.path);
+  if (explain) {
+    for (const x of set.excluded) lines.push(`excluded: ${x.path}  <- ${x.reason}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,215 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { resolveStoreSettings, type StoreFlags, type StoreSettings } from "../config/settings.js";
+import { loadConfig } from "../config/load.js";
+import { openGit } from "../git/cli-git.js";
+import { buildPublishSet } from "../filter/publish-set.js";
+import { ExitCode, WspubError } from "../errors.js";
+import { messages } from "../messages.js";
+import { publish, type PublishResult } from "../publish/publish.js";
+import { verify } from "../publish/verify.js";
+import { listWorkspaces, status } from "../publish/status.js";
+import { Layout } from "../store/layout.js";
+import { openStore } from "../store/open-store.js";
+import type { ObjectStore } from "../store/port.js";
+import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.js";
+import { formatFiles, formatList, formatPublish, formatStatus, formatVerify } from "./format.js";
+import { humanReporter, jsonReporter, type Output } from "./reporters.js";
+import { VERSION } from "../version.js";
+
+export interface Runtime {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  io: Output;
+}
+
+interface StoreOpts extends StoreFlags {
+  json?: boolean;
+}
+
+/** The CLI: parses argv, calls the library, prints, and returns the exit code. It never exits the process. */
+export async function main(rt: Runtime): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = new Command("wspub")
+    .description("Publish the committed, filtered source of git workspaces to S3 (or a directory) as an exact, verifiable mirror.")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => rt.io.out(s.replace(/\n$/, "")), writeErr: (s) => rt.io.err(s.replace(/\n$/, "")) })
+    .showHelpAfterError("(run wspub --help for usage)");
+
+  const storeOptions = (cmd: Command) =>
+    cmd
+      .option("--target <url>", "s3://bucket[/prefix], file:///abs/dir or a directory (default: $WSPUB_TARGET, config, local store)")
+      .option("--endpoint <url>", "S3 endpoint (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, config)")
+      .option("--region <region>", "S3 region (default: $AWS_REGION, config; us-east-1 with a custom endpoint)")
+      .addOption(new Option("--concurrency <n>", "parallel requests (default 16)").argParser(parseCount))
+      .option("--json", "print one JSON object on stdout");
+
+  storeOptions(
+    program
+      .command("push")
+      .description("publish a commit of a workspace")
+      .argument("[workspace]", "configured name or directory (default: the current repository)")
+      .option("--ref <ref>", "commit-ish to publish", "HEAD")
+      .option("--all", "publish every configured workspace")
+      .option("--dry-run", "show what would change, write nothing")
+      .option("--force", "replace a live commit that is not an ancestor (rollback, other history)"),
+  ).action(async (ws: string | undefined, o: StoreOpts & { ref: string; all?: boolean; dryRun?: boolean; force?: boolean }) => {
+    code = await withContext(rt, ws, o, { all: o.all ?? false }, async (ctx, settings, store) => {
+      const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
+      const results: PublishResult[] = [];
+      try {
+        for (const w of ctx.workspaces) {
+          const r = await publish({
+            git: ctx.git,
+            store,
+            layout: new Layout(settings.target.prefix, w.name),
+            dir: w.dir,
+            ref: o.ref,
+            force: o.force ?? false,
+            dryRun: o.dryRun ?? false,
+            concurrency: settings.concurrency,
+            excludes: ctx.loaded.config.exclude ?? [],
+            reporter,
+          });
+          results.push(r);
+          if (!o.json) {
+            reporter.stop();
+            rt.io.out(formatPublish(r, `${settings.target.url.replace(/\/$/, "")}/${w.name}/`));
+          }
+        }
+      } finally {
+        reporter.stop();
+      }
+      if (o.json) rt.io.out(JSON.stringify(o.all ? { workspaces: results } : results[0]));
+      return ExitCode.ok;
+    });
+  });
+
+  storeOptions(
+    program
+      .command("verify")
+      .description("check that the target holds exactly the live manifest's objects")
+      .argument("[workspace]")
+      .option("--deep", "read every object and compare SHA-256 (default: trust MD5 ETags where the server has them)"),
+  ).action(async (ws: string | undefined, o: StoreOpts & { deep?: boolean }) => {
+    code = await withContext(rt, ws, o, {}, async (ctx, settings, store) => {
+      const r = await verify(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), { deep: o.deep ?? false, concurrency: settings.concurrency });
+      rt.io.out(o.json ? JSON.stringify(r) : formatVerify(r));
+      return r.ok ? ExitCode.ok : ExitCode.drift;
+    });
+  });
+
+  storeOptions(program.command("status").description("the live commit of a workspace, and how far it is behind HEAD").argument("[workspace]")).action(
+    async (ws: string | undefined, o: StoreOpts) => {
+      code = await withContext(rt, ws, o, {}, async (ctx, settings, store) => {
+        const s = await status(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git);
+        rt.io.out(o.json ? JSON.stringify(s) : formatStatus(s));
+        return ExitCode.ok;
+      });
+    },
+  );
+
+  storeOptions(program.command("ls").description("list the workspaces published at a target")).action(async (o: StoreOpts) => {
+    code = await guard(rt, async () => {
+      let config = {};
+      let repoRoot = rt.cwd;
+      const git = await openGit(rt.cwd).catch(() => undefined);
+      if (git) {
+        repoRoot = git.root;
+        config = (await loadConfig(git.root)).config;
+        await git.close();
+      }
+      const settings = resolveStoreSettings(o, rt.env, config, { cwd: rt.cwd, repoRoot });
+      const store = openStore(settings, rt.env);
+      try {
+        const rows = await listWorkspaces(store, settings.target.prefix, settings.concurrency);
+        rt.io.out(o.json ? JSON.stringify({ target: store.description, workspaces: rows }) : formatList(rows, store.description));
+      } finally {
+        store.close();
+      }
+      return ExitCode.ok;
+    });
+  });
+
+  program
+    .command("files")
+    .description("the publish set of a commit; --explain lists every excluded tracked path and the rule that excluded it")
+    .argument("[workspace]")
+    .option("--ref <ref>", "commit-ish", "HEAD")
+    .option("--explain", "also list excluded paths with the rule that excluded each")
+    .option("--json", "print one JSON object on stdout")
+    .action(async (ws: string | undefined, o: { ref: string; explain?: boolean; json?: boolean }) => {
+      code = await guard(rt, async () => {
+        const ctx = await resolveWorkspaces(ws, { cwd: rt.cwd });
+        try {
+          const w = ctx.workspaces[0]!;
+          const commit = await ctx.git.resolveCommit(o.ref);
+          const set = await buildPublishSet(ctx.git, commit.oid, w.dir, ctx.loaded.config.exclude ?? []);
+          if (o.json) rt.io.out(JSON.stringify({ workspace: w.name, commit: commit.oid, ...set }));
+          else {
+            const text = formatFiles(set, o.explain ?? false);
+            if (text) rt.io.out(text);
+          }
+        } finally {
+          await ctx.git.close();
+        }
+        return ExitCode.ok;
+      });
+    });
+
+  try {
+    await program.parseAsync([...rt.argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+  return code;
+}
+
+async function withContext(
+  rt: Runtime,
+  ws: string | undefined,
+  o: StoreOpts,
+  options: { all?: boolean },
+  fn: (ctx: WorkspaceContext, settings: StoreSettings, store: ObjectStore) => Promise<number>,
+): Promise<number> {
+  return guard(rt, async () => {
+    const ctx = await resolveWorkspaces(ws, { cwd: rt.cwd, ...options });
+    let store: ObjectStore | undefined;
+    try {
+      for (const w of ctx.loaded.warnings) rt.io.err(`wspub: warning: ${w}`);
+      const settings = resolveStoreSettings(o, rt.env, ctx.loaded.config, { cwd: rt.cwd, repoRoot: ctx.git.root });
+      if (settings.isDefault) rt.io.err(`wspub: ${messages.defaultStore(settings.target.url)}`);
+      store = openStore(settings, rt.env);
+      return await fn(ctx, settings, store);
+    } finally {
+      store?.close();
+      await ctx.git.close();
+    }
+  });
+}
+
+/** The one catch of the CLI: a WspubError becomes its message and exit code; anything else is a bug to report. */
+async function guard(rt: Runtime, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof WspubError) {
+      rt.io.err(`wspub: error: ${e.message}`);
+      if (rt.env["WSPUB_DEBUG"]) rt.io.err(String((e.cause as Error | undefined)?.stack ?? e.cause ?? ""));
+      return e.exitCode;
+    }
+    rt.io.err(`wspub: internal error (please report it with this output): ${(e as Error).stack ?? String(e)}`);
+    return ExitCode.failure;
+  }
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`give an integer from 1 to 64`);
+  return n;
+}

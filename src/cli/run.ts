@@ -1,0 +1,14 @@
+import { main } from "./main.js";
+
+/** Process entry: the only place that touches process.argv and the exit code. */
+const code = await main({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  io: {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    isTTY: Boolean(process.stderr.isTTY),
+  },
+});
+process.exitCode = code;

@@ -1,0 +1,68 @@
+/** Pure parsers for git's machine-readable output; see git-ls-tree(1) and git-cat-file(1). */
+
+export type GitMode = "100644" | "100755" | "120000" | "160000" | "040000";
+
+export interface TreeEntry {
+  /** Repository-relative path, as git stores it (UTF-8, `/` separated). */
+  path: string;
+  mode: GitMode;
+  type: "blob" | "commit" | "tree";
+  oid: string;
+  /** Blob size in bytes; 0 for gitlinks. */
+  size: number;
+}
+
+/** Parses `git ls-tree -r -z -l` output: `<mode> SP <type> SP <oid> SP+ <size> TAB <path> NUL`. */
+export function parseLsTree(output: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const record of output.split("\0")) {
+    if (record === "") continue;
+    const tab = record.indexOf("\t");
+    if (tab < 0) throw new Error(`unexpected ls-tree record: ${JSON.stringify(record)}`);
+    const [mode, type, oid, size] = record.slice(0, tab).split(/ +/);
+    if (!mode || !type || !oid || size === undefined) {
+      throw new Error(`unexpected ls-tree record: ${JSON.stringify(record)}`);
+    }
+    entries.push({
+      path: record.slice(tab + 1),
+      mode: mode as GitMode,
+      type: type as TreeEntry["type"],
+      oid,
+      size: size === "-" ? 0 : Number(size),
+    });
+  }
+  return entries;
+}
+
+export interface CatFileHeader {
+  oid: string;
+  type: string;
+  size: number;
+}
+
+/** Parses a `git cat-file --batch` header line; `undefined` for `<oid> missing`. */
+export function parseCatFileHeader(line: string): CatFileHeader | undefined {
+  const parts = line.split(" ");
+  if (parts.length === 2 && parts[1] === "missing") return undefined;
+  if (parts.length === 2 && parts[1] === "ambiguous") return undefined;
+  const [oid, type, size] = parts;
+  if (parts.length !== 3 || !oid || !type || !size || !/^\d+$/.test(size)) {
+    throw new Error(`unexpected cat-file header: ${JSON.stringify(line)}`);
+  }
+  return { oid, type, size: Number(size) };
+}
+
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  /** Committer time, integer Unix seconds. */
+  committerTime: number;
+  subject: string;
+}
+
+/** Parses `git show -s --format=%H%x00%T%x00%ct%x00%s`. */
+export function parseCommitInfo(output: string): CommitInfo {
+  const [oid, tree, ct, subject] = output.replace(/\n$/, "").split("\0");
+  if (!oid || !tree || !ct) throw new Error(`unexpected commit info: ${JSON.stringify(output)}`);
+  return { oid, tree, committerTime: Number(ct), subject: subject ?? "" };
+}

@@ -1,0 +1,23 @@
+import type { Readable } from "node:stream";
+import type { CommitInfo, TreeEntry } from "./parse.js";
+
+/** What wspub needs from a repository. The CLI-backed implementation is `openGit`. */
+export interface GitReader {
+  /** Absolute path of the repository's top level. */
+  readonly root: string;
+  /** Resolves any commit-ish; throws a usage-level GitError for an unknown ref. */
+  resolveCommit(ref: string): Promise<CommitInfo>;
+  /** Every entry (recursively) under `dir` (repository-relative, "" for all) at `commit`. */
+  listTree(commit: string, dir: string): Promise<TreeEntry[]>;
+  /** A blob read whole, for small files; `undefined` when the object does not exist. */
+  readObject(spec: string): Promise<Buffer | undefined>;
+  /** A blob as a stream, for large files. */
+  streamBlob(oid: string): Readable;
+  /** Whether the object is present locally (false in a shallow clone that lacks it). */
+  hasCommit(oid: string): Promise<boolean>;
+  /** Whether `ancestor` is reachable from `descendant`. Both must be present. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** Commits in `to` not in `from` (`git rev-list --count from..to`). */
+  countCommits(from: string, to: string): Promise<number>;
+  close(): Promise<void>;
+}

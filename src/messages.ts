@@ -1,0 +1,23 @@
+/** User-facing texts that more than one module (or a test) refers to. Each says what to do next. */
+export const messages = {
+  notARepository: (dir: string) =>
+    `${dir} is not inside a git repository: run wspub from a repository, or name a workspace directory that is in one`,
+  bareRepository: (dir: string) =>
+    `${dir} is a bare repository: wspub publishes from a repository with a work tree (clone it, or run from the clone)`,
+  noCommits: (root: string) => `the repository ${root} has no commits yet: commit something first, then publish`,
+  unknownRef: (ref: string) =>
+    `unknown ref ${JSON.stringify(ref)}: give a commit, branch or tag that exists here (git fetch it first if it is remote)`,
+  unknownWorkspace: (name: string, known: readonly string[]) =>
+    `unknown workspace ${JSON.stringify(name)}: it is not a directory, nor a name under "workspaces" in wspub.config.json` +
+    (known.length > 0 ? ` (configured: ${known.join(", ")})` : ""),
+  notAncestor: (live: string, next: string) =>
+    `refused: the live commit ${live.slice(0, 12)} is not an ancestor of ${next.slice(0, 12)} ` +
+    `(a rollback or a different history). Nothing was changed. Pass --force to replace it anyway.`,
+  liveCommitMissing: (live: string) =>
+    `refused: the live commit ${live.slice(0, 12)} is not in this clone, so wspub cannot check that the new commit descends from it ` +
+    `(a shallow clone?). Fetch more history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0 on actions/checkout) ` +
+    `or pass --force. Nothing was changed.`,
+  nothingPublished: (workspace: string, target: string) =>
+    `nothing is published for workspace ${JSON.stringify(workspace)} at ${target}: run wspub push first`,
+  defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
+} as const;

@@ -1,0 +1,83 @@
+import type { PublishFile } from "../filter/publish-set.js";
+import { objectName, type ManifestEntry } from "../manifest/manifest.js";
+
+export interface PutAction {
+  file: PublishFile;
+  object: string;
+}
+export interface CopyAction {
+  file: PublishFile;
+  object: string;
+  /** Object name (relative to the workspace prefix) that already holds the same content. */
+  from: string;
+}
+export interface KeepAction {
+  file: PublishFile;
+  object: string;
+  entry: ManifestEntry;
+}
+export interface Plan {
+  put: PutAction[];
+  /** Server-side copies; run after the puts, since a copy may read an object a put just wrote. */
+  copy: CopyAction[];
+  keep: KeepAction[];
+  /** Object names to delete, after the pointer has moved. */
+  delete: string[];
+}
+
+/**
+ * The pure heart of a publish: the publish set against the live manifest (and, on a first
+ * publish, the objects already under the prefix) gives what to upload, what to copy inside the
+ * bucket, what to leave alone and what to delete. No I/O.
+ *
+ * - same path, same blob, same mode: keep (not touched, keeps its mtime);
+ * - content already in the bucket under any live object (rename, revert, mode change, duplicate):
+ *   server-side copy with the new metadata;
+ * - content new to the bucket: put once; other paths with the same new content copy from it;
+ * - live or stray objects that the new set does not name: delete.
+ */
+export function planPublish(
+  desired: readonly PublishFile[],
+  live: Readonly<Record<string, ManifestEntry>>,
+  strays: readonly string[] = [],
+): Plan {
+  const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
+  const holder = new Map<string, string>(); // blob id -> an object name that has (or will have) it
+  for (const [path, entry] of Object.entries(live)) {
+    if (!holder.has(entry.blob)) holder.set(entry.blob, objectName(path, entry.mode));
+  }
+  const wanted = new Set<string>();
+  for (const file of desired) {
+    const object = objectName(file.path, file.mode);
+    wanted.add(object);
+    const current = live[file.path];
+    if (current && current.blob === file.oid && current.mode === file.mode) {
+      plan.keep.push({ file, object, entry: current });
+      continue;
+    }
+    const from = holder.get(file.oid);
+    if (from !== undefined) {
+      plan.copy.push({ file, object, from });
+    } else {
+      plan.put.push({ file, object });
+      holder.set(file.oid, object);
+    }
+  }
+  const gone = new Set<string>();
+  for (const [path, entry] of Object.entries(live)) gone.add(objectName(path, entry.mode));
+  for (const stray of strays) gone.add(stray);
+  plan.delete = [...gone].filter((o) => !wanted.has(o)).sort();
+  return plan;
+}
+
+/** Paths whose object names collide (a symlink `x` next to a file `x.rclonelink`). */
+export function objectNameConflicts(desired: readonly PublishFile[]): string[] {
+  const seen = new Set<string>();
+  const conflicts: string[] = [];
+  for (const file of desired) {
+    const object = objectName(file.path, file.mode);
+    if (seen.has(object)) conflicts.push(object);
+    seen.add(object);
+  }
+  return conflicts;
+}

@@ -1,0 +1,83 @@
+import type { GitReader } from "../git/port.js";
+import type { Layout } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
+import { readLive } from "./live.js";
+import { runBounded } from "./queue.js";
+import type { Pointer } from "../manifest/pointer.js";
+import { parsePointer } from "../manifest/pointer.js";
+
+export interface StatusResult {
+  workspace: string;
+  target: string;
+  published: boolean;
+  commit: string | null;
+  publishedAt: string | null;
+  publishedBy: string | null;
+  files: number | null;
+  bytes: number | null;
+  /** Local HEAD, and how many of its commits are not live yet (null when unknown). */
+  head: string | null;
+  behind: number | null;
+  /** Commits live that HEAD does not have (the live commit is on another branch, or a rollback). */
+  ahead: number | null;
+  note: string | null;
+}
+
+/** The live commit of a workspace and how it relates to the local HEAD. */
+export async function status(store: ObjectStore, layout: Layout, git: GitReader | undefined): Promise<StatusResult> {
+  const live = await readLive(store, layout);
+  const p = live?.pointer;
+  const out: StatusResult = {
+    workspace: layout.workspace,
+    target: store.description,
+    published: p !== undefined,
+    commit: p?.commit ?? null,
+    publishedAt: p?.publishedAt ?? null,
+    publishedBy: p?.publishedBy ?? null,
+    files: p?.files ?? null,
+    bytes: p?.bytes ?? null,
+    head: null,
+    behind: null,
+    ahead: null,
+    note: null,
+  };
+  if (!git) return out;
+  const head = await git.resolveCommit("HEAD").catch(() => undefined);
+  out.head = head?.oid ?? null;
+  if (!head || !p) return out;
+  if (!(await git.hasCommit(p.commit))) {
+    out.note = "the live commit is not in this clone; fetch to compare";
+    return out;
+  }
+  out.behind = await git.countCommits(p.commit, head.oid);
+  out.ahead = await git.countCommits(head.oid, p.commit);
+  return out;
+}
+
+export interface ListedWorkspace {
+  workspace: string;
+  commit: string;
+  publishedAt: string;
+  publishedBy: string;
+  files: number;
+  bytes: number;
+}
+
+/** Every workspace with a pointer at the target. */
+export async function listWorkspaces(store: ObjectStore, prefix: string, concurrency: number): Promise<ListedWorkspace[]> {
+  const metaRoot = `${prefix === "" ? "" : `${prefix}/`}.wspub/`;
+  const names = await store.listDirs(metaRoot);
+  const rows: ListedWorkspace[] = [];
+  await runBounded(names, concurrency, async (name) => {
+    const text = await store.get(`${metaRoot}${name}/live.json`);
+    if (!text) return;
+    let p: Pointer;
+    try {
+      p = parsePointer(text.toString("utf8"));
+    } catch {
+      return;
+    }
+    rows.push({ workspace: name, commit: p.commit, publishedAt: p.publishedAt, publishedBy: p.publishedBy, files: p.files, bytes: p.bytes });
+  });
+  return rows.sort((a, b) => (a.workspace < b.workspace ? -1 : 1));
+}

@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { objectName } from "../manifest/manifest.js";
+import type { Layout } from "../store/layout.js";
+import type { ObjectInfo, ObjectStore } from "../store/port.js";
+import { usageError } from "../errors.js";
+import { messages } from "../messages.js";
+import { readLive } from "./live.js";
+import { runBounded } from "./queue.js";
+
+export interface Drift {
+  path: string;
+  object: string;
+  reason: string;
+}
+
+export interface VerifyResult {
+  workspace: string;
+  commit: string;
+  target: string;
+  ok: boolean;
+  checked: number;
+  missing: Drift[];
+  changed: Drift[];
+  unexpected: string[];
+}
+
+const plainMd5 = /^[0-9a-f]{32}$/;
+
+/**
+ * Compares what the store holds under the workspace prefix with the live manifest: every object
+ * present, nothing else present, each with the manifest's content. Content is proven by the
+ * server's MD5 ETag where the object has one (single-part uploads and copies), otherwise (multipart
+ * ETags, stores without ETags, or `deep`) by reading the object and comparing its SHA-256.
+ */
+export async function verify(store: ObjectStore, layout: Layout, options: { deep: boolean; concurrency: number }): Promise<VerifyResult> {
+  const live = await readLive(store, layout);
+  if (!live) throw usageError(messages.nothingPublished(layout.workspace, store.description));
+  const result: VerifyResult = {
+    workspace: layout.workspace,
+    commit: live.pointer.commit,
+    target: store.description,
+    ok: false,
+    checked: 0,
+    missing: [],
+    changed: [],
+    unexpected: [],
+  };
+  if (!live.manifest) {
+    result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: "the live manifest is missing" });
+    return result;
+  }
+  const present = new Map<string, ObjectInfo>();
+  for await (const o of store.list(layout.filesPrefix)) present.set(layout.nameOf(o.key), o);
+  const toRead: { path: string; object: string; sha256: string }[] = [];
+  for (const [path, entry] of Object.entries(live.manifest.files)) {
+    const object = objectName(path, entry.mode);
+    const info = present.get(object);
+    present.delete(object);
+    result.checked++;
+    if (!info) {
+      result.missing.push({ path, object, reason: "missing" });
+    } else if (info.size !== entry.size) {
+      result.changed.push({ path, object, reason: `size ${info.size}, expected ${entry.size}` });
+    } else if (!options.deep && info.etag !== undefined && plainMd5.test(info.etag)) {
+      const md5 = Buffer.from(entry.md5, "base64").toString("hex");
+      if (info.etag !== md5) result.changed.push({ path, object, reason: `MD5 ${info.etag}, expected ${md5}` });
+    } else {
+      toRead.push({ path, object, sha256: entry.sha256 });
+    }
+  }
+  await runBounded(toRead, options.concurrency, async ({ path, object, sha256 }) => {
+    const hash = createHash("sha256");
+    for await (const chunk of await store.read(layout.objectKey(object))) hash.update(chunk as Buffer);
+    const actual = hash.digest("hex");
+    if (actual !== sha256) result.changed.push({ path, object, reason: `SHA-256 ${actual.slice(0, 16)}..., expected ${sha256.slice(0, 16)}...` });
+  });
+  result.unexpected = [...present.keys()].sort();
+  result.missing.sort((a, b) => (a.object < b.object ? -1 : 1));
+  result.changed.sort((a, b) => (a.object < b.object ? -1 : 1));
+  result.ok = result.missing.length === 0 && result.changed.length === 0 && result.unexpected.length === 0;
+  return result;
+}

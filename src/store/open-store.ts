@@ -1,0 +1,44 @@
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
+import { DirStore } from "./dir-store.js";
+import type { ObjectStore } from "./port.js";
+import { S3Store } from "./s3-store.js";
+import type { StoreSettings } from "../config/settings.js";
+import { usageError } from "../errors.js";
+
+/** Opens the store a target names. S3 credentials come from the standard AWS chain, read lazily by the SDK. */
+export function openStore(settings: StoreSettings, env: NodeJS.ProcessEnv): ObjectStore {
+  const { target } = settings;
+  if (target.kind === "dir") return new DirStore(target.root);
+  const tls = settings.endpoint === undefined || settings.endpoint.startsWith("https:");
+  const ca = tls ? loadCaBundle(env) : undefined;
+  return new S3Store({
+    bucket: target.bucket,
+    endpoint: settings.endpoint,
+    region: settings.region,
+    ca,
+    concurrency: settings.concurrency,
+  });
+}
+
+/**
+ * AWS_CA_BUNDLE, as the AWS CLI reads it. The JS SDK ignores this variable, so wspub loads it
+ * itself, and fails with a clear message instead of a TLS error deep in a publish.
+ */
+export function loadCaBundle(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env["AWS_CA_BUNDLE"];
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch (e) {
+    throw usageError(`AWS_CA_BUNDLE=${file} cannot be loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of CA certificates, or unset it`, e);
+  }
+  try {
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate found");
+    createSecureContext({ ca: pem });
+  } catch (e) {
+    throw usageError(`AWS_CA_BUNDLE=${file} is not a usable CA bundle (${(e as Error).message}): point it at a PEM file of CA certificates, or unset it`, e);
+  }
+  return pem;
+}

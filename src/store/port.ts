@@ -1,0 +1,40 @@
+import type { Readable } from "node:stream";
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** The server's ETag without quotes, when the store has one. */
+  etag?: string;
+}
+
+export interface WriteOptions {
+  size: number;
+  /** base64 MD5 of the body: sent as Content-MD5 (the server verifies it) and kept as `md5chksum`. */
+  md5: string;
+  contentType: string;
+  /** User metadata: mtime, md5chksum, mode (the mount reads these). */
+  metadata: Record<string, string>;
+}
+
+/**
+ * The object store port. Keys are full keys from the store's root (the target's prefix is part
+ * of them). S3 and a local directory implement it; both lay objects out the same way.
+ */
+export interface ObjectStore {
+  /** Human description, e.g. `s3://bucket (http://127.0.0.1:8333)` or a directory path. Never secrets. */
+  readonly description: string;
+  /** Whole small object, or undefined when the key does not exist. */
+  get(key: string): Promise<Buffer | undefined>;
+  put(key: string, body: Buffer, options: WriteOptions): Promise<void>;
+  /** A large object from a stream (multipart on S3). `open` may be called again on a retry. */
+  putStream(key: string, open: () => Readable, options: WriteOptions): Promise<void>;
+  /** Server-side copy of `from` to `to`, replacing metadata with `options.metadata`. */
+  copy(from: string, to: string, options: WriteOptions): Promise<void>;
+  deleteMany(keys: readonly string[]): Promise<void>;
+  /** Every object under `prefix`, recursively. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** The names of the "directories" directly under `prefix` (S3 common prefixes), without slashes. */
+  listDirs(prefix: string): Promise<string[]>;
+  read(key: string): Promise<Readable>;
+  close(): void;
+}
