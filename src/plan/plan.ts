@@ -31,8 +31,8 @@ export interface Plan {
  * bucket, what to leave alone and what to delete. No I/O.
  *
  * - same path, same blob, same mode: keep (not touched, keeps its mtime);
- * - content already in the bucket under any live object (rename, revert, mode change, duplicate):
- *   server-side copy with the new metadata;
+ * - content already in the bucket under a live object that this publish does not overwrite
+ *   (rename, revert, mode change, duplicate): server-side copy with the new metadata;
  * - content new to the bucket: put once; other paths with the same new content copy from it;
  * - live or stray objects that the new set does not name: delete.
  */
@@ -42,9 +42,15 @@ export function planPublish(
   strays: readonly string[] = [],
 ): Plan {
   const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
+  // A live object can serve as a copy source only if this publish does not overwrite it with other
+  // content: copies run after the puts and in any order (think of two files swapping contents).
+  const nextBlob = new Map<string, string>();
+  for (const file of desired) nextBlob.set(objectName(file.path, file.mode), file.oid);
   const holder = new Map<string, string>(); // blob id -> an object name that has (or will have) it
   for (const [path, entry] of Object.entries(live)) {
-    if (!holder.has(entry.blob)) holder.set(entry.blob, objectName(path, entry.mode));
+    const object = objectName(path, entry.mode);
+    const next = nextBlob.get(object);
+    if ((next === undefined || next === entry.blob) && !holder.has(entry.blob)) holder.set(entry.blob, object);
   }
   const wanted = new Set<string>();
   for (const file of desired) {
