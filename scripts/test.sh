@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The project's test entry point (`npm test`): installs the external test tools, typechecks, and
+# runs every vitest project (unit, integration, e2e). Any failing step fails the run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "== install test dependencies"
+bash scripts/install-test-deps.sh
+
+echo "== typecheck (tsc -p tsconfig.json --noEmit)"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== tests (vitest run)"
+npx vitest run "$@"
