@@ -1,0 +1,270 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { bucketObjects, installCli, runCli, sha256, type Installed } from "../harness/cli.js";
+import { tempRepo, type TempRepo } from "../harness/repo.js";
+import { createBucket, s3Client } from "../harness/seaweed.js";
+
+const s3 = inject("s3");
+const LONG_DIR = Array.from({ length: 5 }, (_, i) => `${String(i)}${"d".repeat(99)}`).join("/");
+const LONG = `deep/${LONG_DIR}/file-with-a-long-name.txt`;
+const BIG = Buffer.alloc(17 * 1024 * 1024 + 123);
+for (let i = 0; i < BIG.length; i += 512) BIG.writeUInt32LE((i * 2654435761) >>> 0, i);
+
+let cli: Installed;
+let client: S3Client;
+const scratch: string[] = [];
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+};
+
+beforeAll(() => {
+  cli = installCli();
+  client = s3Client(s3);
+}, 240_000);
+afterAll(() => {
+  client?.destroy();
+  cli?.cleanup();
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
+
+const creds = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, XDG_DATA_HOME: temp("wspub-xdg-") });
+const wspub = (cwd: string, args: string[], env: Record<string, string> = creds()) => runCli(cli.bin, args, { cwd, env });
+
+/** The bucket must hold exactly these objects (name -> path in the commit), byte for byte. */
+function expectedObjects(repo: TempRepo, commit: string, names: Record<string, string>): Map<string, string> {
+  const blob = (path: string) => execFileSync("git", ["cat-file", "blob", `${commit}:${path}`], { cwd: repo.dir, maxBuffer: 64 * 1024 * 1024 });
+  return new Map(Object.entries(names).map(([object, path]) => [object, sha256(blob(path))]));
+}
+
+describe("wspub push to S3, as a user runs it", () => {
+  let repo: TempRepo;
+  let bucket: string;
+  let target: string;
+  const base = () => ["--target", target, "--endpoint", s3.endpoint];
+
+  beforeAll(async () => {
+    bucket = `e2e-${process.pid}`;
+    await createBucket(s3, bucket);
+    target = `s3://${bucket}/sites`;
+    const parent = temp("wspub-e2e-");
+    repo = tempRepo("", join(parent, "myapp"));
+    const sub = tempRepo("", join(parent, "subrepo"));
+    sub.write({ "s.txt": "sub\n" });
+    sub.commit("sub");
+    repo.write({
+      "hello world.txt": "hello\n",
+      "ünïcødé/日本.md": "# 日本\n",
+      "weird #+%&=.txt": "weird\n",
+      "-leading.txt": "dash\n",
+      [LONG]: "long\n",
+      "empty.txt": "",
+      "bin/run.sh": { content: "#!/bin/sh\necho hi\n", mode: 0o755 },
+      link: { link: "hello world.txt" },
+      "assets/big.bin": BIG,
+      ".env": "SECRET=hunter2\n",
+      "node_modules/lib/index.js": "module.exports = 1;\n",
+      "dist/bundle.js": "bundle\n",
+      "config/.gitignore": "secret-keys/\n",
+      "config/secret-keys/k.pem": "-----BEGIN KEY-----\n",
+      "config/app.json": "{}\n",
+      ".dockerignore": "docs/drafts\n",
+      "docs/drafts/d.md": "draft\n",
+      "docs/index.md": "docs\n",
+      "Readme.md": "readme\n",
+      "old/dir/a.txt": "old a\n",
+      "old/dir/b.txt": "old b\n",
+      "src/mv.js": "move me\n",
+      "src/edit.js": "edit me\n",
+      "src/mode.sh": "#!/bin/sh\n",
+      "src/mod.js": "v1\n",
+      "src/del.js": "delete me\n",
+      "logs/keep.txt": "kept for now\n",
+    });
+    repo.git("add", "-A");
+    repo.git("add", "-f", "node_modules", "dist", "config/secret-keys/k.pem", ".env");
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.dir, "sub");
+  }, 120_000);
+
+  it("publishes the filtered commit, byte for byte, then the next commit as a diff", async () => {
+    const c1 = repo.commit("first");
+    const explain = wspub(repo.dir, ["files", "--explain"]);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain("excluded: config/secret-keys/k.pem  <- config/.gitignore:1: secret-keys/");
+    expect(explain.stdout).toContain("excluded: docs/drafts/d.md  <- .dockerignore:1: docs/drafts");
+    expect(explain.stdout).toContain("excluded: .env  <- default: .env*");
+    expect(explain.stdout).toContain("excluded: sub  <- submodule");
+
+    const first = wspub(repo.dir, ["push", ...base(), "--json"]);
+    expect(first.stderr).toContain("skipped submodule sub");
+    expect(first.code).toBe(0);
+    const r1 = JSON.parse(first.stdout);
+    expect(Object.keys(r1)).toEqual(expect.arrayContaining(["workspace", "commit", "previous", "target", "uploaded", "copied", "deleted", "unchanged", "bytesUploaded", "manifest", "durationMs"]));
+    expect(r1).toMatchObject({ workspace: "myapp", commit: c1, previous: null, deleted: 0 });
+
+    const v1 = {
+      "hello world.txt": "hello world.txt",
+      "ünïcødé/日本.md": "ünïcødé/日本.md",
+      "weird #+%&=.txt": "weird #+%&=.txt",
+      "-leading.txt": "-leading.txt",
+      [LONG]: LONG,
+      "empty.txt": "empty.txt",
+      "bin/run.sh": "bin/run.sh",
+      "link.rclonelink": "link",
+      "assets/big.bin": "assets/big.bin",
+      "config/.gitignore": "config/.gitignore",
+      "config/app.json": "config/app.json",
+      ".dockerignore": ".dockerignore",
+      ".gitmodules": ".gitmodules",
+      "docs/index.md": "docs/index.md",
+      "Readme.md": "Readme.md",
+      "old/dir/a.txt": "old/dir/a.txt",
+      "old/dir/b.txt": "old/dir/b.txt",
+      "src/mv.js": "src/mv.js",
+      "src/edit.js": "src/edit.js",
+      "src/mode.sh": "src/mode.sh",
+      "src/mod.js": "src/mod.js",
+      "src/del.js": "src/del.js",
+      "logs/keep.txt": "logs/keep.txt",
+    };
+    expect(r1.uploaded).toBe(Object.keys(v1).length);
+    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expectedObjects(repo, c1, v1));
+    expect((await bucketObjects(client, bucket, "sites/myapp/link.rclonelink")).get("")).toBe(sha256(Buffer.from("hello world.txt")));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "sites/myapp/bin/run.sh" }));
+    expect(head.Metadata?.["mode"]).toBe("33261");
+    expect(head.Metadata?.["mtime"]).toBe(repo.git("show", "-s", "--format=%ct", c1).trim());
+    expect(wspub(repo.dir, ["verify", ...base()]).code).toBe(0);
+
+    // Commit 2: modify, delete a file and a whole directory, rename with and without edits,
+    // change a mode, rename only the case, add an ignore rule. Plus a dirty working tree.
+    repo.write({ "src/mod.js": "v2\n", "lib/edit.js": "edit me, edited\n", ".gitignore": "logs/\n" });
+    repo.git("mv", "src/mv.js", "lib/mv.js");
+    repo.git("rm", "-q", "src/edit.js", "src/del.js");
+    repo.git("rm", "-q", "-r", "old/dir");
+    repo.write({ "src/mode.sh": { content: "#!/bin/sh\n", mode: 0o755 } });
+    repo.git("mv", "Readme.md", "README.md");
+    repo.git("add", "lib/edit.js", "src/mod.js", "src/mode.sh", ".gitignore");
+    const c2 = repo.commit("second", { all: false });
+    repo.write({ "src/mod.js": "DIRTY, never published\n", "untracked.txt": "untracked\n" });
+
+    const second = wspub(repo.dir, ["push", ...base(), "--json"]);
+    expect(second.code).toBe(0);
+    const r2 = JSON.parse(second.stdout);
+    // uploaded: src/mod.js, lib/edit.js, .gitignore; copied: lib/mv.js, src/mode.sh (mode), README.md
+    // deleted: src/mv.js, src/edit.js, src/del.js, old/dir/a.txt, old/dir/b.txt, Readme.md, logs/keep.txt
+    expect(r2).toMatchObject({ commit: c2, previous: c1, uploaded: 3, copied: 3, deleted: 7 });
+    const v2: Record<string, string> = { ...v1, "src/mod.js": "src/mod.js", "lib/mv.js": "lib/mv.js", "lib/edit.js": "lib/edit.js", "README.md": "README.md", ".gitignore": ".gitignore" };
+    for (const gone of ["src/mv.js", "src/edit.js", "src/del.js", "old/dir/a.txt", "old/dir/b.txt", "Readme.md", "logs/keep.txt"]) delete v2[gone];
+    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expectedObjects(repo, c2, v2));
+    const mode = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "sites/myapp/src/mode.sh" }));
+    expect(mode.Metadata?.["mode"]).toBe("33261");
+
+    const verified = wspub(repo.dir, ["verify", ...base(), "--json"]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, checked: Object.keys(v2).length });
+
+    const status = wspub(repo.dir, ["status", ...base()]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`live:      ${c2}`);
+    expect(status.stdout).toContain("is live");
+    const ls = wspub(repo.dir, ["ls", ...base(), "--json"]);
+    expect(JSON.parse(ls.stdout).workspaces.map((w: { workspace: string }) => w.workspace)).toEqual(["myapp"]);
+
+    // drift is reported with exit 4
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "sites/myapp/src/mod.js", Body: "tampered\n" }));
+    const drift = wspub(repo.dir, ["verify", ...base()]);
+    expect(drift.code).toBe(4);
+    expect(drift.stdout).toMatch(/changed +src\/mod\.js/);
+    // an older commit is refused (exit 3) and changes nothing; --force rolls back
+    const before = await bucketObjects(client, bucket);
+    const refused = wspub(repo.dir, ["push", ...base(), "--ref", c1]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not an ancestor.*--force/);
+    expect(await bucketObjects(client, bucket)).toEqual(before);
+    const rollback = wspub(repo.dir, ["push", ...base(), "--ref", c1, "--force"]);
+    expect(rollback.code).toBe(0);
+    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expectedObjects(repo, c1, v1));
+  });
+
+  describe("bad input: a clear message, a documented exit code, the bucket untouched", () => {
+    let before: Map<string, string>;
+    beforeAll(async () => {
+      before = await bucketObjects(client, bucket);
+    });
+    const cases: { name: string; code: number; message: RegExp; run: () => ReturnType<typeof wspub> }[] = [
+      { name: "not a git repository", code: 2, message: /not inside a git repository/, run: () => wspub(temp("wspub-norepo-"), ["push", ...base()]) },
+      {
+        name: "a repository with no commits",
+        code: 2,
+        message: /no commits yet/,
+        run: () => {
+          const empty = tempRepo();
+          scratch.push(empty.dir);
+          return wspub(empty.dir, ["push", ...base()]);
+        },
+      },
+      { name: "an unknown ref", code: 2, message: /unknown ref "no-such-branch"/, run: () => wspub(repo.dir, ["push", ...base(), "--ref", "no-such-branch"]) },
+      { name: "an unknown workspace", code: 2, message: /unknown workspace "nope"/, run: () => wspub(repo.dir, ["push", "nope", ...base()]) },
+      { name: "a missing bucket", code: 2, message: /bucket "no-such-bucket" does not exist/, run: () => wspub(repo.dir, ["push", "--target", "s3://no-such-bucket", "--endpoint", s3.endpoint]) },
+      {
+        name: "wrong credentials",
+        code: 2,
+        message: /rejected the credentials/,
+        run: () => wspub(repo.dir, ["push", ...base()], { ...creds(), AWS_SECRET_ACCESS_KEY: "wrong-secret" }),
+      },
+      { name: "an unreachable endpoint", code: 1, message: /cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/, run: () => wspub(repo.dir, ["push", "--target", target, "--endpoint", "http://127.0.0.1:9"]) },
+      {
+        name: "an invalid config",
+        code: 2,
+        message: /wspub\.config\.json: concurrency: .*number/,
+        run: () => {
+          const bad = tempRepo();
+          scratch.push(bad.dir);
+          bad.write({ "a.txt": "a\n", "wspub.config.json": JSON.stringify({ concurrency: "many" }) });
+          bad.commit("one");
+          return wspub(bad.dir, ["push", ...base()]);
+        },
+      },
+      {
+        name: "a CA bundle that cannot be loaded",
+        code: 2,
+        message: /AWS_CA_BUNDLE=\/nonexistent\/ca.pem cannot be loaded/,
+        run: () => wspub(repo.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], { ...creds(), AWS_CA_BUNDLE: "/nonexistent/ca.pem" }),
+      },
+      { name: "an unknown option", code: 2, message: /unknown option '--nope'/, run: () => wspub(repo.dir, ["push", "--nope"]) },
+    ];
+    it.each(cases)("$name", async ({ code, message, run }) => {
+      const r = run();
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(code);
+      expect(r.stderr).not.toContain(s3.secretAccessKey);
+      expect(await bucketObjects(client, bucket)).toEqual(before);
+    });
+  });
+});
+
+describe("the embedded default store", () => {
+  it("publishes to a local directory whose location is printed", () => {
+    const repo = tempRepo();
+    scratch.push(repo.dir);
+    repo.write({ "index.html": "<h1>hi</h1>\n", "node_modules/x.js": "x\n" });
+    repo.git("add", "-A");
+    repo.git("add", "-f", "node_modules");
+    repo.commit("one");
+    const xdg = temp("wspub-xdg-");
+    const r = wspub(repo.dir, ["push"], { XDG_DATA_HOME: xdg });
+    expect(r.code).toBe(0);
+    const store = join(xdg, "wspub", "store");
+    expect(r.stderr).toContain(store);
+    const name = repo.dir.split("/").pop()!;
+    expect(readFileSync(join(store, name, "index.html"), "utf8")).toBe("<h1>hi</h1>\n");
+    expect(existsSync(join(store, name, "node_modules"))).toBe(false);
+    expect(wspub(repo.dir, ["verify"], { XDG_DATA_HOME: xdg }).code).toBe(0);
+  });
+});

@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { ListObjectsV2Command, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { cleanEnv } from "./seaweed.js";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+
+export interface Installed {
+  bin: string;
+  cleanup(): void;
+}
+
+/**
+ * Installs wspub as a user would: `npm pack` (which builds it through `prepare`), then
+ * `npm install <tarball>` into a fresh prefix. The test runs `<prefix>/node_modules/.bin/wspub`.
+ */
+export function installCli(): Installed {
+  const dir = mkdtempSync(join(tmpdir(), "wspub-install-"));
+  const npmEnv = { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot, env: npmEnv, stdio: ["ignore", "ignore", "inherit"] });
+  const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
+  if (!tarball) throw new Error("npm pack produced no tarball");
+  execFileSync("npm", ["install", "--prefer-offline", "--no-save", "--silent", join(dir, tarball)], {
+    cwd: dir,
+    env: npmEnv,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return { bin: join(dir, "node_modules", ".bin", "wspub"), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the installed CLI by its path (its shebang finds `node` on PATH: the Node the tests run on comes first). */
+export function runCli(bin: string, args: string[], options: { cwd: string; env?: Record<string, string> }): RunResult {
+  const env = cleanEnv(options.env ?? {});
+  env["PATH"] = [dirname(process.execPath), env["PATH"] ?? ""].join(delimiter);
+  const r = spawnSync(bin, args, { cwd: options.cwd, env, encoding: "utf8", timeout: 240_000 });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** SHA-256 of bytes: maps of these compare byte-for-byte content with readable diffs and little memory. */
+export const sha256 = (body: Buffer) => createHash("sha256").update(body).digest("hex");
+
+/** Every object in a bucket under `prefix`: key (without prefix) -> SHA-256 of its bytes. */
+export async function bucketObjects(client: S3Client, bucket: string, prefix = ""): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      out.set(o.Key!.slice(prefix.length), sha256(Buffer.from(await body.Body!.transformToByteArray())));
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
