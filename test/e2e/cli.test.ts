@@ -268,3 +268,49 @@ describe("the embedded default store", () => {
     expect(wspub(repo.dir, ["verify"], { XDG_DATA_HOME: xdg }).code).toBe(0);
   });
 });
+
+describe("a monorepo with configured workspaces", () => {
+  it("publishes each folder under its config name: by name, by directory, from inside it, and --all", async () => {
+    const bucket = `mono-${process.pid}`;
+    await createBucket(s3, bucket);
+    const repo = tempRepo();
+    scratch.push(repo.dir);
+    repo.write({
+      "wspub.config.json": JSON.stringify({ target: `s3://${bucket}`, endpoint: s3.endpoint, workspaces: { www: "workspaces/www", api: "./workspaces/api/" } }),
+      ".gitignore": "*.tmp\n",
+      "workspaces/www/index.html": "<p>www</p>\n",
+      "workspaces/www/cache.tmp": "tmp\n",
+      "workspaces/api/app.js": "api\n",
+      "workspaces/api/.wspubignore": "secret.txt\n",
+      "workspaces/api/secret.txt": "s\n",
+      "tools/script.sh": "echo\n",
+    });
+    repo.git("add", "-A");
+    repo.git("add", "-f", "workspaces/www/cache.tmp");
+    const c1 = repo.commit("one");
+
+    const byName = wspub(repo.dir, ["push", "www", "--json"]);
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout)).toMatchObject({ workspace: "www", commit: c1, uploaded: 1 });
+    const fromInside = wspub(join(repo.dir, "workspaces/api"), ["push", "--json"]);
+    expect(JSON.parse(fromInside.stdout)).toMatchObject({ workspace: "api", uploaded: 2 });
+    const byDir = wspub(repo.dir, ["push", "workspaces/www", "--json"]);
+    expect(JSON.parse(byDir.stdout)).toMatchObject({ workspace: "www", noop: true });
+
+    repo.write({ "workspaces/api/app.js": "api v2\n" });
+    const c2 = repo.commit("two");
+    const all = wspub(repo.dir, ["push", "--all", "--json"]);
+    expect(all.code).toBe(0);
+    const results = JSON.parse(all.stdout).workspaces;
+    expect(results.map((r: { workspace: string; commit: string; uploaded: number }) => [r.workspace, r.commit, r.uploaded])).toEqual([
+      ["www", c2, 0],
+      ["api", c2, 1],
+    ]);
+    const objects = await bucketObjects(client, bucket);
+    const files = [...objects.keys()].filter((k) => !k.startsWith(".wspub/")).sort();
+    expect(files).toEqual(["api/.wspubignore", "api/app.js", "www/index.html"]);
+    expect(objects.get("api/app.js")).toBe(sha256(Buffer.from("api v2\n")));
+    const ls = wspub(repo.dir, ["ls", "--json"]);
+    expect(JSON.parse(ls.stdout).workspaces.map((w: { workspace: string }) => w.workspace)).toEqual(["api", "www"]);
+  });
+});
