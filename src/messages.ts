@@ -19,5 +19,8 @@ export const messages = {
     `or pass --force. Nothing was changed.`,
   nothingPublished: (workspace: string, target: string) =>
     `nothing is published for workspace ${JSON.stringify(workspace)} at ${target}: run wspub push first`,
+  emptyPublishSet: (dir: string, commit: string, excluded: number) =>
+    `nothing to publish: commit ${commit.slice(0, 12)} has no ${excluded > 0 ? "unexcluded " : ""}files under ${dir === "" ? "the repository root" : dir}` +
+    `${excluded > 0 ? ` (${excluded} excluded; see wspub files --explain)` : ""}. Refusing to empty the workspace; nothing was changed.`,
   defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
 } as const;

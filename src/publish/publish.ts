@@ -63,6 +63,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const commit = await git.resolveCommit(req.ref);
   const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
   for (const path of set.submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
+  if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
   checkNames(set.files, layout);
 
   const live = await readLive(store, layout);

@@ -193,6 +193,23 @@ describe.each(kinds)("publish to $name", (kind) => {
     expect((await verify(store, layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
 
+  it("refuses to publish an empty set over a live workspace", async () => {
+    repo.write({ "a.txt": "1\n" });
+    const c1 = repo.commit("one");
+    repo.write({ "node_modules/x.js": "x\n" });
+    repo.remove("a.txt");
+    repo.git("add", "-A");
+    repo.git("add", "-f", "node_modules");
+    const c2 = repo.commit("only excluded files left");
+    await open();
+    await publish(req({ ref: c1 }));
+    const before = await snapshot(store, "");
+    const e = (await publish(req({ ref: c2 })).catch((x: unknown) => x)) as WspubError;
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/nothing to publish: .*\(1 excluded; see wspub files --explain\)/);
+    expect(await snapshot(store, "")).toEqual(before);
+  });
+
   it("--dry-run reports the plan and writes nothing", async () => {
     repo.write({ "a.txt": "1\n", "b.txt": "2\n" });
     repo.commit("one");
