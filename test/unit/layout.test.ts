@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { keyTooLong, Layout, MAX_KEY_BYTES, validateWorkspaceName } from "../../src/store/layout.js";
+import { WspubError } from "../../src/errors.js";
+
+describe("Layout", () => {
+  it.each([
+    { prefix: "", ws: "www", files: "www/", meta: ".wspub/www/" },
+    { prefix: "sites", ws: "www", files: "sites/www/", meta: "sites/.wspub/www/" },
+    { prefix: "a/b/c", ws: "api_v2", files: "a/b/c/api_v2/", meta: "a/b/c/.wspub/api_v2/" },
+  ])("prefix $prefix, workspace $ws", ({ prefix, ws, files, meta }) => {
+    const layout = new Layout(prefix, ws);
+    expect(layout.filesPrefix).toBe(files);
+    expect(layout.metaPrefix).toBe(meta);
+    expect(layout.objectKey("src/index.ts")).toBe(`${files}src/index.ts`);
+    expect(layout.objectKey("link.rclonelink")).toBe(`${files}link.rclonelink`);
+    expect(layout.pointerKey).toBe(`${meta}live.json`);
+    expect(layout.manifestKey("abc123", "0011223344556677")).toBe(`${meta}manifests/abc123-0011223344556677.json`);
+    expect(layout.nameOf(`${files}docs/a b.md`)).toBe("docs/a b.md");
+    expect(layout.nameOf(layout.objectKey("x/y"))).toBe("x/y");
+  });
+
+  it("the metadata of a workspace never lies under its files prefix", () => {
+    const layout = new Layout("p", "www");
+    expect(layout.pointerKey.startsWith(layout.filesPrefix)).toBe(false);
+    expect(layout.manifestKey("c", "d").startsWith(layout.filesPrefix)).toBe(false);
+  });
+});
+
+describe("validateWorkspaceName", () => {
+  it.each(["www", "api", "A", "a1", "_private", "my-site", "my.site", "v1.2.3", "x".repeat(200), "0", "a..b"])("accepts %j", (name) => {
+    expect(validateWorkspaceName(name)).toBe(name);
+  });
+
+  it.each(["", ".", "..", ".hidden", "-dash", "a/b", "a\\b", "a b", "ünï", "x".repeat(201), "a\n", "www/", "/www", ".wspub", "a:b", "a*"])(
+    "rejects %j with a usage error naming it",
+    (name) => {
+      let error: unknown;
+      try {
+        validateWorkspaceName(name);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WspubError);
+      expect((error as WspubError).code).toBe("usage");
+      expect((error as WspubError).exitCode).toBe(2);
+      expect((error as WspubError).message).toContain(`invalid workspace name ${JSON.stringify(name)}`);
+    },
+  );
+});
+
+describe("keyTooLong", () => {
+  it("the limit is S3's 1024 bytes", () => {
+    expect(MAX_KEY_BYTES).toBe(1024);
+  });
+
+  it.each([
+    ["", false],
+    ["a".repeat(1024), false],
+    ["a".repeat(1025), true],
+    ["é".repeat(512), false], // 2 bytes each: 1024
+    ["é".repeat(512) + "a", true],
+    ["€".repeat(341) + "a", false], // 3 bytes each: 1023 + 1
+    ["€".repeat(342), true], // 1026
+    ["😀".repeat(256), false], // 4 bytes each: 1024 (2 UTF-16 units each)
+    ["😀".repeat(256) + "a", true],
+  ])("%#: %j... -> %s", (key, expected) => {
+    expect(keyTooLong(key)).toBe(expected);
+  });
+});
