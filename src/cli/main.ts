@@ -4,8 +4,7 @@ import { loadConfig } from "../config/load.js";
 import { openGit } from "../git/cli-git.js";
 import { buildPublishSet } from "../filter/publish-set.js";
 import { ExitCode, WspubError } from "../errors.js";
-import { messages } from "../messages.js";
-import { publish, type PublishResult } from "../publish/publish.js";
+import { pushWorkspaces, withStore } from "../publish/push-workspaces.js";
 import { verify } from "../publish/verify.js";
 import { listWorkspaces, status } from "../publish/status.js";
 import { Layout } from "../store/layout.js";
@@ -55,33 +54,28 @@ export async function main(rt: Runtime): Promise<number> {
       .option("--dry-run", "show what would change, write nothing")
       .option("--force", "replace a live commit that is not an ancestor (rollback, other history)"),
   ).action(async (ws: string | undefined, o: StoreOpts & { ref: string; all?: boolean; dryRun?: boolean; force?: boolean }) => {
-    code = await withContext(rt, ws, o, { all: o.all ?? false }, async (ctx, settings, store) => {
+    code = await guard(rt, async () => {
       const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
-      const results: PublishResult[] = [];
       try {
-        for (const w of ctx.workspaces) {
-          const r = await publish({
-            git: ctx.git,
-            store,
-            layout: new Layout(settings.target.prefix, w.name),
-            dir: w.dir,
-            ref: o.ref,
-            force: o.force ?? false,
-            dryRun: o.dryRun ?? false,
-            concurrency: settings.concurrency,
-            excludes: ctx.loaded.config.exclude ?? [],
-            reporter,
-          });
-          results.push(r);
-          if (!o.json) {
+        const results = await pushWorkspaces({
+          cwd: rt.cwd,
+          env: rt.env,
+          workspace: ws,
+          all: o.all,
+          ref: o.ref,
+          force: o.force,
+          dryRun: o.dryRun,
+          store: o,
+          reporter,
+          onResult: (r, where) => {
             reporter.stop();
-            rt.io.out(formatPublish(r, `${settings.target.url.replace(/\/$/, "")}/${w.name}/`));
-          }
-        }
+            if (!o.json) rt.io.out(formatPublish(r, where));
+          },
+        });
+        if (o.json) rt.io.out(JSON.stringify(o.all ? { workspaces: results } : results[0]));
       } finally {
         reporter.stop();
       }
-      if (o.json) rt.io.out(JSON.stringify(o.all ? { workspaces: results } : results[0]));
       return ExitCode.ok;
     });
   });
@@ -93,7 +87,7 @@ export async function main(rt: Runtime): Promise<number> {
       .argument("[workspace]")
       .option("--deep", "read every object and compare SHA-256 (default: trust MD5 ETags where the server has them)"),
   ).action(async (ws: string | undefined, o: StoreOpts & { deep?: boolean }) => {
-    code = await withContext(rt, ws, o, {}, async (ctx, settings, store) => {
+    code = await withContext(rt, ws, o, async (ctx, settings, store) => {
       const r = await verify(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), { deep: o.deep ?? false, concurrency: settings.concurrency });
       rt.io.out(o.json ? JSON.stringify(r) : formatVerify(r));
       return r.ok ? ExitCode.ok : ExitCode.drift;
@@ -102,7 +96,7 @@ export async function main(rt: Runtime): Promise<number> {
 
   storeOptions(program.command("status").description("the live commit of a workspace, and how far it is behind HEAD").argument("[workspace]")).action(
     async (ws: string | undefined, o: StoreOpts) => {
-      code = await withContext(rt, ws, o, {}, async (ctx, settings, store) => {
+      code = await withContext(rt, ws, o, async (ctx, settings, store) => {
         const s = await status(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git);
         rt.io.out(o.json ? JSON.stringify(s) : formatStatus(s));
         return ExitCode.ok;
@@ -170,27 +164,14 @@ export async function main(rt: Runtime): Promise<number> {
   return code;
 }
 
-async function withContext(
+function withContext(
   rt: Runtime,
   ws: string | undefined,
   o: StoreOpts,
-  options: { all?: boolean },
   fn: (ctx: WorkspaceContext, settings: StoreSettings, store: ObjectStore) => Promise<number>,
 ): Promise<number> {
-  return guard(rt, async () => {
-    const ctx = await resolveWorkspaces(ws, { cwd: rt.cwd, ...options });
-    let store: ObjectStore | undefined;
-    try {
-      for (const w of ctx.loaded.warnings) rt.io.err(`wspub: warning: ${w}`);
-      const settings = resolveStoreSettings(o, rt.env, ctx.loaded.config, { cwd: rt.cwd, repoRoot: ctx.git.root });
-      if (settings.isDefault) rt.io.err(`wspub: ${messages.defaultStore(settings.target.url)}`);
-      store = openStore(settings, rt.env);
-      return await fn(ctx, settings, store);
-    } finally {
-      store?.close();
-      await ctx.git.close();
-    }
-  });
+  const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
+  return guard(rt, () => withStore({ cwd: rt.cwd, env: rt.env, store: o, reporter }, { workspace: ws }, fn));
 }
 
 /** The one catch of the CLI: a WspubError becomes its message and exit code; anything else is a bug to report. */

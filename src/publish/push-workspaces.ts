@@ -1,0 +1,73 @@
+import { resolveStoreSettings, type StoreFlags, type StoreSettings } from "../config/settings.js";
+import { messages } from "../messages.js";
+import { Layout } from "../store/layout.js";
+import { openStore } from "../store/open-store.js";
+import type { ObjectStore } from "../store/port.js";
+import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.js";
+import type { Reporter } from "./events.js";
+import { publish, type PublishResult } from "./publish.js";
+
+export interface PushOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** A configured name or a directory; undefined for the current one. */
+  workspace?: string | undefined;
+  all?: boolean | undefined;
+  ref: string;
+  force?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  store: StoreFlags;
+  reporter: Reporter;
+  actor?: string | undefined;
+  /** Called after each workspace, e.g. to print it. */
+  onResult?: (result: PublishResult, where: string) => void;
+}
+
+/**
+ * `wspub push` as a library call: resolve the workspace(s), the store settings (flags >
+ * environment > config) and the store, then publish each. The CLI, the git hooks and the GitHub
+ * Action all come through here with the same typed options.
+ */
+export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
+  return withStore(o, { all: o.all ?? false, workspace: o.workspace }, async (ctx, settings, store) => {
+    const results: PublishResult[] = [];
+    for (const w of ctx.workspaces) {
+      const result = await publish({
+        git: ctx.git,
+        store,
+        layout: new Layout(settings.target.prefix, w.name),
+        dir: w.dir,
+        ref: o.ref,
+        force: o.force ?? false,
+        dryRun: o.dryRun ?? false,
+        concurrency: settings.concurrency,
+        excludes: ctx.loaded.config.exclude ?? [],
+        reporter: o.reporter,
+        ...(o.actor ? { actor: o.actor } : {}),
+      });
+      results.push(result);
+      o.onResult?.(result, `${settings.target.url.replace(/\/$/, "")}/${w.name}/`);
+    }
+    return results;
+  });
+}
+
+/** Opens the repository, config and store for a command, and closes them afterwards. */
+export async function withStore<T>(
+  o: { cwd: string; env: NodeJS.ProcessEnv; store: StoreFlags; reporter: Reporter },
+  which: { workspace?: string | undefined; all?: boolean },
+  fn: (ctx: WorkspaceContext, settings: StoreSettings, store: ObjectStore) => Promise<T>,
+): Promise<T> {
+  const ctx = await resolveWorkspaces(which.workspace, { cwd: o.cwd, all: which.all ?? false });
+  let store: ObjectStore | undefined;
+  try {
+    for (const w of ctx.loaded.warnings) o.reporter.event({ type: "warning", message: w });
+    const settings = resolveStoreSettings(o.store, o.env, ctx.loaded.config, { cwd: o.cwd, repoRoot: ctx.git.root });
+    if (settings.isDefault) o.reporter.event({ type: "notice", message: messages.defaultStore(settings.target.url) });
+    store = openStore(settings, o.env);
+    return await fn(ctx, settings, store);
+  } finally {
+    store?.close();
+    await ctx.git.close();
+  }
+}
