@@ -47,11 +47,13 @@ export async function buildPublishSet(
   // .gitignore files of the directories above the workspace, then those inside it, shallow first:
   // in git a deeper file takes precedence, and in one matcher the later rule wins.
   const ancestors = wsDir === "" ? [] : wsDir.split("/").map((_, i, parts) => base(parts.slice(0, i).join("/")));
-  for (const dir of ancestors) {
-    const text = await git.readObject(`${commit}:${dir}.gitignore`);
-    if (text) rules.push(...parseIgnoreFile(text.toString("utf8"), dir, `${dir}.gitignore`, "gitignore"));
-  }
+  // Like git (>= 2.32), a .gitignore that is a symlink is not read.
   const isRegular = (e: TreeEntry) => e.type === "blob" && e.mode !== "120000";
+  const above = ancestors.length === 0 ? [] : await git.listPaths(commit, ancestors.map((dir) => `${dir}.gitignore`));
+  for (const e of above.filter(isRegular).sort((a, b) => depth(a.path) - depth(b.path))) {
+    const dir = e.path.slice(0, -".gitignore".length);
+    rules.push(...parseIgnoreFile(await blobText(git, e.oid), dir, e.path, "gitignore"));
+  }
   const nested = entries
     .filter((e) => isRegular(e) && (e.path === ".gitignore" || e.path.endsWith("/.gitignore")))
     .sort((a, b) => depth(a.path) - depth(b.path));

@@ -20,34 +20,40 @@ export type Syntax = "gitignore" | "dockerignore";
 export function cleanLine(raw: string): string | undefined {
   let line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (line === "" || line.startsWith("#")) return undefined;
-  // Trailing spaces are ignored unless escaped with a backslash.
-  line = line.replace(/(?<!\\)\s+$/, "");
+  // Trailing spaces (not tabs) are ignored unless escaped with a backslash (gitignore(5)).
+  line = line.replace(/(?<!\\) +$/, "");
   return line === "" ? undefined : line;
 }
 
 /**
  * Rebases one pattern from directory `base` ("" or "a/b/") onto the repository root.
  * gitignore: a pattern with a slash before its end is anchored to `base`; one without matches at
- * any depth below it. dockerignore: every pattern is anchored to the build context root
+ * any depth below it (the result starts with `/` when anchored, so that the `ignore` package anchors
+ * it at the repository root too). dockerignore: every pattern is anchored to the build context root
  * (https://docs.docker.com/build/concepts/context/#dockerignore-files).
  */
 export function rebasePattern(line: string, base: string, syntax: Syntax): string {
   const negative = line.startsWith("!");
-  let body = negative ? line.slice(1) : line;
+  const body = negative ? line.slice(1) : line;
   const bang = negative ? "!" : "";
-  if (syntax === "dockerignore") {
-    body = body.replace(/^\/+/, "");
-    return `${bang}${base}${body}`;
-  }
+  // The base is a literal directory name: its glob characters must not act as globs.
+  const root = `/${escapeGlob(base)}`;
+  if (syntax === "dockerignore") return `${bang}${root}${body.replace(/^\/+/, "")}`;
   const anchored = body.startsWith("/") || body.replace(/\/+$/, "").includes("/");
-  if (anchored) return `${bang}${base}${body.replace(/^\//, "")}`;
-  return base === "" ? `${bang}${body}` : `${bang}${base}**/${body}`;
+  if (anchored) return `${bang}${root}${body.replace(/^\//, "")}`;
+  return base === "" ? `${bang}${body}` : `${bang}${root}**/${body}`;
+}
+
+/** Escapes gitignore glob characters so that a directory name matches only itself. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
 }
 
 /** Parses an ignore file's text into rebased rules, keeping line numbers for `--explain`. */
 export function parseIgnoreFile(text: string, base: string, file: string, syntax: Syntax): Rule[] {
   const rules: Rule[] = [];
-  text.split("\n").forEach((raw, index) => {
+  // git skips a UTF-8 byte order mark at the start of an ignore file.
+  text.replace(/^\uFEFF/, "").split("\n").forEach((raw, index) => {
     const line = cleanLine(raw);
     if (line === undefined || line === "!") return;
     rules.push({ pattern: rebasePattern(line, base, syntax), source: `${file}:${index + 1}: ${line}` });

@@ -31,11 +31,19 @@ export class CatFileBatch {
     });
     let stderr = "";
     this.child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    this.child.stdout.on("data", (data: Buffer) => this.onData(data));
     const fail = (error: Error) => {
       this.failure = error;
       for (const p of this.queue.splice(0)) p.reject(error);
     };
+    this.child.stdout.on("data", (data: Buffer) => {
+      try {
+        this.onData(data);
+      } catch (e) {
+        // An answer we cannot parse leaves the stream out of step: fail every pending read.
+        fail(gitFailure(`git cat-file: ${(e as Error).message}`, e));
+        this.child.kill();
+      }
+    });
     this.child.on("error", (e) => fail(gitFailure(`could not run git cat-file: ${e.message}`, e)));
     this.child.on("close", (code) => {
       if (!this.closed || this.queue.length > 0) {

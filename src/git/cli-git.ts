@@ -44,6 +44,11 @@ class CliGit implements GitReader {
     return parseLsTree((await git(this.root, args)).stdout);
   }
 
+  async listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
+    if (paths.length === 0) return [];
+    return parseLsTree((await git(this.root, ["ls-tree", "-z", "-l", "--full-tree", commit, "--", ...paths])).stdout);
+  }
+
   readObject(spec: string): Promise<Buffer | undefined> {
     this.batch ??= new CatFileBatch(this.root);
     return this.batch.read(spec);

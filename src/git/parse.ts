@@ -42,9 +42,9 @@ export interface CatFileHeader {
 
 /** Parses a `git cat-file --batch` header line; `undefined` for `<oid> missing`. */
 export function parseCatFileHeader(line: string): CatFileHeader | undefined {
+  // git echoes the requested name, which may contain spaces: `<name> missing`.
+  if (line.endsWith(" missing") || line.endsWith(" ambiguous")) return undefined;
   const parts = line.split(" ");
-  if (parts.length === 2 && parts[1] === "missing") return undefined;
-  if (parts.length === 2 && parts[1] === "ambiguous") return undefined;
   const [oid, type, size] = parts;
   if (parts.length !== 3 || !oid || !type || !size || !/^\d+$/.test(size)) {
     throw new Error(`unexpected cat-file header: ${JSON.stringify(line)}`);

@@ -9,6 +9,8 @@ export interface GitReader {
   resolveCommit(ref: string): Promise<CommitInfo>;
   /** Every entry (recursively) under `dir` (repository-relative, "" for all) at `commit`. */
   listTree(commit: string, dir: string): Promise<TreeEntry[]>;
+  /** The entries at exactly these repository-relative paths (those that exist), not recursive. */
+  listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]>;
   /** A blob read whole, for small files; `undefined` when the object does not exist. */
   readObject(spec: string): Promise<Buffer | undefined>;
   /** A blob as a stream, for large files. */

@@ -66,6 +66,12 @@ export class FakeGit implements GitReader {
     return this.entries.filter((e) => dir === "" || e.path.startsWith(`${dir}/`)).map((e) => ({ ...e }));
   }
 
+  async listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
+    this.calls.push(`listPaths ${commit} ${JSON.stringify(paths)}`);
+    if (commit !== COMMIT) throw new Error(`unknown commit ${commit}`);
+    return this.entries.filter((e) => paths.includes(e.path)).map((e) => ({ ...e }));
+  }
+
   async readObject(spec: string): Promise<Buffer | undefined> {
     this.calls.push(`readObject ${spec}`);
     const colon = spec.indexOf(":");

@@ -172,8 +172,9 @@ describe("buildPublishSet: .gitignore files", () => {
     });
     expect(r.git.calls).toEqual([
       `listTree ${COMMIT} "workspaces/www"`,
-      `readObject ${COMMIT}:.gitignore`,
-      `readObject ${COMMIT}:workspaces/.gitignore`,
+      `listPaths ${COMMIT} [".gitignore","workspaces/.gitignore"]`,
+      `readObject ${r.git.entry(".gitignore").oid}`,
+      `readObject ${r.git.entry("workspaces/.gitignore").oid}`,
       `readObject ${r.git.entry("workspaces/www/.gitignore").oid}`,
     ]);
   });
@@ -359,7 +360,7 @@ describe("buildPublishSet: entries", () => {
     expect(r.files).toEqual([".gitignore", "a"]);
   });
 
-  it("everything is read from the commit: only listTree and readObject are used", async () => {
+  it("everything is read from the commit: only listTree and readObject are used (listPaths too, above a monorepo workspace)", async () => {
     const r = await run({ ".gitignore": "*.tmp\n", ".dockerignore": "x\n", ".wspubignore": "y\n", "a.tmp": "x" });
     expect(r.git.calls.map((c) => c.split(" ")[0])).toEqual(["listTree", "readObject", "readObject", "readObject"]);
   });

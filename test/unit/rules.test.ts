@@ -33,41 +33,41 @@ describe("rebasePattern: exact patterns", () => {
     ["foo", "", "gitignore", "foo"],
     ["foo/", "", "gitignore", "foo/"],
     ["*.log", "", "gitignore", "*.log"],
-    ["a/b", "", "gitignore", "a/b"],
-    ["a/b/", "", "gitignore", "a/b/"],
-    ["**/foo", "", "gitignore", "**/foo"],
-    ["foo/**", "", "gitignore", "foo/**"],
-    ["a/**/b", "", "gitignore", "a/**/b"],
+    ["a/b", "", "gitignore", "/a/b"],
+    ["a/b/", "", "gitignore", "/a/b/"],
+    ["**/foo", "", "gitignore", "/**/foo"],
+    ["foo/**", "", "gitignore", "/foo/**"],
+    ["a/**/b", "", "gitignore", "/a/**/b"],
     ["!foo", "", "gitignore", "!foo"],
-    ["!a/b", "", "gitignore", "!a/b"],
+    ["!a/b", "", "gitignore", "!/a/b"],
     ["\\#hash", "", "gitignore", "\\#hash"],
     ["\\!bang", "", "gitignore", "\\!bang"],
     // gitignore, nested
-    ["foo", "a/b/", "gitignore", "a/b/**/foo"],
-    ["foo/", "a/b/", "gitignore", "a/b/**/foo/"],
-    ["*.log", "a/b/", "gitignore", "a/b/**/*.log"],
-    ["/foo", "a/b/", "gitignore", "a/b/foo"],
-    ["/foo/", "a/b/", "gitignore", "a/b/foo/"],
-    ["x/y", "a/b/", "gitignore", "a/b/x/y"],
-    ["x/y/", "a/b/", "gitignore", "a/b/x/y/"],
-    ["**/foo", "a/b/", "gitignore", "a/b/**/foo"],
-    ["foo/**", "a/b/", "gitignore", "a/b/foo/**"],
-    ["!foo", "a/b/", "gitignore", "!a/b/**/foo"],
-    ["!/foo", "a/b/", "gitignore", "!a/b/foo"],
-    ["!x/y", "a/b/", "gitignore", "!a/b/x/y"],
-    ["\\#hash", "a/b/", "gitignore", "a/b/**/\\#hash"],
-    ["\\!bang", "a/b/", "gitignore", "a/b/**/\\!bang"],
+    ["foo", "a/b/", "gitignore", "/a/b/**/foo"],
+    ["foo/", "a/b/", "gitignore", "/a/b/**/foo/"],
+    ["*.log", "a/b/", "gitignore", "/a/b/**/*.log"],
+    ["/foo", "a/b/", "gitignore", "/a/b/foo"],
+    ["/foo/", "a/b/", "gitignore", "/a/b/foo/"],
+    ["x/y", "a/b/", "gitignore", "/a/b/x/y"],
+    ["x/y/", "a/b/", "gitignore", "/a/b/x/y/"],
+    ["**/foo", "a/b/", "gitignore", "/a/b/**/foo"],
+    ["foo/**", "a/b/", "gitignore", "/a/b/foo/**"],
+    ["!foo", "a/b/", "gitignore", "!/a/b/**/foo"],
+    ["!/foo", "a/b/", "gitignore", "!/a/b/foo"],
+    ["!x/y", "a/b/", "gitignore", "!/a/b/x/y"],
+    ["\\#hash", "a/b/", "gitignore", "/a/b/**/\\#hash"],
+    ["\\!bang", "a/b/", "gitignore", "/a/b/**/\\!bang"],
     // dockerignore: always anchored at the context root
-    ["**/foo", "", "dockerignore", "**/foo"],
-    ["*/temp*", "", "dockerignore", "*/temp*"],
-    ["foo", "a/b/", "dockerignore", "a/b/foo"],
-    ["/foo", "a/b/", "dockerignore", "a/b/foo"],
-    ["//foo", "a/b/", "dockerignore", "a/b/foo"],
-    ["**/foo", "a/b/", "dockerignore", "a/b/**/foo"],
-    ["*.md", "a/b/", "dockerignore", "a/b/*.md"],
-    ["x/y", "a/b/", "dockerignore", "a/b/x/y"],
-    ["!foo", "a/b/", "dockerignore", "!a/b/foo"],
-    ["!/foo", "a/b/", "dockerignore", "!a/b/foo"],
+    ["**/foo", "", "dockerignore", "/**/foo"],
+    ["*/temp*", "", "dockerignore", "/*/temp*"],
+    ["foo", "a/b/", "dockerignore", "/a/b/foo"],
+    ["/foo", "a/b/", "dockerignore", "/a/b/foo"],
+    ["//foo", "a/b/", "dockerignore", "/a/b/foo"],
+    ["**/foo", "a/b/", "dockerignore", "/a/b/**/foo"],
+    ["*.md", "a/b/", "dockerignore", "/a/b/*.md"],
+    ["x/y", "a/b/", "dockerignore", "/a/b/x/y"],
+    ["!foo", "a/b/", "dockerignore", "!/a/b/foo"],
+    ["!/foo", "a/b/", "dockerignore", "!/a/b/foo"],
   ])("rebasePattern(%j, %j, %s) -> %j", (line, base, syntax, expected) => {
     expect(rebasePattern(line, base, syntax)).toBe(expected);
   });
@@ -141,12 +141,12 @@ describe("parseIgnoreFile", () => {
 
   it("gitignore in a/b/: rebased rules with 1-based line numbers, comments and blanks skipped", () => {
     expect(parseIgnoreFile(text, "a/b/", "a/b/.gitignore", "gitignore")).toEqual([
-      { pattern: "a/b/**/*.log", source: "a/b/.gitignore:3: *.log" },
-      { pattern: "!a/b/**/keep.log", source: "a/b/.gitignore:4: !keep.log" },
-      { pattern: "a/b/**/\\#hash", source: "a/b/.gitignore:5: \\#hash" },
-      { pattern: "a/b/root-only", source: "a/b/.gitignore:7: /root-only" },
-      { pattern: "a/b/**/cache/", source: "a/b/.gitignore:8: cache/" },
-      { pattern: "a/b/x/y", source: "a/b/.gitignore:10: x/y" },
+      { pattern: "/a/b/**/*.log", source: "a/b/.gitignore:3: *.log" },
+      { pattern: "!/a/b/**/keep.log", source: "a/b/.gitignore:4: !keep.log" },
+      { pattern: "/a/b/**/\\#hash", source: "a/b/.gitignore:5: \\#hash" },
+      { pattern: "/a/b/root-only", source: "a/b/.gitignore:7: /root-only" },
+      { pattern: "/a/b/**/cache/", source: "a/b/.gitignore:8: cache/" },
+      { pattern: "/a/b/x/y", source: "a/b/.gitignore:10: x/y" },
     ]);
   });
 
@@ -156,16 +156,16 @@ describe("parseIgnoreFile", () => {
       { pattern: "*.log", source: ".gitignore:1: *.log" },
       { pattern: "!keep.log", source: ".gitignore:2: !keep.log" },
       { pattern: "cache/", source: ".gitignore:3: cache/" },
-      { pattern: "x/y", source: ".gitignore:4: x/y" },
+      { pattern: "/x/y", source: ".gitignore:4: x/y" },
     ]);
   });
 
   it("dockerignore in a/b/: every pattern anchored at a/b/", () => {
     expect(parseIgnoreFile("# c\nfoo\n**/bar\n!foo/keep\n/baz\n", "a/b/", "a/b/.dockerignore", "dockerignore")).toEqual([
-      { pattern: "a/b/foo", source: "a/b/.dockerignore:2: foo" },
-      { pattern: "a/b/**/bar", source: "a/b/.dockerignore:3: **/bar" },
-      { pattern: "!a/b/foo/keep", source: "a/b/.dockerignore:4: !foo/keep" },
-      { pattern: "a/b/baz", source: "a/b/.dockerignore:5: /baz" },
+      { pattern: "/a/b/foo", source: "a/b/.dockerignore:2: foo" },
+      { pattern: "/a/b/**/bar", source: "a/b/.dockerignore:3: **/bar" },
+      { pattern: "!/a/b/foo/keep", source: "a/b/.dockerignore:4: !foo/keep" },
+      { pattern: "/a/b/baz", source: "a/b/.dockerignore:5: /baz" },
     ]);
   });
 
@@ -182,7 +182,7 @@ describe("parseIgnoreFile", () => {
   });
 
   it("CRLF files: the CR is not part of the pattern", () => {
-    expect(parseIgnoreFile("a.txt\r\nb/\r\n", "w/", "w/.gitignore", "gitignore").map((r) => r.pattern)).toEqual(["w/**/a.txt", "w/**/b/"]);
+    expect(parseIgnoreFile("a.txt\r\nb/\r\n", "w/", "w/.gitignore", "gitignore").map((r) => r.pattern)).toEqual(["/w/**/a.txt", "/w/**/b/"]);
   });
 });
 
@@ -193,15 +193,15 @@ describe("rulesFromList", () => {
       expected: [
         { pattern: "node_modules/", source: "default: node_modules/" },
         { pattern: "*.log", source: "default: *.log" },
-        { pattern: "docs/internal", source: "default: docs/internal" },
+        { pattern: "/docs/internal", source: "default: docs/internal" },
       ],
     },
     {
       base: "ws/www/",
       expected: [
-        { pattern: "ws/www/**/node_modules/", source: "default: node_modules/" },
-        { pattern: "ws/www/**/*.log", source: "default: *.log" },
-        { pattern: "ws/www/docs/internal", source: "default: docs/internal" },
+        { pattern: "/ws/www/**/node_modules/", source: "default: node_modules/" },
+        { pattern: "/ws/www/**/*.log", source: "default: *.log" },
+        { pattern: "/ws/www/docs/internal", source: "default: docs/internal" },
       ],
     },
   ])("base $base: skips blanks and comments, keeps the list's spelling as source", ({ base, expected }) => {
