@@ -1,0 +1,73 @@
+// wspub itself: the built CLI (bin/wspub.js -> lib/), run by the Node that runs the benchmark.
+
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { cleanEnv } from "../server.ts";
+import { GIT_ENV, type Workspace } from "../workspace.ts";
+import { emptyOutcome, type Command, type Outcome, type PublishOptions, type PublishTarget, type Tool } from "./tool.ts";
+
+const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
+const BIN = join(REPO_ROOT, "bin", "wspub.js");
+const LIB_ENTRY = join(REPO_ROOT, "lib", "cli", "run.js");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Throws if lib/ is missing; returns a warning if src/ has changed since the last build. */
+export function checkBuilt(): string | null {
+  if (!existsSync(LIB_ENTRY)) throw new Error(`${LIB_ENTRY} is missing: run \`npm run build\` first`);
+  const src = newestMtime(join(REPO_ROOT, "src"));
+  const lib = newestMtime(join(REPO_ROOT, "lib"));
+  return src > lib ? "src/ has changed since lib/ was built: the benchmark measures lib/ (run `npm run build`)" : null;
+}
+
+function env(options: PublishOptions, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return cleanEnv({ ...GIT_ENV, XDG_DATA_HOME: options.scratch, XDG_CONFIG_HOME: options.scratch, ...extra });
+}
+
+export const wspub: Tool = {
+  name: "wspub",
+  version() {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    return { version: `${pkg.version} (node ${process.version})` };
+  },
+  publish(ws: Workspace, target: PublishTarget, options: PublishOptions): Command {
+    const url = `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ""}`;
+    const args = [BIN, "push", "--target", url, "--endpoint", target.server.endpoint, "--json"];
+    if (options.concurrency !== undefined) args.push("--concurrency", String(options.concurrency));
+    return {
+      cmd: process.execPath,
+      args,
+      cwd: ws.dir,
+      env: env(options, {
+        AWS_ACCESS_KEY_ID: target.server.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: target.server.secretAccessKey,
+      }),
+    };
+  },
+  startup(options: PublishOptions): Command {
+    return { cmd: process.execPath, args: [BIN, "--version"], cwd: REPO_ROOT, env: env(options) };
+  },
+  parse(stdout: string): Outcome {
+    const out = emptyOutcome();
+    const text = stdout.trim();
+    if (!text.startsWith("{")) return out;
+    const r = JSON.parse(text) as Record<string, unknown>;
+    const num = (k: string) => (typeof r[k] === "number" ? (r[k] as number) : null);
+    return {
+      files: num("files"),
+      uploaded: num("uploaded"),
+      copied: num("copied"),
+      deleted: num("deleted"),
+      unchanged: num("unchanged"),
+      bytesUploaded: num("bytesUploaded"),
+      internalMs: num("durationMs"),
+    };
+  },
+};
