@@ -3,6 +3,7 @@ import type { VerifyResult } from "../publish/verify.js";
 import type { ListedWorkspace, StatusResult } from "../publish/status.js";
 import type { PublishSet } from "../filter/publish-set.js";
 import { formatBytes } from "./reporters.js";
+import type { BackgroundStatus } from "../hooks/state.js";
 
 const short = (oid: string | null) => (oid ? oid.slice(0, 12) : "nothing");
 
@@ -27,7 +28,15 @@ export function formatVerify(r: VerifyResult): string {
   return lines.join("\n");
 }
 
-export function formatStatus(s: StatusResult): string {
+export function formatStatus(s: StatusResult, background?: BackgroundStatus): string {
+  const text = formatLive(s);
+  if (!background) return text;
+  const lines = [text, `  hooks:     last background publish ${background.last ? `${background.last.ok ? "ok" : "FAILED"} at ${background.last.at}: ${background.last.message}` : "not finished yet"}`];
+  lines.push(`  log:       ${background.log}`, ...background.tail.map((l) => `    ${l}`));
+  return lines.join("\n");
+}
+
+function formatLive(s: StatusResult): string {
   if (!s.published) return `${s.workspace}: not published at ${s.target}`;
   const lines = [
     `${s.workspace} at ${s.target}`,

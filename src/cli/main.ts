@@ -14,12 +14,17 @@ import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.j
 import { formatFiles, formatList, formatPublish, formatStatus, formatVerify } from "./format.js";
 import { humanReporter, jsonReporter, type Output } from "./reporters.js";
 import { VERSION } from "../version.js";
+import { addHooksCommands } from "./hooks-commands.js";
+import { readBackground } from "../hooks/state.js";
+import type { Launcher } from "../hooks/script.js";
 
 export interface Runtime {
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
   io: Output;
+  /** How installed hooks start this CLI again: the node binary and entry script running now. */
+  launcher?: Launcher;
 }
 
 interface StoreOpts extends StoreFlags {
@@ -98,7 +103,8 @@ export async function main(rt: Runtime): Promise<number> {
     async (ws: string | undefined, o: StoreOpts) => {
       code = await withContext(rt, ws, o, async (ctx, settings, store) => {
         const s = await status(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git);
-        rt.io.out(o.json ? JSON.stringify(s) : formatStatus(s));
+        const background = await readBackground(ctx.git.root);
+        rt.io.out(o.json ? JSON.stringify({ ...s, background: background ?? null }) : formatStatus(s, background));
         return ExitCode.ok;
       });
     },
@@ -152,6 +158,8 @@ export async function main(rt: Runtime): Promise<number> {
       });
     });
 
+  addHooksCommands(program, rt, (c) => (code = c));
+
   try {
     await program.parseAsync([...rt.argv], { from: "user" });
   } catch (e) {
@@ -175,7 +183,7 @@ function withContext(
 }
 
 /** The one catch of the CLI: a WspubError becomes its message and exit code; anything else is a bug to report. */
-async function guard(rt: Runtime, fn: () => Promise<number>): Promise<number> {
+export async function guard(rt: Runtime, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (e) {

@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { main } from "./main.js";
 
 /** Process entry: the only place that touches process.argv and the exit code. */
@@ -5,6 +7,7 @@ const code = await main({
   argv: process.argv.slice(2),
   env: process.env,
   cwd: process.cwd(),
+  launcher: { node: process.execPath, script: realpathSync(fileURLToPath(import.meta.url)) },
   io: {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),

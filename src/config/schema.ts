@@ -10,6 +10,8 @@ export const configSchema = z
     concurrency: z.number().int().min(1).max(64).optional(),
     exclude: z.array(z.string()).optional(),
     workspaces: z.record(z.string(), z.string().min(1)).optional(),
+    /** Branches the git hooks publish (names or globs); default: the repository's default branch. */
+    branches: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 

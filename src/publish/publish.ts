@@ -26,6 +26,8 @@ export interface PublishRequest {
   excludes: readonly string[];
   reporter: Reporter;
   actor?: string;
+  /** Lets a live commit that is not an ancestor be replaced without --force (the hooks: an amend or rebase made here). */
+  replaceable?: ((live: string) => Promise<boolean>) | undefined;
 }
 
 export interface PublishResult {
@@ -69,8 +71,11 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const live = await readLive(store, layout);
   const previous = live?.pointer.commit ?? null;
   if (live && previous !== commit.oid && !req.force) {
-    if (!(await git.hasCommit(live.pointer.commit))) throw refusedError(messages.liveCommitMissing(live.pointer.commit));
-    if (!(await git.isAncestor(live.pointer.commit, commit.oid))) throw refusedError(messages.notAncestor(live.pointer.commit, commit.oid));
+    const known = await git.hasCommit(live.pointer.commit);
+    const descends = known && (await git.isAncestor(live.pointer.commit, commit.oid));
+    if (!descends && !(await req.replaceable?.(live.pointer.commit))) {
+      throw refusedError(known ? messages.notAncestor(live.pointer.commit, commit.oid) : messages.liveCommitMissing(live.pointer.commit));
+    }
   }
   if (live && !live.manifest) {
     reporter.event({ type: "warning", message: `the live manifest ${live.pointer.manifest} is missing: publishing in full` });

@@ -19,6 +19,7 @@ export interface PushOptions {
   store: StoreFlags;
   reporter: Reporter;
   actor?: string | undefined;
+  replaceable?: ((live: string) => Promise<boolean>) | undefined;
   /** Called after each workspace, e.g. to print it. */
   onResult?: (result: PublishResult, where: string) => void;
 }
@@ -44,6 +45,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
         excludes: ctx.loaded.config.exclude ?? [],
         reporter: o.reporter,
         ...(o.actor ? { actor: o.actor } : {}),
+        replaceable: o.replaceable,
       });
       results.push(result);
       o.onResult?.(result, `${settings.target.url.replace(/\/$/, "")}/${w.name}/`);
