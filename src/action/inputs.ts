@@ -1,0 +1,88 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import * as core from "@actions/core";
+import { usageError, WspubError } from "../errors.js";
+import type { PushOptions } from "../publish/push-workspaces.js";
+import { parseTarget } from "../store/target.js";
+
+/** What the Action passes to pushWorkspaces, before the reporter is attached. */
+export type ActionOptions = Omit<PushOptions, "reporter" | "onResult">;
+
+/**
+ * The only module that reads the Action's inputs (every read is a `...Input("name")` call with the
+ * literal name, which a test checks against action.yml). It builds the same typed PushOptions the
+ * CLI builds, and rejects bad values before anything is opened, naming the input.
+ *
+ * Credentials are not inputs: the AWS SDK reads them from the environment (set by
+ * aws-actions/configure-aws-credentials, or secrets in `env:`).
+ */
+export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
+  const cwd = directoryInput("working-directory", env["GITHUB_WORKSPACE"] || process.cwd());
+  const target = core.getInput("target") || undefined;
+  if (target !== undefined) named("target", () => parseTarget(target, cwd));
+  const endpoint = core.getInput("endpoint") || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
+    throw usageError(`input "endpoint" must be an http(s) URL such as https://s3.example.com or http://minio:9000, got ${JSON.stringify(endpoint)}`);
+  }
+  const region = core.getInput("region") || undefined;
+  const concurrency = integerInput("concurrency", 1, 64);
+  return {
+    cwd,
+    env,
+    workspace: core.getInput("workspace") || undefined,
+    // The commit that triggered the run; actions/checkout checks out the same one.
+    ref: core.getInput("ref") || env["GITHUB_SHA"] || "HEAD",
+    force: booleanInput("force"),
+    dryRun: booleanInput("dry-run"),
+    store: { target, endpoint, region, concurrency },
+    actor: actor(env),
+  };
+}
+
+function booleanInput(name: string): boolean {
+  const raw = core.getInput(name);
+  if (raw === "") return false;
+  try {
+    return core.getBooleanInput(name);
+  } catch {
+    throw usageError(`input "${name}" must be true or false, got ${JSON.stringify(raw)}`);
+  }
+}
+
+function integerInput(name: string, min: number, max: number): number | undefined {
+  const raw = core.getInput(name);
+  if (raw === "") return undefined;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw usageError(`input "${name}" must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** A directory, relative to `base` (GITHUB_WORKSPACE); `base` itself when the input is empty. */
+function directoryInput(name: string, base: string): string {
+  const raw = core.getInput(name);
+  const dir = resolve(base, raw);
+  if (!(statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false)) {
+    throw usageError(`input "${name}": ${dir} is not a directory (a relative path is resolved against GITHUB_WORKSPACE, ${base})`);
+  }
+  return dir;
+}
+
+/** Runs a library check and names the input in its message. */
+function named<T>(name: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof WspubError) throw usageError(`input "${name}": ${e.message}`, e);
+    throw e;
+  }
+}
+
+/** Recorded as `publishedBy` in the pointer: which workflow run published. */
+function actor(env: NodeJS.ProcessEnv): string | undefined {
+  const repo = env["GITHUB_REPOSITORY"];
+  const runId = env["GITHUB_RUN_ID"];
+  if (!repo || !runId) return undefined;
+  return `github-actions ${repo} run ${runId}${env["GITHUB_ACTOR"] ? ` (${env["GITHUB_ACTOR"]})` : ""}`;
+}

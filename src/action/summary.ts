@@ -1,0 +1,55 @@
+import type { PublishResult } from "../publish/publish.js";
+
+/** At most this many skipped submodules are listed in the job summary. */
+export const MAX_LISTED = 20;
+
+/** The job summary (GITHUB_STEP_SUMMARY) of one publish, as Markdown. */
+export function summaryMarkdown(r: PublishResult, where: string): string {
+  const title = r.dryRun
+    ? `wspub: dry run of \`${r.workspace}\` at \`${short(r.commit)}\` (nothing was written)`
+    : r.noop
+      ? `wspub: \`${r.workspace}\` \`${short(r.commit)}\` is already live`
+      : `wspub: published \`${r.workspace}\` \`${short(r.commit)}\``;
+  const verb = r.dryRun ? "would be " : "";
+  const lines = [
+    `### ${title}`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| workspace | \`${cell(r.workspace)}\` |`,
+    `| commit | \`${r.commit}\` |`,
+    `| previous | ${r.previous ? `\`${r.previous}\`` : "none (first publish)"} |`,
+    `| location | \`${cell(where)}\` |`,
+    `| manifest | ${r.dryRun ? "(dry run: none written)" : `\`${cell(r.manifest)}\``} |`,
+    "",
+    `| ${verb}uploaded | ${verb}copied | ${verb}deleted | unchanged | bytes ${verb}uploaded | duration |`,
+    "|---:|---:|---:|---:|---:|---:|",
+    `| ${r.uploaded} | ${r.copied} | ${r.deleted} | ${r.unchanged} | ${formatBytes(r.bytesUploaded)} | ${(r.durationMs / 1000).toFixed(2)} s |`,
+    "",
+    `${r.files} files ${r.dryRun ? "in the publish set" : "published"}` +
+      (r.excluded > 0 ? `, ${r.excluded} tracked files excluded (\`wspub files --explain\` lists them).` : ", no tracked file excluded."),
+  ];
+  if (r.submodules.length > 0) {
+    const shown = r.submodules.slice(0, MAX_LISTED).map((p) => `\`${cell(p)}\``);
+    const more = r.submodules.length - shown.length;
+    lines.push("", `Skipped submodules (gitlinks are not published): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export const short = (oid: string | null) => (oid ? oid.slice(0, 12) : "none");
+
+/** Text inside a code span in a table cell: no pipe (it would end the cell), no backtick, no newline. */
+const cell = (s: string) => s.replace(/[|`\r\n]/g, (c) => (c === "|" ? "\\|" : c === "`" ? "'" : " "));
