@@ -10,5 +10,8 @@ bash scripts/install-test-deps.sh
 echo "== typecheck (tsc -p tsconfig.json --noEmit)"
 npx tsc -p tsconfig.json --noEmit
 
+echo "== dist check (the committed GitHub Action bundle matches the sources)"
+bash scripts/check-dist.sh
+
 echo "== tests (vitest run)"
 npx vitest run "$@"
