@@ -105,6 +105,8 @@ function parseOptions(argv: string[]): Options {
 
 class UsageError extends Error {}
 
+let interrupted = false;
+
 // ---------------------------------------------------------------------------------------------
 
 interface SampleRecord {
@@ -378,6 +380,7 @@ async function main(): Promise<number> {
     else rmSync(scratchRoot, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
     log(`${signal}: cleaning up`);
     void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
@@ -485,6 +488,8 @@ main().then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    // After SIGINT/SIGTERM the killed command's failure is expected; the signal handler exits.
+    if (interrupted) return;
     process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 1;
   },

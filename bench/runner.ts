@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface Sample {
@@ -67,7 +67,8 @@ const running = new Set<ChildProcess>();
 export function killRunning(): void {
   for (const c of running) {
     try {
-      c.kill("SIGKILL");
+      // Each command runs in its own process group: this also reaches the command under GNU time.
+      if (c.pid !== undefined) process.kill(-c.pid, "SIGKILL");
     } catch {
       /* gone */
     }
@@ -94,7 +95,7 @@ export function runCommand(method: RssMethod, cmd: string, args: readonly string
   }
   return new Promise<Sample>((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     running.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -110,7 +111,11 @@ export function runCommand(method: RssMethod, cmd: string, args: readonly string
         : undefined;
     const timer = options.timeoutMs
       ? setTimeout(() => {
-          child.kill("SIGKILL");
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
         }, options.timeoutMs)
       : undefined;
     child.once("error", (e) => {
@@ -143,7 +148,7 @@ export function runCommand(method: RssMethod, cmd: string, args: readonly string
         wallMs,
         peakRssKb,
         cpuMs,
-        code: code ?? (signal ? 128 : -1),
+        code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1),
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
       });
