@@ -30,10 +30,12 @@ export function formatVerify(r: VerifyResult): string {
 
 export function formatStatus(s: StatusResult, background?: BackgroundStatus): string {
   const text = formatLive(s);
-  if (!background) return text;
-  const lines = [text, `  hooks:     last background publish ${background.last ? `${background.last.ok ? "ok" : "FAILED"} at ${background.last.at}: ${background.last.message}` : "not finished yet"}`];
-  lines.push(`  log:       ${background.log}`, ...background.tail.map((l) => `    ${l}`));
-  return lines.join("\n");
+  return background ? `${text}\n${formatBackground(background)}` : text;
+}
+
+export function formatBackground(b: BackgroundStatus): string {
+  const last = b.last ? `${b.last.ok ? "ok" : "FAILED"} at ${b.last.at}: ${b.last.message}` : "not finished yet";
+  return [`  hooks:     last background publish ${last}`, `  log:       ${b.log}`, ...b.tail.map((l) => `    ${l}`)].join("\n");
 }
 
 function formatLive(s: StatusResult): string {

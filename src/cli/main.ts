@@ -11,7 +11,7 @@ import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
 import type { ObjectStore } from "../store/port.js";
 import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.js";
-import { formatFiles, formatList, formatPublish, formatStatus, formatVerify } from "./format.js";
+import { formatBackground, formatFiles, formatList, formatPublish, formatStatus, formatVerify } from "./format.js";
 import { humanReporter, jsonReporter, type Output } from "./reporters.js";
 import { VERSION } from "../version.js";
 import { addHooksCommands } from "./hooks-commands.js";
@@ -102,8 +102,12 @@ export async function main(rt: Runtime): Promise<number> {
   storeOptions(program.command("status").description("the live commit of a workspace, and how far it is behind HEAD").argument("[workspace]")).action(
     async (ws: string | undefined, o: StoreOpts) => {
       code = await withContext(rt, ws, o, async (ctx, settings, store) => {
-        const s = await status(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git);
         const background = await readBackground(ctx.git.root);
+        const s = await status(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git).catch((e: unknown) => {
+          // The store may be what the background publisher tripped on: still show its log.
+          if (background && !o.json) rt.io.out(formatBackground(background));
+          throw e;
+        });
         rt.io.out(o.json ? JSON.stringify({ ...s, background: background ?? null }) : formatStatus(s, background));
         return ExitCode.ok;
       });

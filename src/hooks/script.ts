@@ -3,7 +3,10 @@
  * already have. Pure functions: install.ts does the file system work.
  *
  * The hook does no publishing itself: it starts `wspub hooks run <hook>` detached and returns, so
- * `git commit` never waits for the network. A plain hooks directory gets a whole script (an
+ * `git commit` never waits for the network. The detached process must not keep any of git's output
+ * open: a caller reading git's stderr through a pipe (an IDE, a script) would wait for it to end.
+ * So the subshell replaces its standard streams with `exec` before starting it (a redirection on
+ * the function call itself would make sh keep a saved copy of the pipe open while it waits). A plain hooks directory gets a whole script (an
  * existing user hook is kept as `<hook>.pre-wspub` and run first); a husky hook file (a list of
  * commands run with `sh -e`) gets a marked block appended.
  */
@@ -46,8 +49,8 @@ export function hookBlock(hook: HookName, launcher: Launcher): string {
     `  fi`,
     `  wspub_run() { ${run}; }`,
     hook === "pre-push"
-      ? `  ( wspub_run hooks run pre-push --updates "$wspub_updates" </dev/null >/dev/null 2>&1 & )`
-      : `  ( wspub_run hooks run post-commit </dev/null >/dev/null 2>&1 & )`,
+      ? `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run pre-push --updates "$wspub_updates" & )`
+      : `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run post-commit & )`,
     `fi`,
     `:`,
     end(hook),

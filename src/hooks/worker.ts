@@ -162,6 +162,7 @@ async function publishRequest(root: string, state: HookState, request: Request, 
     },
   };
   const result: LastResult = { ok: false, at: new Date().toISOString(), hook: request.hook, commit: sha, message: "" };
+  await log(`publishing ${branch} ${sha.slice(0, 12)}`);
   try {
     const results = await pushWorkspaces({
       cwd: root,
