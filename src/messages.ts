@@ -22,5 +22,8 @@ export const messages = {
   emptyPublishSet: (dir: string, commit: string, excluded: number) =>
     `nothing to publish: commit ${commit.slice(0, 12)} has no ${excluded > 0 ? "unexcluded " : ""}files under ${dir === "" ? "the repository root" : dir}` +
     `${excluded > 0 ? ` (${excluded} excluded; see wspub files --explain)` : ""}. Refusing to empty the workspace; nothing was changed.`,
+  noTarget:
+    `no target: set --target / the "target" input (s3://bucket[/prefix]), WSPUB_TARGET, or "target" in wspub.config.json ` +
+    `(the embedded local store would be thrown away with this machine). Nothing was written.`,
   defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
 } as const;

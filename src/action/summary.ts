@@ -1,7 +1,10 @@
 import type { PublishResult } from "../publish/publish.js";
+import { formatBytes, shortOid } from "../report/text.js";
 
 /** At most this many skipped submodules are listed in the job summary. */
 export const MAX_LISTED = 20;
+/** At most this many changed paths are listed in the job summary. */
+export const MAX_CHANGES = 100;
 
 /** The job summary (GITHUB_STEP_SUMMARY) of one publish, as Markdown. */
 export function summaryMarkdown(r: PublishResult, where: string): string {
@@ -20,7 +23,7 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
     `| commit | \`${r.commit}\` |`,
     `| previous | ${r.previous ? `\`${r.previous}\`` : "none (first publish)"} |`,
     `| location | \`${cell(where)}\` |`,
-    `| manifest | ${r.dryRun ? "(dry run: none written)" : `\`${cell(r.manifest)}\``} |`,
+    `| manifest | ${r.manifest === null ? "(dry run: none written)" : `\`${cell(r.manifest)}\``} |`,
     "",
     `| ${verb}uploaded | ${verb}copied | ${verb}deleted | unchanged | bytes ${verb}uploaded | duration |`,
     "|---:|---:|---:|---:|---:|---:|",
@@ -29,6 +32,18 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
     `${r.files} files ${r.dryRun ? "in the publish set" : "published"}` +
       (r.excluded > 0 ? `, ${r.excluded} tracked files excluded (\`wspub files --explain\` lists them).` : ", no tracked file excluded."),
   ];
+  const rows = [
+    ...r.changes.uploaded.map((p) => ["uploaded", p]),
+    ...r.changes.copied.map((p) => ["copied", p]),
+    ...r.changes.deleted.map((p) => ["deleted", p]),
+  ];
+  if (rows.length > 0) {
+    const shown = rows.slice(0, MAX_CHANGES);
+    lines.push("", "<details><summary>Changes</summary>", "", "| change | path |", "|---|---|", ...shown.map(([k, p]) => `| ${verb}${k} | \`${cell(p!)}\` |`));
+    const total = r.uploaded + r.copied + r.deleted;
+    if (total > shown.length) lines.push("", `${shown.length} of ${total} changes shown.`);
+    lines.push("", "</details>");
+  }
   if (r.submodules.length > 0) {
     const shown = r.submodules.slice(0, MAX_LISTED).map((p) => `\`${cell(p)}\``);
     const more = r.submodules.length - shown.length;
@@ -37,19 +52,7 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
-export const short = (oid: string | null) => (oid ? oid.slice(0, 12) : "none");
+export const short = (oid: string | null) => shortOid(oid, "none");
 
 /** Text inside a code span in a table cell: no pipe (it would end the cell), no backtick, no newline. */
 const cell = (s: string) => s.replace(/[|`\r\n]/g, (c) => (c === "|" ? "\\|" : c === "`" ? "'" : " "));

@@ -1,22 +1,11 @@
-import type { PublishResult } from "../publish/publish.js";
 import type { VerifyResult } from "../publish/verify.js";
 import type { ListedWorkspace, StatusResult } from "../publish/status.js";
 import type { PublishSet } from "../filter/publish-set.js";
-import { formatBytes } from "./reporters.js";
+import { formatBytes, shortOid } from "../report/text.js";
+export { formatPublish } from "../report/text.js";
 import type { BackgroundStatus } from "../hooks/state.js";
 
-const short = (oid: string | null) => (oid ? oid.slice(0, 12) : "nothing");
-
-export function formatPublish(r: PublishResult, where: string): string {
-  const head = r.dryRun
-    ? `dry run: would publish ${r.workspace} ${short(r.commit)} (live: ${short(r.previous)}) to ${where}`
-    : r.noop
-      ? `${r.workspace} ${short(r.commit)} is already live at ${where}: nothing to do`
-      : `published ${r.workspace} ${short(r.commit)} (was ${short(r.previous)}) to ${where}`;
-  const verb = r.dryRun ? "would be " : "";
-  const counts = `  ${r.uploaded} ${verb}uploaded (${formatBytes(r.bytesUploaded)}), ${r.copied} ${verb}copied, ${r.deleted} ${verb}deleted, ${r.unchanged} unchanged; ${r.files} files, ${r.excluded} excluded; ${(r.durationMs / 1000).toFixed(2)} s`;
-  return `${head}\n${counts}`;
-}
+const short = (oid: string | null) => shortOid(oid);
 
 export function formatVerify(r: VerifyResult): string {
   if (r.ok) return `ok: ${r.workspace} at ${r.target} matches the manifest of ${short(r.commit)} (${r.checked} objects)`;

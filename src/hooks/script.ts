@@ -43,6 +43,8 @@ export function hookBlock(hook: HookName, launcher: Launcher): string {
   if (hook === "pre-push") lines.push(`  [ -n "\${wspub_updates+x}" ] || wspub_updates=$(cat)`);
   lines.push(
     `  wspub_state="$(git rev-parse --git-common-dir 2>/dev/null)/wspub"`,
+    // Marks the request at once, before node starts: the publisher waits for these marks to stop.
+    `  mkdir -p "$wspub_state" 2>/dev/null && : > "$wspub_state/requested"`,
     `  if [ -s "$wspub_state/last-error" ]; then`,
     `    echo "wspub: the last background publish failed: $(head -n 1 "$wspub_state/last-error") (wspub status shows the log)" >&2`,
     `    mv -f "$wspub_state/last-error" "$wspub_state/last-error.shown" 2>/dev/null`,

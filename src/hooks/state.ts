@@ -8,6 +8,7 @@ import { git } from "../git/exec.js";
  *   hook.log          what every background run did (wspub status shows its tail)
  *   lock              held by the one process publishing; holds its pid
  *   pending.json      the latest request; a burst of commits keeps overwriting it
+ *   requested         touched by the hook script itself the moment git runs it
  *   last-result.json  the outcome of the last background publish
  *   last-error        one line when it failed; the next commit's hook prints it once
  */
@@ -16,6 +17,7 @@ export interface HookState {
   log: string;
   lock: string;
   pending: string;
+  requested: string;
   lastResult: string;
   lastError: string;
   lastErrorShown: string;
@@ -30,6 +32,7 @@ export async function hookState(root: string): Promise<HookState> {
     log: join(dir, "hook.log"),
     lock: join(dir, "lock"),
     pending: join(dir, "pending.json"),
+    requested: join(dir, "requested"),
     lastResult: join(dir, "last-result.json"),
     lastError: join(dir, "last-error"),
     lastErrorShown: join(dir, "last-error.shown"),

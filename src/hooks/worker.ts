@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { open, readFile, rm } from "node:fs/promises";
+import { open, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/load.js";
@@ -61,10 +61,12 @@ async function work(root: string, state: HookState, o: WorkerOptions): Promise<v
   for (;;) {
     if (!(await tryLock(state))) return; // the holder will see our request
     try {
+      // Late hook runs of a burst ask again for the commit just published: not twice.
+      const published = new Set<string>();
       for (;;) {
         const next = await takeWhenQuiet(root, state, quietMs(o.env));
         if (!next) break;
-        await publishRequest(root, state, next, o.env);
+        await publishRequest(root, state, next, o.env, published);
       }
     } finally {
       await rm(state.lock, { force: true });
@@ -128,7 +130,10 @@ async function takeWhenQuiet(root: string, state: HookState, quiet: number): Pro
     const text = await readFile(state.pending, "utf8").catch(() => undefined);
     if (text === undefined) return undefined;
     const request = JSON.parse(text) as Request;
-    const age = Date.now() - request.at;
+    // The hook script touches `requested` before node even starts, so a commit whose worker is
+    // still starting already counts as activity.
+    const touched = (await stat(state.requested).catch(() => undefined))?.mtimeMs ?? 0;
+    const age = Date.now() - Math.max(request.at, touched);
     if (age < quiet) {
       await sleep(quiet - age);
       continue;
@@ -145,7 +150,7 @@ async function takeWhenQuiet(root: string, state: HookState, quiet: number): Pro
   }
 }
 
-async function publishRequest(root: string, state: HookState, request: Request, env: NodeJS.ProcessEnv): Promise<void> {
+async function publishRequest(root: string, state: HookState, request: Request, env: NodeJS.ProcessEnv, published: Set<string>): Promise<void> {
   const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
   const branch = request.branch ?? (await currentBranch(root));
   const branches = await configuredBranches(root);
@@ -154,6 +159,7 @@ async function publishRequest(root: string, state: HookState, request: Request, 
     return;
   }
   const sha = (await git(root, ["rev-parse", "--verify", `${request.ref}^{commit}`])).stdout.trim();
+  if (published.has(sha)) return;
   const { config } = await loadConfig(root);
   const pending: Promise<void>[] = [];
   const reporter: Reporter = {
@@ -174,6 +180,7 @@ async function publishRequest(root: string, state: HookState, request: Request, 
       replaceable: (live) => inReflog(root, branch, live),
     });
     result.ok = true;
+    published.add(sha);
     result.message = results
       .map((r) => `${r.workspace} ${r.commit.slice(0, 12)}: ${r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`}`)
       .join("; ");

@@ -40,8 +40,8 @@ export interface PublishResult {
   deleted: number;
   unchanged: number;
   bytesUploaded: number;
-  /** Key of the manifest now live (or that would be, with --dry-run). */
-  manifest: string;
+  /** Key of the manifest now live; null with --dry-run. */
+  manifest: string | null;
   durationMs: number;
   dryRun: boolean;
   /** True when the commit was already live with the same files: nothing was written. */
@@ -49,7 +49,12 @@ export interface PublishResult {
   files: number;
   excluded: number;
   submodules: string[];
+  /** The changed paths (workspace-relative), at most MAX_LISTED of each kind. */
+  changes: { uploaded: string[]; copied: string[]; deleted: string[]; truncated: boolean };
 }
+
+/** How many changed paths of each kind a result lists (a first publish of 100k files would be huge). */
+export const MAX_LISTED = 200;
 
 /** S3's CopyObject limit; larger objects are uploaded again instead of copied. */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
@@ -101,7 +106,14 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     bytes,
   });
 
-  const result = (manifest: string, noop: boolean): PublishResult => ({
+  const list = <T>(items: readonly T[], name: (t: T) => string) => items.slice(0, MAX_LISTED).map(name);
+  const changes = {
+    uploaded: list(plan.put, (a) => a.file.path),
+    copied: list(plan.copy, (a) => a.file.path),
+    deleted: list(plan.delete, (n) => n),
+    truncated: Math.max(plan.put.length, plan.copy.length, plan.delete.length) > MAX_LISTED,
+  };
+  const result = (manifest: string | null, noop: boolean): PublishResult => ({
     workspace: layout.workspace,
     commit: commit.oid,
     previous,
@@ -118,6 +130,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     files: set.files.length,
     excluded: set.excluded.length - set.submodules.length,
     submodules: set.submodules,
+    changes,
   });
 
   const unchanged = plan.put.length === 0 && plan.copy.length === 0 && plan.delete.length === 0;
@@ -125,7 +138,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
 
   const digests = new Map<string, Digests>();
   for (const entry of Object.values(liveFiles)) digests.set(entry.blob, { sha256: entry.sha256, md5: entry.md5 });
-  if (req.dryRun) return result("(dry run)", false);
+  if (req.dryRun) return result(null, false);
 
   await applyWrites(req, plan, commit.committerTime, digests);
 

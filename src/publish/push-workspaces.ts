@@ -1,5 +1,6 @@
 import { resolveStoreSettings, type StoreFlags, type StoreSettings } from "../config/settings.js";
 import { messages } from "../messages.js";
+import { usageError } from "../errors.js";
 import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
 import type { ObjectStore } from "../store/port.js";
@@ -20,6 +21,8 @@ export interface PushOptions {
   reporter: Reporter;
   actor?: string | undefined;
   replaceable?: ((live: string) => Promise<boolean>) | undefined;
+  /** Fail instead of using the embedded local store when nothing names a target (CI: it would be thrown away). */
+  requireTarget?: boolean | undefined;
   /** Called after each workspace, e.g. to print it. */
   onResult?: (result: PublishResult, where: string) => void;
 }
@@ -30,7 +33,7 @@ export interface PushOptions {
  * Action all come through here with the same typed options.
  */
 export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
-  return withStore(o, { all: o.all ?? false, workspace: o.workspace }, async (ctx, settings, store) => {
+  return withStore(o, { all: o.all ?? false, workspace: o.workspace, requireTarget: o.requireTarget }, async (ctx, settings, store) => {
     const results: PublishResult[] = [];
     for (const w of ctx.workspaces) {
       const result = await publish({
@@ -57,7 +60,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
 /** Opens the repository, config and store for a command, and closes them afterwards. */
 export async function withStore<T>(
   o: { cwd: string; env: NodeJS.ProcessEnv; store: StoreFlags; reporter: Reporter },
-  which: { workspace?: string | undefined; all?: boolean },
+  which: { workspace?: string | undefined; all?: boolean; requireTarget?: boolean | undefined },
   fn: (ctx: WorkspaceContext, settings: StoreSettings, store: ObjectStore) => Promise<T>,
 ): Promise<T> {
   const ctx = await resolveWorkspaces(which.workspace, { cwd: o.cwd, all: which.all ?? false });
@@ -65,6 +68,7 @@ export async function withStore<T>(
   try {
     for (const w of ctx.loaded.warnings) o.reporter.event({ type: "warning", message: w });
     const settings = resolveStoreSettings(o.store, o.env, ctx.loaded.config, { cwd: o.cwd, repoRoot: ctx.git.root });
+    if (settings.isDefault && which.requireTarget) throw usageError(messages.noTarget);
     if (settings.isDefault) o.reporter.event({ type: "notice", message: messages.defaultStore(settings.target.url) });
     store = openStore(settings, o.env);
     return await fn(ctx, settings, store);

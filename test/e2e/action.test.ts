@@ -323,7 +323,7 @@ describe("the Action against S3, as the runner runs it", () => {
     const checkout = clone(origin, ["--depth", "1"]);
     const r = runAction(checkout, commits.at(-1)!, {});
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`::error::wspub: no target: set the "target" input`);
+    expect(r.stdout).toContain(`::error::wspub: no target: set --target / the "target" input (s3://bucket[/prefix])`);
     const xdg = join(r.runner, "xdg");
     expect(existsSync(xdg) ? readdirSync(xdg) : []).toEqual([]);
   });

@@ -1,0 +1,29 @@
+import type { PublishResult } from "../publish/publish.js";
+
+/** Text shared by every entry point's output (CLI, Action log). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export const shortOid = (oid: string | null, none = "nothing") => (oid ? oid.slice(0, 12) : none);
+
+/** Two lines describing one publish. */
+export function formatPublish(r: PublishResult, where: string): string {
+  const short = (oid: string | null) => shortOid(oid);
+  const head = r.dryRun
+    ? `dry run: would publish ${r.workspace} ${short(r.commit)} (live: ${short(r.previous)}) to ${where}`
+    : r.noop
+      ? `${r.workspace} ${short(r.commit)} is already live at ${where}: nothing to do`
+      : `published ${r.workspace} ${short(r.commit)} (was ${short(r.previous)}) to ${where}`;
+  const verb = r.dryRun ? "would be " : "";
+  const counts = `  ${r.uploaded} ${verb}uploaded (${formatBytes(r.bytesUploaded)}), ${r.copied} ${verb}copied, ${r.deleted} ${verb}deleted, ${r.unchanged} unchanged; ${r.files} files, ${r.excluded} excluded; ${(r.durationMs / 1000).toFixed(2)} s`;
+  return `${head}\n${counts}`;
+}
