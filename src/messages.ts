@@ -25,5 +25,19 @@ export const messages = {
   noTarget:
     `no target: set --target / the "target" input (s3://bucket[/prefix]), WSPUB_TARGET, or "target" in wspub.config.json ` +
     `(the embedded local store would be thrown away with this machine). Nothing was written.`,
+  lockHeld: (holder: string, workspace: string) =>
+    `refused: workspace ${workspace} is being published by ${holder}. Nothing was changed. Try again later, or if that ` +
+    `publisher is gone for good, run wspub unlock ${workspace}.`,
+  lockLost: (by: string) => `refused: this publisher lost the publish lock to ${by} and stopped writing; run wspub push again to finish`,
+  noConditionalWrites: (target: string, detail: string) =>
+    `refused: ${target} ignores conditional writes (${detail}), so wspub cannot take a lock it can trust. ` +
+    `Use a server that supports If-None-Match/If-Match (AWS S3, current MinIO or SeaweedFS), or pass --unsafe-no-lock ` +
+    `(WSPUB_UNSAFE_NO_LOCK=1) if only one publisher can ever run. Nothing was changed.`,
+  olderThanLive: (next: string, live: string) =>
+    `refused: ${next.slice(0, 12)} is older than the live commit ${live.slice(0, 12)} (a newer publish already landed). ` +
+    `Nothing was changed. Pass --force to roll back to it.`,
+  pointerMoved: (workspace: string) =>
+    `refused: the live pointer of ${workspace} changed while this publish held the lock (a publisher without a lock?). ` +
+    `Run wspub push again.`,
   defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
 } as const;

@@ -6,6 +6,7 @@ import { buildPublishSet } from "../filter/publish-set.js";
 import { ExitCode, WspubError } from "../errors.js";
 import { pushWorkspaces, withStore } from "../publish/push-workspaces.js";
 import { verify } from "../publish/verify.js";
+import { readLock } from "../publish/lease.js";
 import { listWorkspaces, status } from "../publish/status.js";
 import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
@@ -57,8 +58,10 @@ export async function main(rt: Runtime): Promise<number> {
       .option("--ref <ref>", "commit-ish to publish", "HEAD")
       .option("--all", "publish every configured workspace")
       .option("--dry-run", "show what would change, write nothing")
-      .option("--force", "replace a live commit that is not an ancestor (rollback, other history)"),
-  ).action(async (ws: string | undefined, o: StoreOpts & { ref: string; all?: boolean; dryRun?: boolean; force?: boolean }) => {
+      .option("--force", "replace a live commit that is not an ancestor (rollback, other history)")
+      .addOption(new Option("--lock-wait <seconds>", "wait this long for a lock another publisher holds (default 300; 0: fail at once)").argParser(parseSeconds))
+      .option("--unsafe-no-lock", "publish without the workspace lock (servers without conditional writes; one publisher only)"),
+  ).action(async (ws: string | undefined, o: StoreOpts & { ref: string; all?: boolean; dryRun?: boolean; force?: boolean; lockWait?: number; unsafeNoLock?: boolean }) => {
     code = await guard(rt, async () => {
       const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
       try {
@@ -70,6 +73,8 @@ export async function main(rt: Runtime): Promise<number> {
           ref: o.ref,
           force: o.force,
           dryRun: o.dryRun,
+          lock: o.unsafeNoLock ? false : undefined,
+          lockWaitMs: o.lockWait === undefined ? undefined : o.lockWait * 1000,
           store: o,
           reporter,
           onResult: (r, where) => {
@@ -162,6 +167,22 @@ export async function main(rt: Runtime): Promise<number> {
       });
     });
 
+  storeOptions(program.command("unlock").description("remove a workspace's publish lock (when its holder is gone for good)").argument("[workspace]")).action(
+    async (ws: string | undefined, o: StoreOpts) => {
+      code = await withContext(rt, ws, o, async (ctx, settings, store) => {
+        const layout = new Layout(settings.target.prefix, ctx.workspaces[0]!.name);
+        const lock = await readLock(store, layout);
+        if (!lock) {
+          rt.io.out(o.json ? JSON.stringify({ workspace: layout.workspace, removed: null }) : `${layout.workspace}: no publish lock is held`);
+          return ExitCode.ok;
+        }
+        await store.deleteMany([`${layout.metaPrefix}lock.json`]);
+        rt.io.out(o.json ? JSON.stringify({ workspace: layout.workspace, removed: lock.text }) : `${layout.workspace}: removed the publish lock held by ${lock.text}`);
+        return ExitCode.ok;
+      });
+    },
+  );
+
   addHooksCommands(program, rt, (c) => (code = c));
 
   try {
@@ -199,6 +220,12 @@ export async function guard(rt: Runtime, fn: () => Promise<number>): Promise<num
     rt.io.err(`wspub: internal error (please report it with this output): ${(e as Error).stack ?? String(e)}`);
     return ExitCode.failure;
   }
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`give a number of seconds, 0 or more`);
+  return n;
 }
 
 function parseCount(value: string): number {

@@ -40,6 +40,8 @@ export function planPublish(
   desired: readonly PublishFile[],
   live: Readonly<Record<string, ManifestEntry>>,
   strays: readonly string[] = [],
+  /** Objects whose content is unknown (an interrupted publish wrote them): never kept, never copied from. */
+  dirty: ReadonlySet<string> = new Set(),
 ): Plan {
   const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
   // A live object can serve as a copy source only if this publish does not overwrite it with other
@@ -50,6 +52,7 @@ export function planPublish(
   for (const [path, entry] of Object.entries(live)) {
     const object = objectName(path, entry.mode);
     const next = nextBlob.get(object);
+    if (dirty.has(object)) continue;
     if ((next === undefined || next === entry.blob) && !holder.has(entry.blob)) holder.set(entry.blob, object);
   }
   const wanted = new Set<string>();
@@ -57,7 +60,7 @@ export function planPublish(
     const object = objectName(file.path, file.mode);
     wanted.add(object);
     const current = live[file.path];
-    if (current && current.blob === file.oid && current.mode === file.mode) {
+    if (current && current.blob === file.oid && current.mode === file.mode && !dirty.has(object)) {
       plan.keep.push({ file, object, entry: current });
       continue;
     }

@@ -21,6 +21,10 @@ export interface PushOptions {
   reporter: Reporter;
   actor?: string | undefined;
   replaceable?: ((live: string) => Promise<boolean>) | undefined;
+  /** false with --unsafe-no-lock (or WSPUB_UNSAFE_NO_LOCK=1). */
+  lock?: boolean | undefined;
+  /** Wait this long for a lock held by another publisher; 0 fails at once. */
+  lockWaitMs?: number | undefined;
   /** Fail instead of using the embedded local store when nothing names a target (CI: it would be thrown away). */
   requireTarget?: boolean | undefined;
   /** Called after each workspace, e.g. to print it. */
@@ -49,6 +53,9 @@ export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
         reporter: o.reporter,
         ...(o.actor ? { actor: o.actor } : {}),
         replaceable: o.replaceable,
+        lock: o.lock ?? o.env["WSPUB_UNSAFE_NO_LOCK"] !== "1",
+        lockWaitMs: o.lockWaitMs,
+        env: o.env,
       });
       results.push(result);
       o.onResult?.(result, `${settings.target.url.replace(/\/$/, "")}/${w.name}/`);

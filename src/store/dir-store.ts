@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, utimes, writeFile, chmod, lstat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, utimes, writeFile, chmod, lstat, link } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import type { ObjectInfo, ObjectStore, WriteOptions } from "./port.js";
+import type { Condition, ObjectInfo, ObjectStore, Versioned, WriteOptions } from "./port.js";
 import { storeError } from "../errors.js";
 
 let tmpCounter = 0;
@@ -83,6 +84,46 @@ export class DirStore implements ObjectStore {
     return createReadStream(this.path(key));
   }
 
+  async getVersioned(key: string): Promise<Versioned | undefined> {
+    const body = await this.get(key);
+    return body === undefined ? undefined : { body, etag: md5Hex(body) };
+  }
+
+  /**
+   * Create-if-absent is a hard link of a complete temporary file (link fails if the name exists);
+   * compare-and-swap holds a short mutex file, made the same way, while it compares and renames.
+   * Atomic among processes on one machine, which is what a local store serves.
+   */
+  async putConditional(key: string, body: Buffer, condition: Condition): Promise<{ etag: string } | "conflict"> {
+    const file = this.path(key);
+    await this.makeParent(file);
+    const tmp = join(dirname(file), `.wspub-tmp-${process.pid}-${++tmpCounter}`);
+    await writeFile(tmp, body);
+    try {
+      if ("ifNoneMatch" in condition) {
+        try {
+          await link(tmp, file);
+          return { etag: md5Hex(body) };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "EEXIST") return "conflict";
+          throw storeError(`cannot write ${file}: ${(e as Error).message}`, e);
+        }
+      }
+      const mutex = `${file}.cas`;
+      if (!(await takeMutex(mutex))) return "conflict";
+      try {
+        const current = await readFile(file).catch(() => undefined);
+        if (current === undefined || md5Hex(current) !== condition.ifMatch) return "conflict";
+        await rename(tmp, file);
+        return { etag: md5Hex(body) };
+      } finally {
+        await rm(mutex, { force: true });
+      }
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
   close(): void {}
 
   private async *walk(dir: string, dirKey: string): AsyncIterable<ObjectInfo> {
@@ -148,6 +189,24 @@ export class DirStore implements ObjectStore {
       dir = dirname(dir);
     }
   }
+}
+
+const md5Hex = (body: Buffer) => createHash("md5").update(body).digest("hex");
+
+/** A mutex file; one left by a crashed process is taken over after a few seconds. */
+async function takeMutex(path: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), { flag: "wx" });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const age = Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (age > 5_000) await rm(path, { force: true });
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return false;
 }
 
 function isMissing(e: unknown): boolean {

@@ -16,6 +16,13 @@ export interface WriteOptions {
   metadata: Record<string, string>;
 }
 
+export interface Versioned {
+  body: Buffer;
+  etag: string;
+}
+
+export type Condition = { ifNoneMatch: true } | { ifMatch: string };
+
 /**
  * The object store port. Keys are full keys from the store's root (the target's prefix is part
  * of them). S3 and a local directory implement it; both lay objects out the same way.
@@ -36,5 +43,12 @@ export interface ObjectStore {
   /** The names of the "directories" directly under `prefix` (S3 common prefixes), without slashes. */
   listDirs(prefix: string): Promise<string[]>;
   read(key: string): Promise<Readable>;
+  /** A small object and its version tag (ETag), for compare-and-swap. */
+  getVersioned(key: string): Promise<Versioned | undefined>;
+  /**
+   * Writes `body` only if the key does not exist yet (`{ ifNoneMatch: true }`, S3 If-None-Match: *)
+   * or still has ETag `ifMatch` (S3 If-Match). Resolves the new ETag, or "conflict" (HTTP 412/409).
+   */
+  putConditional(key: string, body: Buffer, condition: Condition): Promise<{ etag: string } | "conflict">;
   close(): void;
 }

@@ -12,7 +12,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { ObjectInfo, ObjectStore, WriteOptions } from "./port.js";
+import { createHash } from "node:crypto";
+import type { Condition, ObjectInfo, ObjectStore, Versioned, WriteOptions } from "./port.js";
 import { mapS3Error } from "./s3-errors.js";
 import { storeError } from "../errors.js";
 
@@ -28,6 +29,9 @@ export interface S3Settings {
 
 /** Part size for multipart uploads of large blobs. */
 export const PART_SIZE = 8 * 1024 * 1024;
+
+const unquote = (etag: string) => etag.replace(/"/g, "");
+const quote = (etag: string) => `"${unquote(etag)}"`;
 
 export class S3Store implements ObjectStore {
   private readonly client: S3Client;
@@ -148,7 +152,7 @@ export class S3Store implements ObjectStore {
     try {
       for await (const page of paginateListObjectsV2({ client: this.client, pageSize: 1000 }, { Bucket: this.bucket, Prefix: prefix })) {
         for (const o of page.Contents ?? []) {
-          yield { key: o.Key!, size: o.Size ?? 0, ...(o.ETag ? { etag: o.ETag.replace(/"/g, "") } : {}) };
+          yield { key: o.Key!, size: o.Size ?? 0, ...(o.ETag ? { etag: unquote(o.ETag) } : {}) };
         }
       }
     } catch (e) {
@@ -179,6 +183,38 @@ export class S3Store implements ObjectStore {
       return out.Body as Readable;
     } catch (e) {
       throw this.fail(e, `read ${key}`);
+    }
+  }
+
+  async getVersioned(key: string): Promise<Versioned | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: Buffer.from(await out.Body!.transformToByteArray()), etag: unquote(out.ETag ?? "") };
+    } catch (e) {
+      if ((e as { name?: string }).name === "NoSuchKey") return undefined;
+      throw this.fail(e, `read ${key}`);
+    }
+  }
+
+  async putConditional(key: string, body: Buffer, condition: Condition): Promise<{ etag: string } | "conflict"> {
+    try {
+      const out = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: createHash("md5").update(body).digest("base64"),
+          ContentType: "application/json",
+          ...("ifMatch" in condition ? { IfMatch: quote(condition.ifMatch) } : { IfNoneMatch: "*" }),
+        }),
+      );
+      return { etag: unquote(out.ETag ?? "") };
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      // 412 Precondition Failed; 409 ConditionalRequestConflict when another conditional write races (AWS).
+      if (status === 412 || status === 409) return "conflict";
+      throw this.fail(e, `write ${key}`);
     }
   }
 

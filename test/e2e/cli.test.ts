@@ -185,7 +185,7 @@ describe("wspub push to S3, as a user runs it", () => {
     const before = await bucketObjects(client, bucket);
     const refused = wspub(repo.dir, ["push", ...base(), "--ref", c1]);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/not an ancestor.*--force/);
+    expect(refused.stderr).toMatch(/is older than the live commit .*Pass --force to roll back/);
     expect(await bucketObjects(client, bucket)).toEqual(before);
     const rollback = wspub(repo.dir, ["push", ...base(), "--ref", c1, "--force"]);
     expect(rollback.code).toBe(0);

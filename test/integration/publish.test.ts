@@ -184,7 +184,7 @@ describe.each(kinds)("publish to $name", (kind) => {
     const refused = await publish(req({ ref: c1 })).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WspubError);
     expect((refused as WspubError).exitCode).toBe(3);
-    expect((refused as WspubError).message).toMatch(/not an ancestor.*--force/);
+    expect((refused as WspubError).message).toMatch(/is older than the live commit .*Pass --force to roll back/);
     expect(await snapshot(store, "")).toEqual(before);
 
     const back = await publish(req({ ref: c1, force: true }));

@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { messages } from "../messages.js";
+import type { Reporter } from "../publish/events.js";
+import type { PublishResult } from "../publish/publish.js";
+import type { Layout } from "../store/layout.js";
+import { workspaceDirInMount } from "./mount-dir.js";
+import type { NotifySettings } from "./notify-settings.js";
+import { refreshMount } from "./refresh-mount.js";
+import type { MountOutcome, Visibility } from "./visibility.js";
+import { postWebhook } from "./webhook.js";
+
+/**
+ * Kernel timeouts are kept in jiffies and a lookup that started just before the refresh may
+ * finish just after it: wait a little longer than the attribute timeout itself.
+ */
+export const KERNEL_MARGIN_MS = 100;
+
+export interface NotifyRequest {
+  result: PublishResult;
+  layout: Layout;
+  /** The workspace's URL as the publish printed it. */
+  where: string;
+  settings: NotifySettings;
+  reporter: Reporter;
+  /** Injectable for tests. */
+  wait?: (ms: number) => Promise<unknown>;
+}
+
+/**
+ * After a publish that changed the bucket: refreshes every configured mount (in parallel), waits
+ * past the longest attribute timeout of the mounts that confirmed, then posts the summary to the
+ * webhook, so that a monitor reacting to it reads the new tree. Anything that fails here is a
+ * warning: the publish itself has succeeded. Returns undefined when nothing is configured.
+ */
+export async function notifyPublished(req: NotifyRequest): Promise<Visibility | undefined> {
+  const { settings, reporter } = req;
+  if (settings.mounts.length === 0 && !settings.webhook) return undefined;
+  const started = Date.now();
+  const mounts = await Promise.all(
+    settings.mounts.map(async (m): Promise<MountOutcome> => {
+      const dir = workspaceDirInMount(req.layout.filesPrefix, m.root);
+      const t0 = Date.now();
+      let error: string;
+      if (dir === undefined) {
+        error = `the workspace ${req.layout.filesPrefix} is not under the mount's root ${JSON.stringify(m.root)}`;
+      } else {
+        try {
+          await refreshMount(m, dir);
+          return { url: m.display, dir, ok: true, refreshMs: Date.now() - t0 };
+        } catch (e) {
+          // RcError, or anything unexpected: either way the publish stands.
+          error = (e as Error).message;
+        }
+      }
+      reporter.event({ type: "warning", message: messages.mountNotRefreshed(m.display, req.layout.workspace, error) });
+      return { url: m.display, dir: dir ?? null, ok: false, refreshMs: Date.now() - t0, error };
+    }),
+  );
+  const refreshed = settings.mounts.filter((_, i) => mounts[i]!.ok);
+  if (refreshed.length > 0) await (req.wait ?? sleep)(Math.max(...refreshed.map((m) => m.attrTimeoutMs)) + KERNEL_MARGIN_MS);
+  const visibility: Visibility = {
+    visible: mounts.length > 0 && mounts.every((m) => m.ok),
+    waitedMs: Date.now() - started,
+    mounts,
+    webhook: null,
+  };
+  if (settings.webhook) {
+    const { visible, waitedMs } = visibility;
+    const payload = { event: "wspub.published", ...req.result, url: req.where, prefix: req.layout.filesPrefix, visibility: { visible, waitedMs, mounts } };
+    visibility.webhook = await postWebhook(settings.webhook, payload);
+    if (!visibility.webhook.ok) reporter.event({ type: "warning", message: messages.webhookFailed(visibility.webhook.url, visibility.webhook.error ?? "") });
+  }
+  return visibility;
+}

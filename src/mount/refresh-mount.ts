@@ -1,0 +1,32 @@
+import { callRc, RcError, type RcTarget } from "./rc-client.js";
+import { forgetParams } from "./mount-dir.js";
+
+/** vfs/forget only touches memory. */
+const FORGET_TIMEOUT_MS = 15_000;
+/** vfs/refresh lists the whole workspace from the bucket (with --fast-list, one paged listing). */
+const REFRESH_TIMEOUT_MS = 120_000;
+
+/**
+ * Makes an rclone mount re-read a workspace directory now instead of when its directory cache
+ * (--dir-cache-time) expires: rclone's S3 backend cannot poll for changes, so only the remote
+ * control (or a SIGHUP, which drops every cache) makes a mount see a publish.
+ *
+ * vfs/forget first: vfs/refresh alone keeps a listing that is still within --dir-cache-time.
+ * Then vfs/refresh recursive=true reads the new tree, so the first read after the publish does not
+ * pay for the listing. `dir` is relative to the mount's root ("" for the whole mount).
+ * Throws RcError when the mount did not confirm the refresh.
+ */
+export async function refreshMount(target: RcTarget, dir: string): Promise<void> {
+  await callRc(target, "vfs/forget", forgetParams(dir), FORGET_TIMEOUT_MS);
+  const out = await callRc(target, "vfs/refresh", dir === "" ? { recursive: "true" } : { dir, recursive: "true" }, REFRESH_TIMEOUT_MS);
+  // {"result": {"<dir>": "OK"}}; a path the mount cannot find reads "file does not exist".
+  const result = out["result"];
+  const statuses = typeof result === "object" && result !== null ? Object.values(result as Record<string, unknown>) : [];
+  if (statuses.length === 0) throw new RcError(`vfs/refresh returned no result (${JSON.stringify(out).slice(0, 200)})`);
+  const bad = statuses.find((s) => s !== "OK");
+  if (bad === undefined) return;
+  if (bad === "file does not exist") {
+    throw new RcError(`the mount has no directory ${JSON.stringify(dir)}: check that it mounts the target's bucket, and that the mount's "root" is the path after the bucket in its remote (remote:bucket/<root>)`);
+  }
+  throw new RcError(`vfs/refresh of ${JSON.stringify(dir)}: ${String(bad)}`);
+}

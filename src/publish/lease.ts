@@ -1,0 +1,163 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import type { Layout } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
+import { refusedError, WspubError } from "../errors.js";
+import { messages } from "../messages.js";
+import type { Reporter } from "./events.js";
+
+/**
+ * The publish lock of one workspace: `<prefix>/.wspub/<name>/lock.json`, taken with a
+ * conditional create (If-None-Match: *) and renewed with compare-and-swap (If-Match), so two
+ * publishers never both believe they hold it. A lease that expired, or whose holder was a process
+ * on this machine that is gone, is taken over with If-Match on the stale record. A write whose
+ * response was lost and whose retry saw 412 is recognised by the record's id as our own.
+ */
+const recordSchema = z.object({
+  id: z.string(),
+  holder: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  acquiredAt: z.string(),
+  expiresAt: z.number(),
+});
+type LockRecord = z.infer<typeof recordSchema>;
+
+export interface LeaseOptions {
+  store: ObjectStore;
+  layout: Layout;
+  holder: string;
+  reporter: Reporter;
+  env: NodeJS.ProcessEnv;
+  /** Give up waiting for a held lock after this long (0: do not wait). */
+  waitMs: number;
+}
+
+const leaseMs = (env: NodeJS.ProcessEnv) => Number(env["WSPUB_LEASE_MS"] ?? 60_000);
+
+export class Lease {
+  private lost: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly o: LeaseOptions,
+    private readonly record: LockRecord,
+    private etag: string,
+  ) {}
+
+  get key(): string {
+    return `${this.o.layout.metaPrefix}lock.json`;
+  }
+
+  static async acquire(o: LeaseOptions): Promise<Lease> {
+    const key = `${o.layout.metaPrefix}lock.json`;
+    const ms = leaseMs(o.env);
+    const record: LockRecord = { id: randomUUID(), holder: o.holder, host: hostname(), pid: process.pid, acquiredAt: new Date().toISOString(), expiresAt: Date.now() + ms };
+    const deadline = Date.now() + o.waitMs;
+    let delay = 100;
+    let told = false;
+    for (;;) {
+      record.expiresAt = Date.now() + ms;
+      const body = Buffer.from(JSON.stringify(record));
+      const created = await o.store.putConditional(key, body, { ifNoneMatch: true });
+      if (created !== "conflict") return new Lease(o, record, created.etag).start();
+      const current = await o.store.getVersioned(key);
+      if (!current) continue; // released in between
+      const other = parseRecord(current.body);
+      if (other?.id === record.id) return new Lease(o, record, current.etag).start(); // our own write, response lost
+      if (!other || isStale(other)) {
+        const taken = await o.store.putConditional(key, body, { ifMatch: current.etag });
+        if (taken !== "conflict") {
+          o.reporter.event({ type: "warning", message: `took over a stale publish lock${other ? ` held by ${describe(other)}` : ""}` });
+          return new Lease(o, record, taken.etag).start();
+        }
+        continue;
+      }
+      if (Date.now() >= deadline) throw refusedError(messages.lockHeld(describe(other), o.layout.workspace));
+      if (!told) {
+        o.reporter.event({ type: "notice", message: `waiting for the publish lock held by ${describe(other)}` });
+        told = true;
+      }
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      delay = Math.min(delay * 2, 2_000);
+    }
+  }
+
+  /** Throws if the lease was lost: a publisher that lost it must stop writing. */
+  assertHeld(): void {
+    if (this.lost !== undefined) throw new WspubError("refused", messages.lockLost(this.lost));
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+    if (this.lost !== undefined) return;
+    const current = await this.o.store.getVersioned(this.key);
+    if (current && parseRecord(current.body)?.id === this.record.id) await this.o.store.deleteMany([this.key]);
+  }
+
+  private start(): this {
+    const every = leaseMs(this.o.env) / 3;
+    this.timer = setInterval(() => {
+      this.renewing = this.renew().catch(() => undefined);
+    }, every);
+    this.timer.unref();
+    return this;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.lost !== undefined) return;
+    const next = { ...this.record, expiresAt: Date.now() + leaseMs(this.o.env) };
+    try {
+      const r = await this.o.store.putConditional(this.key, Buffer.from(JSON.stringify(next)), { ifMatch: this.etag });
+      if (r !== "conflict") {
+        this.etag = r.etag;
+        this.record.expiresAt = next.expiresAt;
+        return;
+      }
+      const current = await this.o.store.getVersioned(this.key);
+      const holder = current ? parseRecord(current.body) : undefined;
+      if (current && holder?.id === this.record.id) {
+        this.etag = current.etag; // our renewal landed; its response did not
+        this.record.expiresAt = holder.expiresAt;
+        return;
+      }
+      this.lost = holder ? describe(holder) : "nobody (the lock was removed, e.g. by wspub unlock)";
+    } catch {
+      // A failed renewal is retried at the next tick; past the expiry the lease counts as lost.
+      if (Date.now() > this.record.expiresAt) this.lost = "expiry (renewals failed)";
+    }
+  }
+}
+
+function parseRecord(body: Buffer): LockRecord | undefined {
+  try {
+    return recordSchema.parse(JSON.parse(body.toString("utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+function isStale(r: LockRecord): boolean {
+  if (r.expiresAt < Date.now()) return true;
+  if (r.host !== hostname()) return false;
+  try {
+    process.kill(r.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+const describe = (r: LockRecord) => `${r.holder} (pid ${r.pid} on ${r.host}, since ${r.acquiredAt})`;
+
+/** Reads the lock record, for `wspub unlock` and status. */
+export async function readLock(store: ObjectStore, layout: Layout): Promise<{ text: string; etag: string } | undefined> {
+  const current = await store.getVersioned(`${layout.metaPrefix}lock.json`);
+  if (!current) return undefined;
+  const r = parseRecord(current.body);
+  return { text: r ? describe(r) : "an unreadable lock record", etag: current.etag };
+}
