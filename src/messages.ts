@@ -1,5 +1,11 @@
 /** User-facing texts that more than one module (or a test) refers to. Each says what to do next. */
 export const messages = {
+  mountNotRefreshed: (url: string, workspace: string, reason: string) =>
+    `the mount at ${url} was not refreshed: ${reason}. It shows ${workspace} as before until its directory cache expires ` +
+    `(--dir-cache-time). The publish itself succeeded.`,
+  webhookFailed: (url: string, reason: string) => `the webhook ${url} was not notified (${reason}). The publish itself succeeded.`,
+  mountPassInConfig: (where: string) =>
+    `${where}.pass: a password in wspub.config.json is committed with the repository; name a variable in "passEnv" or set WSPUB_MOUNT_RC_PASS instead`,
   notARepository: (dir: string) =>
     `${dir} is not inside a git repository: run wspub from a repository, or name a workspace directory that is in one`,
   bareRepository: (dir: string) =>
