@@ -16,6 +16,7 @@ import { formatBackground, formatFiles, formatList, formatPublish, formatStatus,
 import { humanReporter, jsonReporter, type Output } from "./reporters.js";
 import { VERSION } from "../version.js";
 import { addHooksCommands } from "./hooks-commands.js";
+import { formatVisibility } from "../mount/visibility.js";
 import { readBackground } from "../hooks/state.js";
 import type { Launcher } from "../hooks/script.js";
 
@@ -30,6 +31,13 @@ export interface Runtime {
 
 interface StoreOpts extends StoreFlags {
   json?: boolean;
+}
+
+/** push: --mount-rc (repeatable), --webhook, --no-notify. */
+interface NotifyOpts {
+  mountRc: string[];
+  webhook?: string;
+  notify: boolean;
 }
 
 /** The CLI: parses argv, calls the library, prints, and returns the exit code. It never exits the process. */
@@ -58,10 +66,13 @@ export async function main(rt: Runtime): Promise<number> {
       .option("--ref <ref>", "commit-ish to publish", "HEAD")
       .option("--all", "publish every configured workspace")
       .option("--dry-run", "show what would change, write nothing")
+      .option("--mount-rc <url>", "rclone mount remote control to refresh after the publish, repeatable (default: $WSPUB_MOUNT_RC, config \"mounts\")", (v: string, all: string[]) => [...all, v], [] as string[])
+      .option("--webhook <url>", "POST the publish summary as JSON here (default: $WSPUB_WEBHOOK_URL, config \"webhook\")")
+      .option("--no-notify", "neither refresh mounts nor call the webhook")
       .option("--force", "replace a live commit that is not an ancestor (rollback, other history)")
       .addOption(new Option("--lock-wait <seconds>", "wait this long for a lock another publisher holds (default 300; 0: fail at once)").argParser(parseSeconds))
       .option("--unsafe-no-lock", "publish without the workspace lock (servers without conditional writes; one publisher only)"),
-  ).action(async (ws: string | undefined, o: StoreOpts & { ref: string; all?: boolean; dryRun?: boolean; force?: boolean; lockWait?: number; unsafeNoLock?: boolean }) => {
+  ).action(async (ws: string | undefined, o: StoreOpts & NotifyOpts & { ref: string; all?: boolean; dryRun?: boolean; force?: boolean; lockWait?: number; unsafeNoLock?: boolean }) => {
     code = await guard(rt, async () => {
       const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
       try {
@@ -77,9 +88,11 @@ export async function main(rt: Runtime): Promise<number> {
           lockWaitMs: o.lockWait === undefined ? undefined : o.lockWait * 1000,
           store: o,
           reporter,
+          notify: { mountRc: o.mountRc, webhook: o.webhook, notify: o.notify },
           onResult: (r, where) => {
             reporter.stop();
             if (!o.json) rt.io.out(formatPublish(r, where));
+            if (!o.json && r.visibility) rt.io.out(formatVisibility(r.visibility));
           },
         });
         if (o.json) rt.io.out(JSON.stringify(o.all ? { workspaces: results } : results[0]));

@@ -5,6 +5,9 @@ import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
 import type { ObjectStore } from "../store/port.js";
 import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.js";
+import { notifyPublished } from "../mount/notify-published.js";
+import { resolveNotifySettings, type NotifyFlags } from "../mount/notify-settings.js";
+import type { Visibility } from "../mount/visibility.js";
 import type { Reporter } from "./events.js";
 import { publish, type PublishResult } from "./publish.js";
 
@@ -28,17 +31,24 @@ export interface PushOptions {
   /** Fail instead of using the embedded local store when nothing names a target (CI: it would be thrown away). */
   requireTarget?: boolean | undefined;
   /** Called after each workspace, e.g. to print it. */
-  onResult?: (result: PublishResult, where: string) => void;
+  onResult?: (result: Published, where: string) => void;
+  /** Mount and webhook notifications (flags; the environment and the config fill in the rest). */
+  notify?: NotifyFlags | undefined;
 }
+
+/** A publish, and what the notifications achieved when mounts or a webhook are configured. */
+export type Published = PublishResult & { visibility?: Visibility };
 
 /**
  * `wspub push` as a library call: resolve the workspace(s), the store settings (flags >
  * environment > config) and the store, then publish each. The CLI, the git hooks and the GitHub
  * Action all come through here with the same typed options.
  */
-export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
+export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
   return withStore(o, { all: o.all ?? false, workspace: o.workspace, requireTarget: o.requireTarget }, async (ctx, settings, store) => {
-    const results: PublishResult[] = [];
+    const notify = resolveNotifySettings(o.notify ?? {}, o.env, ctx.loaded.config);
+    for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
+    const results: Published[] = [];
     for (const w of ctx.workspaces) {
       const result = await publish({
         git: ctx.git,
@@ -57,8 +67,12 @@ export async function pushWorkspaces(o: PushOptions): Promise<PublishResult[]> {
         lockWaitMs: o.lockWaitMs,
         env: o.env,
       });
-      results.push(result);
-      o.onResult?.(result, `${settings.target.url.replace(/\/$/, "")}/${w.name}/`);
+      const where = `${settings.target.url.replace(/\/$/, "")}/${w.name}/`;
+      // Only a publish that changed the bucket is announced: mounts re-read, then the webhook.
+      const visibility = result.dryRun || result.noop ? undefined : await notifyPublished({ result, layout: new Layout(settings.target.prefix, w.name), where, settings: notify, reporter: o.reporter });
+      const published: Published = visibility ? { ...result, visibility } : result;
+      results.push(published);
+      o.onResult?.(published, where);
     }
     return results;
   });
