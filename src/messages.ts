@@ -45,5 +45,11 @@ export const messages = {
   pointerMoved: (workspace: string) =>
     `refused: the live pointer of ${workspace} changed while this publish held the lock (a publisher without a lock?). ` +
     `Run wspub push again.`,
+  symlinkOutside: (path: string, target: string) =>
+    `the symlink ${JSON.stringify(path)} points outside the workspace (-> ${JSON.stringify(target)}): through the mount it would ` +
+    `dangle or reach into the host. Make it point inside the workspace, or exclude it in .wspubignore. Nothing was written.`,
+  withheld: (count: number, names: string) =>
+    `withheld ${count} secret-looking file(s) even though they are tracked: ${names}${count > 10 ? ", ..." : ""} ` +
+    `(re-include one with !<path> in .wspubignore if it really belongs in the bucket)`,
   defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
 } as const;

@@ -8,6 +8,11 @@ import type { BackgroundStatus } from "../hooks/state.js";
 const short = (oid: string | null) => shortOid(oid);
 
 export function formatVerify(r: VerifyResult): string {
+  const note = r.interrupted !== null ? `\n  note: a publish${r.interrupted ? ` of ${short(r.interrupted)}` : ""} was interrupted; the next wspub push finishes it` : "";
+  return formatDrift(r) + note;
+}
+
+function formatDrift(r: VerifyResult): string {
   if (r.ok) return `ok: ${r.workspace} at ${r.target} matches the manifest of ${short(r.commit)} (${r.checked} objects)`;
   const lines = [`drift: ${r.workspace} at ${r.target} does not match the manifest of ${short(r.commit)}`];
   for (const d of r.missing) lines.push(`  missing     ${d.object}`);

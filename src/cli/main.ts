@@ -7,6 +7,8 @@ import { ExitCode, WspubError } from "../errors.js";
 import { pushWorkspaces, withStore } from "../publish/push-workspaces.js";
 import { verify } from "../publish/verify.js";
 import { readLock } from "../publish/lease.js";
+import { repair, type RepairResult } from "../publish/repair.js";
+import { defaultActor } from "../publish/publish.js";
 import { listWorkspaces, status } from "../publish/status.js";
 import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
@@ -108,11 +110,21 @@ export async function main(rt: Runtime): Promise<number> {
       .command("verify")
       .description("check that the target holds exactly the live manifest's objects")
       .argument("[workspace]")
-      .option("--deep", "read every object and compare SHA-256 (default: trust MD5 ETags where the server has them)"),
-  ).action(async (ws: string | undefined, o: StoreOpts & { deep?: boolean }) => {
+      .option("--deep", "read every object and compare SHA-256 (default: trust MD5 ETags where the server has them)")
+      .option("--repair", "restore missing and changed objects from git and delete unexpected ones, then verify again"),
+  ).action(async (ws: string | undefined, o: StoreOpts & { deep?: boolean; repair?: boolean }) => {
     code = await withContext(rt, ws, o, async (ctx, settings, store) => {
-      const r = await verify(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), { deep: o.deep ?? false, concurrency: settings.concurrency });
-      rt.io.out(o.json ? JSON.stringify(r) : formatVerify(r));
+      const layout = new Layout(settings.target.prefix, ctx.workspaces[0]!.name);
+      const options = { deep: o.deep ?? false, concurrency: settings.concurrency };
+      let r = await verify(store, layout, options);
+      let repaired: RepairResult | null = null;
+      if (!r.ok && o.repair) {
+        const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
+        repaired = await repair({ git: ctx.git, store, layout, reporter, env: rt.env, concurrency: settings.concurrency, holder: defaultActor(rt.env) }, r);
+        if (!o.json) rt.io.out(`repaired: ${repaired.rewritten} object(s) rewritten from git, ${repaired.deleted} unexpected object(s) deleted`);
+        r = await verify(store, layout, options);
+      }
+      rt.io.out(o.json ? JSON.stringify({ ...r, repaired }) : formatVerify(r));
       return r.ok ? ExitCode.ok : ExitCode.drift;
     });
   });

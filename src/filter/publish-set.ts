@@ -1,7 +1,7 @@
 import ignore from "ignore";
 import type { GitReader } from "../git/port.js";
 import type { GitMode, TreeEntry } from "../git/parse.js";
-import { DEFAULT_EXCLUDES } from "./default-excludes.js";
+import { DEFAULT_EXCLUDES, NPMRC_CREDENTIALS, SECRET_EXCLUDES } from "./default-excludes.js";
 import { parseIgnoreFile, rulesFromList, type Rule } from "./rules.js";
 
 export interface PublishFile {
@@ -42,7 +42,7 @@ export async function buildPublishSet(
 ): Promise<PublishSet> {
   const entries = await git.listTree(commit, wsDir);
   const wsBase = base(wsDir);
-  const rules: Rule[] = [...rulesFromList(DEFAULT_EXCLUDES, wsBase, "default")];
+  const rules: Rule[] = [...rulesFromList(DEFAULT_EXCLUDES, wsBase, "default"), ...rulesFromList(SECRET_EXCLUDES, wsBase, "secret")];
 
   // .gitignore files of the directories above the workspace, then those inside it, shallow first:
   // in git a deeper file takes precedence, and in one matcher the later rule wins.
@@ -85,6 +85,10 @@ export async function buildPublishSet(
     const verdict = matcher.test(e.path);
     if (verdict.ignored) {
       set.excluded.push({ path, reason: verdict.rule?.mark ?? verdict.rule?.pattern ?? "excluded" });
+      continue;
+    }
+    if ((path === ".npmrc" || path.endsWith("/.npmrc")) && !verdict.unignored && NPMRC_CREDENTIALS.test(await blobText(git, e.oid))) {
+      set.excluded.push({ path, reason: "secret: .npmrc with credentials (_authToken/_auth/_password)" });
       continue;
     }
     set.files.push({ path, mode: e.mode, oid: e.oid, size: e.size });

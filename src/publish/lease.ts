@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
@@ -96,10 +97,14 @@ export class Lease {
     await this.renewing;
     if (this.lost !== undefined) return;
     const current = await this.o.store.getVersioned(this.key);
-    if (current && parseRecord(current.body)?.id === this.record.id) await this.o.store.deleteMany([this.key]);
+    if (current && parseRecord(current.body)?.id === this.record.id) {
+      trace(this.o.env, `release ${this.record.id} ${Date.now()}`);
+      await this.o.store.deleteMany([this.key]);
+    }
   }
 
   private start(): this {
+    trace(this.o.env, `acquire ${this.record.id} ${Date.now()}`);
     const every = leaseMs(this.o.env) / 3;
     this.timer = setInterval(() => {
       this.renewing = this.renew().catch(() => undefined);
@@ -131,6 +136,12 @@ export class Lease {
       if (Date.now() > this.record.expiresAt) this.lost = "expiry (renewals failed)";
     }
   }
+}
+
+/** WSPUB_LOCK_TRACE=<file>: the tests' record of who held the lock when. */
+function trace(env: NodeJS.ProcessEnv, line: string): void {
+  const file = env["WSPUB_LOCK_TRACE"];
+  if (file) appendFileSync(file, `${line}\n`);
 }
 
 function parseRecord(body: Buffer): LockRecord | undefined {

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from "node:os";
+import { posix } from "node:path";
 import type { GitReader } from "../git/port.js";
 import { buildPublishSet, type PublishFile, type PublishSet } from "../filter/publish-set.js";
 import { manifestDigest, objectName, serializeManifest, totalBytes, type Manifest, type ManifestEntry } from "../manifest/manifest.js";
@@ -83,6 +84,12 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   for (const path of set.submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
   if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
   checkNames(set.files, layout);
+  await checkSymlinks(git, set.files);
+  const withheld = set.excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
+  if (withheld.length > 0) {
+    const names = withheld.slice(0, 10).map((x) => x.path).join(", ");
+    reporter.event({ type: "notice", message: messages.withheld(withheld.length, names) });
+  }
 
   // A first, lock-free look: refusals and no-ops cost no write at all.
   const first = await readLive(store, layout);
@@ -299,6 +306,18 @@ function checkNames(files: readonly PublishFile[], layout: Layout): void {
   for (const file of files) {
     if (keyTooLong(layout.objectKey(objectName(file.path, file.mode)))) {
       throw usageError(`the path ${JSON.stringify(file.path.slice(0, 80))}... makes an object key over S3's 1024-byte limit: shorten it or exclude it in .wspubignore. Nothing was written.`);
+    }
+  }
+}
+
+/** A symlink whose target leaves the workspace would dangle (or worse, point into the host) in the mount. */
+async function checkSymlinks(git: GitReader, files: readonly PublishFile[]): Promise<void> {
+  for (const file of files) {
+    if (file.mode !== "120000") continue;
+    const target = (await git.readObject(file.oid))?.toString("utf8") ?? "";
+    const resolved = posix.normalize(posix.join(posix.dirname(file.path), target));
+    if (target.startsWith("/") || resolved === ".." || resolved.startsWith("../")) {
+      throw usageError(messages.symlinkOutside(file.path, target));
     }
   }
 }

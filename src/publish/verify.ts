@@ -5,6 +5,7 @@ import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
 import { readLive } from "./live.js";
+import { readJournal } from "./journal.js";
 import { runBounded } from "./queue.js";
 
 export interface Drift {
@@ -22,6 +23,8 @@ export interface VerifyResult {
   missing: Drift[];
   changed: Drift[];
   unexpected: string[];
+  /** The commit of a publish that died midway (its journal is still there), or null. */
+  interrupted: string | null;
 }
 
 const plainMd5 = /^[0-9a-f]{32}$/;
@@ -44,6 +47,7 @@ export async function verify(store: ObjectStore, layout: Layout, options: { deep
     missing: [],
     changed: [],
     unexpected: [],
+    interrupted: (await readJournal(store, layout))?.commit ?? null,
   };
   if (!live.manifest) {
     result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: "the live manifest is missing" });

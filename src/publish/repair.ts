@@ -1,0 +1,61 @@
+import type { GitReader } from "../git/port.js";
+import type { PublishFile } from "../filter/publish-set.js";
+import type { Layout } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
+import { gitInputError } from "../errors.js";
+import { digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions } from "./content.js";
+import { readLive } from "./live.js";
+import { Lease } from "./lease.js";
+import type { Reporter } from "./events.js";
+import { runBounded } from "./queue.js";
+import type { VerifyResult } from "./verify.js";
+
+export interface RepairResult {
+  rewritten: number;
+  deleted: number;
+}
+
+/**
+ * `wspub verify --repair`: puts back what verify found missing or changed, from the blobs the
+ * live manifest names (read from git, so the clone must have them), and deletes unexpected
+ * objects under the workspace prefix. Only the drifted objects are written, under the lock.
+ */
+export async function repair(
+  o: { git: GitReader; store: ObjectStore; layout: Layout; reporter: Reporter; env: NodeJS.ProcessEnv; concurrency: number; holder: string },
+  drift: VerifyResult,
+): Promise<RepairResult> {
+  const lease = await Lease.acquire({ store: o.store, layout: o.layout, holder: o.holder, reporter: o.reporter, env: o.env, waitMs: 300_000 });
+  try {
+    const live = await readLive(o.store, o.layout);
+    if (!live?.manifest || live.pointer.commit !== drift.commit) {
+      throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
+    }
+    const files = live.manifest.files;
+    const broken = [...drift.missing, ...drift.changed].filter((d) => files[d.path]);
+    for (const d of broken) {
+      const blob = files[d.path]!.blob;
+      if ((await o.git.readObject(`${blob}^{blob}`).catch(() => undefined)) === undefined) {
+        throw gitInputError(`cannot repair ${d.path}: its blob ${blob.slice(0, 12)} is not in this clone (fetch the live commit ${drift.commit.slice(0, 12)} first)`);
+      }
+    }
+    await runBounded(broken, o.concurrency, async (d) => {
+      lease.assertHeld();
+      const entry = files[d.path]!;
+      const file: PublishFile = { path: d.path, mode: entry.mode, oid: entry.blob, size: entry.size };
+      const options = writeOptions(file, entry.md5, entry.mtime);
+      const key = o.layout.objectKey(d.object);
+      if (entry.size <= STREAM_THRESHOLD) {
+        await o.store.put(key, await readSmallBlob(o.git, entry.blob), options);
+      } else {
+        const digest = await digestStream(o.git, entry.blob);
+        if (digest.sha256 !== entry.sha256) throw gitInputError(`the blob of ${d.path} does not match the manifest`);
+        await o.store.putStream(key, () => o.git.streamBlob(entry.blob), options);
+      }
+    });
+    lease.assertHeld();
+    await o.store.deleteMany(drift.unexpected.map((name) => o.layout.objectKey(name)));
+    return { rewritten: broken.length, deleted: drift.unexpected.length };
+  } finally {
+    await lease.release();
+  }
+}
