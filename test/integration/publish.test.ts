@@ -9,6 +9,7 @@ import type { GitReader } from "../../src/git/port.js";
 import { publish, type PublishRequest } from "../../src/publish/publish.js";
 import { verify } from "../../src/publish/verify.js";
 import { status } from "../../src/publish/status.js";
+import { repair } from "../../src/publish/repair.js";
 import { silentReporter } from "../../src/publish/events.js";
 import { Layout } from "../../src/store/layout.js";
 import { DirStore } from "../../src/store/dir-store.js";
@@ -208,6 +209,40 @@ describe.each(kinds)("publish to $name", (kind) => {
     expect(e.exitCode).toBe(2);
     expect(e.message).toMatch(/nothing to publish: .*\(1 excluded; see wspub files --explain\)/);
     expect(await snapshot(store, "")).toEqual(before);
+  });
+
+  it("withholds secret-looking files unless .wspubignore re-includes them, and says what it withheld", async () => {
+    repo.write({
+      "app.js": "app\n",
+      "deploy/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\n",
+      "certs/server.pem": "-----BEGIN CERTIFICATE-----\n",
+      ".npmrc": "//registry.npmjs.org/:_authToken=npm_secret\n",
+      "pkg/.npmrc": "save-exact=true\n",
+      "public/ca.pem": "-----BEGIN CERTIFICATE-----\n",
+      ".wspubignore": "!public/ca.pem\n",
+    });
+    repo.commit("secrets");
+    await open();
+    const notices: string[] = [];
+    const r = await publish(req({ reporter: { event: (e) => e.type === "notice" && notices.push(e.message) } }));
+    expect(r.uploaded).toBe(4);
+    expect([...(await snapshot(store, "app/")).keys()].sort()).toEqual([".wspubignore", "app.js", "pkg/.npmrc", "public/ca.pem"]);
+    expect(notices.join("\n")).toMatch(/withheld 3 secret-looking file\(s\) even though they are tracked: .*\.npmrc.*re-include/);
+  });
+
+  it("verify --repair puts back drifted objects from git without a full re-upload", async () => {
+    repo.write({ "a.txt": "1\n", "b.txt": "2\n", "c.txt": "3\n" });
+    repo.commit("one");
+    await open();
+    await publish(req());
+    await store.deleteMany(["app/a.txt"]);
+    const md5 = Buffer.from(require_md5("X\n"), "hex").toString("base64");
+    await store.put("app/b.txt", Buffer.from("X\n"), { size: 2, md5, contentType: "text/plain", metadata: {} });
+    await store.put("app/extra.txt", Buffer.from("X\n"), { size: 2, md5, contentType: "text/plain", metadata: {} });
+    const drift = await verify(store, layout, { deep: false, concurrency: 2 });
+    const fixed = await repair({ git, store, layout, reporter: silentReporter, env: {}, concurrency: 2, holder: "tester" }, drift);
+    expect(fixed).toEqual({ rewritten: 2, deleted: 1 });
+    expect((await verify(store, layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
 
   it("--dry-run reports the plan and writes nothing", async () => {
