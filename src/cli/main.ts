@@ -155,7 +155,7 @@ export async function main(rt: Runtime): Promise<number> {
         await git.close();
       }
       const settings = resolveStoreSettings(o, rt.env, config, { cwd: rt.cwd, repoRoot });
-      const store = openStore(settings, rt.env);
+      const store = await openStore(settings, rt.env);
       try {
         const rows = await listWorkspaces(store, settings.target.prefix, settings.concurrency);
         rt.io.out(o.json ? JSON.stringify({ target: store.description, workspaces: rows }) : formatList(rows, store.description));

@@ -91,7 +91,7 @@ export async function withStore<T>(
     const settings = resolveStoreSettings(o.store, o.env, ctx.loaded.config, { cwd: o.cwd, repoRoot: ctx.git.root });
     if (settings.isDefault && which.requireTarget) throw usageError(messages.noTarget);
     if (settings.isDefault) o.reporter.event({ type: "notice", message: messages.defaultStore(settings.target.url) });
-    store = openStore(settings, o.env);
+    store = await openStore(settings, o.env);
     return await fn(ctx, settings, store);
   } finally {
     store?.close();

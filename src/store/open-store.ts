@@ -2,16 +2,20 @@ import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { DirStore } from "./dir-store.js";
 import type { ObjectStore } from "./port.js";
-import { S3Store } from "./s3-store.js";
 import type { StoreSettings } from "../config/settings.js";
 import { usageError } from "../errors.js";
 
-/** Opens the store a target names. S3 credentials come from the standard AWS chain, read lazily by the SDK. */
-export function openStore(settings: StoreSettings, env: NodeJS.ProcessEnv): ObjectStore {
+/**
+ * Opens the store a target names. S3 credentials come from the standard AWS chain, read lazily by
+ * the SDK. The SDK is imported only here, on first use: it is most of wspub's start-up time, and
+ * `--version`, `files`, `hooks` or a directory target never need it.
+ */
+export async function openStore(settings: StoreSettings, env: NodeJS.ProcessEnv): Promise<ObjectStore> {
   const { target } = settings;
   if (target.kind === "dir") return new DirStore(target.root);
   const tls = settings.endpoint === undefined || settings.endpoint.startsWith("https:");
   const ca = tls ? loadCaBundle(env) : undefined;
+  const { S3Store } = await import("./s3-store.js");
   return new S3Store({
     bucket: target.bucket,
     endpoint: settings.endpoint,
