@@ -1,8 +1,11 @@
-// A publisher under test. wspub is the first; rclone, s5cmd and the aws CLI are meant to be added
-// as further implementations of this interface (tools/<name>.ts) and listed in tools/index.ts.
+// A publisher under test: wspub (tools/wspub.ts) and its peers rclone, s5cmd and the aws CLI
+// (tools/rclone.ts, s5cmd.ts, aws.ts), listed in tools/index.ts.
+//
+// wspub reads the commit from the git repository; a peer syncs a directory that holds exactly the
+// publish set of that commit (Source.tree, kept up to date by bench/mirror.ts). Both end up with
+// the same objects under <bucket>/<prefix>/<name>/.
 
 import type { S3Server } from "../server.ts";
-import type { Workspace } from "../workspace.ts";
 
 export interface Command {
   cmd: string;
@@ -11,8 +14,19 @@ export interface Command {
   env: NodeJS.ProcessEnv;
 }
 
+export interface Source {
+  /** The git workspace (its committed HEAD is what wspub publishes). */
+  repo: string;
+  /** A directory holding exactly the publish set of HEAD: what a peer syncs. */
+  tree: string;
+  /** The workspace's name: keys are <prefix>/<name>/<path>. */
+  name: string;
+}
+
 export interface PublishTarget {
   server: S3Server;
+  /** The S3 endpoint to use: the server's, or the counting proxy's in front of it. */
+  endpoint: string;
   bucket: string;
   /** Key prefix without leading/trailing slash. */
   prefix: string;
@@ -31,17 +45,22 @@ export interface Outcome {
 }
 
 export interface PublishOptions {
-  concurrency?: number;
+  /** The same for every tool: wspub --concurrency, rclone --transfers/--checkers, s5cmd --numworkers, aws max_concurrent_requests. */
+  concurrency: number;
   /** A scratch directory the tool may use for state (XDG dirs, config files). */
   scratch: string;
 }
 
 export interface Tool {
   name: string;
-  /** A version string, or null with a reason when the tool cannot run here. */
-  version(): { version: string } | { unavailable: string };
-  /** Publishes the workspace's committed HEAD (or, for tools without git, its directory). */
-  publish(ws: Workspace, target: PublishTarget, options: PublishOptions): Command;
+  /** One line: the command and mode, for the report. */
+  describe: string;
+  /** false for wspub, true for the tools it is compared with. */
+  peer: boolean;
+  /** A version string, or a reason why the tool cannot run here. May install the tool (see each adapter). */
+  version(log: (s: string) => void): { version: string } | { unavailable: string };
+  /** Publishes the source's HEAD (wspub) or its tree (peers) to the target. */
+  publish(src: Source, target: PublishTarget, options: PublishOptions): Command;
   /** Process start-up alone (e.g. --version). */
   startup?(options: PublishOptions): Command;
   /** Reads the outcome from a successful run's output. */
@@ -57,3 +76,6 @@ export const emptyOutcome = (): Outcome => ({
   bytesUploaded: null,
   internalMs: null,
 });
+
+/** `s3://bucket/prefix/name/` for a peer; the trailing slash makes it a "directory". */
+export const peerUrl = (src: Source, t: PublishTarget) => `s3://${t.bucket}/${t.prefix ? `${t.prefix}/` : ""}${src.name}/`;

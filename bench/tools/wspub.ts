@@ -1,13 +1,14 @@
 // wspub itself: the built CLI (bin/wspub.js -> lib/), run by the Node that runs the benchmark.
+// The workspace name is the repository directory's basename (Source.name).
 
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cleanEnv } from "../server.ts";
-import { GIT_ENV, type Workspace } from "../workspace.ts";
-import { emptyOutcome, type Command, type Outcome, type PublishOptions, type PublishTarget, type Tool } from "./tool.ts";
+import { GIT_ENV } from "../workspace.ts";
+import { emptyOutcome, type Command, type Outcome, type PublishOptions, type PublishTarget, type Source, type Tool } from "./tool.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
-const BIN = join(REPO_ROOT, "bin", "wspub.js");
+let BIN = join(REPO_ROOT, "bin", "wspub.js");
 const LIB_ENTRY = join(REPO_ROOT, "lib", "cli", "run.js");
 
 function newestMtime(dir: string): number {
@@ -27,24 +28,40 @@ export function checkBuilt(): string | null {
   return src > lib ? "src/ has changed since lib/ was built: the benchmark measures lib/ (run `npm run build`)" : null;
 }
 
+/** The CLI entry the benchmark runs (the snapshot's, once snapshotBuild() ran). */
+export const wspubBin = () => BIN;
+
+/**
+ * Copies bin/, lib/ and package.json into `dir` (node_modules linked) and runs the CLI from there
+ * for the rest of the benchmark, so that a rebuild of lib/ during a long run (other work in the
+ * same checkout) does not change what is measured halfway.
+ */
+export function snapshotBuild(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const entry of ["bin", "lib", "package.json"]) cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  BIN = join(dir, "bin", "wspub.js");
+}
+
 function env(options: PublishOptions, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return cleanEnv({ ...GIT_ENV, XDG_DATA_HOME: options.scratch, XDG_CONFIG_HOME: options.scratch, ...extra });
 }
 
 export const wspub: Tool = {
   name: "wspub",
+  describe: "node bin/wspub.js push --target s3://<bucket>/<prefix> --endpoint <url> --concurrency N --json (reads the commit from git)",
+  peer: false,
   version() {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
     return { version: `${pkg.version} (node ${process.version})` };
   },
-  publish(ws: Workspace, target: PublishTarget, options: PublishOptions): Command {
+  publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
     const url = `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ""}`;
-    const args = [BIN, "push", "--target", url, "--endpoint", target.server.endpoint, "--json"];
-    if (options.concurrency !== undefined) args.push("--concurrency", String(options.concurrency));
+    const args = [BIN, "push", "--target", url, "--endpoint", target.endpoint, "--json", "--concurrency", String(options.concurrency)];
     return {
       cmd: process.execPath,
       args,
-      cwd: ws.dir,
+      cwd: src.repo,
       env: env(options, {
         AWS_ACCESS_KEY_ID: target.server.accessKeyId,
         AWS_SECRET_ACCESS_KEY: target.server.secretAccessKey,
