@@ -1,66 +1,112 @@
-// `npm run bench [-- options]`: publishes a generated git workspace into a local SeaweedFS with
-// the built CLI and reports medians. See bench/README.md.
+// `npm run bench [-- options]`: wspub side by side with rclone, s5cmd and `aws s3 sync`, on
+// generated git workspaces of several sizes, against one throw-away SeaweedFS on 127.0.0.1.
+// See bench/README.md.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { s3Client } from "../test/harness/seaweed.ts";
+import { makeMirror, updateMirror, type Mirror } from "./mirror.ts";
+import { startProxy, type CountingProxy } from "./proxy.ts";
+import {
+  detailTable,
+  fmtBytes,
+  fmtS,
+  proxyOverheadTable,
+  requestTable,
+  Results,
+  rssTable,
+  startupTable,
+  targetList,
+  targets,
+  wallTable,
+  type CaseId,
+  type SampleRecord,
+  type ToolInfo,
+} from "./report.ts";
+import { median } from "./stats.ts";
 import { detectRssMethod, killRunning, runCommand, type RssMethod } from "./runner.ts";
-import { prepareBucket, processCpuMs, serverPid, startServer, weedVersion, type S3Server } from "./server.ts";
-import { max, median, min } from "./stats.ts";
-import { markdownTable } from "./table.ts";
+import { cleanEnv, prepareBucket, processCpuMs, serverPid, startServer, weedVersion, type S3Server } from "./server.ts";
 import { TOOLS } from "./tools/index.ts";
-import type { Command, Outcome, Tool } from "./tools/tool.ts";
-import { checkBuilt } from "./tools/wspub.ts";
+import type { Command, Source, Tool } from "./tools/tool.ts";
+import { checkBuilt, snapshotBuild } from "./tools/wspub.ts";
 import { editFiles, generateWorkspace, type Workspace } from "./workspace.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 const BUCKET = "bench";
-const RUN_TIMEOUT_MS = 15 * 60_000;
+const RUN_TIMEOUT_MS = 20 * 60_000;
+
+const TITLES: Record<string, string> = {
+  wspub: "wspub",
+  "rclone-checksum": "rclone --checksum",
+  rclone: "rclone (default)",
+  s5cmd: "s5cmd",
+  aws: "aws s3 sync",
+};
 
 const USAGE = `usage: npm run bench -- [options]
 
-  --files N               tracked files in the generated workspace (default 10000; --quick 1000)
-  --runs N                runs per case, the median is reported (default 5; --quick 3)
-  --quick                 --files 1000 --runs 3 unless given
-  --seed N                workspace PRNG seed (default 1)
-  --concurrency N         pass --concurrency N to every publish (default: the tool's own)
-  --concurrency-sweep L   also time first publishes at these concurrencies, e.g. 8,16,32
-                          (runs interleaved round-robin so machine noise hits them alike)
-  --cases L               subset of: startup,first,incr1,incr50,noop (default all)
-  --tools L               publishers to measure (default wspub; known: ${Object.keys(TOOLS).join(", ")})
-  --out DIR               where raw results go (default bench-results/)
-  --keep                  keep the generated workspace (its path is printed)
-  -h, --help              this text`;
+  --sizes L           workspace sizes in tracked files (default 1000,10000,100000; --quick 1000)
+  --runs N            timed runs per case and tool, the median is reported (default 5; --quick 3)
+  --large N           sizes >= N are "large" (default 50000): their first publish runs
+                      --large-first-runs times (default 1) for every tool, their incremental
+                      cases --large-runs times (default 2) for the peers and --runs times for
+                      wspub, and the no-op case runs for wspub only
+  --large-first-runs N, --large-runs N
+  --quick             --sizes 1000 --runs 3 --node-modules 20000 unless given
+  --tools L           publishers (default: all; known: ${Object.keys(TOOLS).join(", ")})
+  --cases L           subset of: startup,first,incr1,incr50,noop (default all)
+  --concurrency N     the same for every tool (default 16, wspub's default)
+  --node-modules N    ignored files in each workspace's node_modules/ (default 40000)
+  --no-count          skip the counted run (through the S3-request-counting proxy) of each case
+  --no-verify         skip listing every tool's live prefix at the end of a size
+  --seed N            workspace PRNG seed (default 1)
+  --out DIR           where raw results go (default bench-results/)
+  --keep              keep the generated workspaces (their paths are printed)
+  -h, --help          this text`;
 
 interface Options {
-  files: number;
+  sizes: number[];
   runs: number;
-  seed: number;
-  concurrency: number | undefined;
-  sweep: number[];
-  cases: Set<string>;
+  large: number;
+  largeFirstRuns: number;
+  largeRuns: number;
+  quick: boolean;
   tools: Tool[];
+  cases: Set<CaseId>;
+  concurrency: number;
+  nodeModules: number;
+  count: boolean;
+  verify: boolean;
+  seed: number;
   out: string;
   keep: boolean;
-  quick: boolean;
 }
 
-const ALL_CASES = ["startup", "first", "incr1", "incr50", "noop"];
+class UsageError extends Error {}
+
+const ALL_CASES: CaseId[] = ["startup", "first", "incr1", "incr50", "noop"];
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      files: { type: "string" },
+      sizes: { type: "string" },
       runs: { type: "string" },
+      large: { type: "string" },
+      "large-first-runs": { type: "string" },
+      "large-runs": { type: "string" },
       quick: { type: "boolean", default: false },
-      seed: { type: "string", default: "1" },
-      concurrency: { type: "string" },
-      "concurrency-sweep": { type: "string" },
+      tools: { type: "string" },
       cases: { type: "string" },
-      tools: { type: "string", default: "wspub" },
+      concurrency: { type: "string" },
+      "node-modules": { type: "string" },
+      "no-count": { type: "boolean", default: false },
+      "no-verify": { type: "boolean", default: false },
+      seed: { type: "string", default: "1" },
       out: { type: "string", default: "bench-results" },
       keep: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -80,114 +126,87 @@ function parseOptions(argv: string[]): Options {
   };
   const list = (text: string | undefined) => (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const quick = values.quick ?? false;
-  const cases = new Set(values.cases === undefined ? ALL_CASES : list(values.cases));
+  const cases = new Set<CaseId>(values.cases === undefined ? ALL_CASES : (list(values.cases) as CaseId[]));
   for (const c of cases) if (!ALL_CASES.includes(c)) throw new UsageError(`unknown case ${JSON.stringify(c)} (known: ${ALL_CASES.join(", ")})`);
-  const tools = list(values.tools).map((name) => {
+  const toolNames = values.tools === undefined ? Object.keys(TOOLS) : list(values.tools);
+  const tools = toolNames.map((name) => {
     const t = TOOLS[name];
     if (!t) throw new UsageError(`unknown tool ${JSON.stringify(name)} (known: ${Object.keys(TOOLS).join(", ")})`);
     return t;
   });
+  const sizes = values.sizes === undefined ? (quick ? [1000] : [1000, 10_000, 100_000]) : list(values.sizes).map((s) => int("sizes", s, 0, 100));
   const options: Options = {
-    files: int("files", values.files, quick ? 1000 : 10_000, 10),
+    sizes,
     runs: int("runs", values.runs, quick ? 3 : 5),
-    seed: int("seed", values.seed, 1, 0),
-    concurrency: values.concurrency === undefined ? undefined : int("concurrency", values.concurrency, 16),
-    sweep: list(values["concurrency-sweep"]).map((s) => int("concurrency-sweep", s, 16)),
-    cases,
+    large: int("large", values.large, 50_000),
+    largeFirstRuns: int("large-first-runs", values["large-first-runs"], 1),
+    largeRuns: int("large-runs", values["large-runs"], 2),
+    quick,
     tools,
+    cases,
+    concurrency: int("concurrency", values.concurrency, 16),
+    nodeModules: int("node-modules", values["node-modules"], quick ? 20_000 : 40_000, 0),
+    count: !values["no-count"],
+    verify: !values["no-verify"],
+    seed: int("seed", values.seed, 1, 0),
     out: resolve(REPO_ROOT, values.out ?? "bench-results"),
     keep: values.keep ?? false,
-    quick,
   };
-  if (options.cases.has("incr50") && options.files < 100) throw new UsageError("the 50-file case needs --files >= 100");
+  options.largeRuns = Math.min(options.largeRuns, options.runs);
+  if (options.cases.has("incr50") && Math.min(...sizes) < 100) throw new UsageError("the 50-file case needs sizes >= 100");
   return options;
 }
 
-class UsageError extends Error {}
-
 let interrupted = false;
-
-// ---------------------------------------------------------------------------------------------
-
-interface SampleRecord {
-  run: number;
-  wallMs: number;
-  peakRssKb: number | null;
-  /** CPU time of the command (user + system, with its children such as git). */
-  cpuMs: number | null;
-  /** CPU time the S3 server (weed) used during the run. */
-  serverCpuMs: number | null;
-  outcome: Outcome;
-  target?: string;
-  concurrency?: number;
-}
-
-interface CaseResult {
-  id: string;
-  label: string;
-  tool: string;
-  /** What the case publishes: workspace files (null for start-up). */
-  files: number | null;
-  samples: SampleRecord[];
-  warnings: string[];
-}
-
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-const fmtS = (ms: number) => (Number.isNaN(ms) ? "-" : ms < 1000 ? (ms / 1000).toFixed(3) : (ms / 1000).toFixed(2));
-
-function fmtBytes(n: number | null): string {
-  if (n === null || Number.isNaN(n)) return "-";
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
-
-const medianOf = (samples: readonly SampleRecord[], pick: (s: SampleRecord) => number | null): number | null => {
-  const xs = samples.map(pick).filter((x): x is number => x !== null);
-  return xs.length ? median(xs) : null;
-};
+/** Round-robin: round r starts with tool r, so that no tool always runs first (or last). */
+const rotate = <T>(xs: readonly T[], r: number): T[] => xs.slice(r % xs.length).concat(xs.slice(0, r % xs.length));
 
 // ---------------------------------------------------------------------------------------------
+
+interface SizeState {
+  size: number;
+  ws: Workspace;
+  mirror: Mirror;
+  src: Source;
+  /** Live prefix per tool. */
+  live: Map<string, string>;
+  generateMs: number;
+}
 
 class Bench {
-  readonly results: CaseResult[] = [];
-  private scratchDirs: string[] = [];
-
+  readonly results = new Results();
   readonly options: Options;
   readonly rss: RssMethod;
-  readonly ws: Workspace;
   readonly server: S3Server;
+  readonly proxy: CountingProxy;
   readonly scratchRoot: string;
   readonly weedPid: number | null;
+  readonly verifications: { size: number; tool: string; prefix: string; objects: number; expected: number; problems: string[]; ms: number }[] = [];
+  private stateDirs: string[] = [];
 
-  // (No constructor parameter properties: Node's type stripping only handles erasable syntax.)
-  constructor(options: Options, rss: RssMethod, ws: Workspace, server: S3Server, scratchRoot: string) {
+  constructor(options: Options, rss: RssMethod, server: S3Server, proxy: CountingProxy, scratchRoot: string) {
     this.options = options;
     this.rss = rss;
-    this.ws = ws;
     this.server = server;
+    this.proxy = proxy;
     this.scratchRoot = scratchRoot;
     this.weedPid = serverPid(server);
   }
 
-  private scratch(): string {
-    const d = mkdtempSync(join(this.scratchRoot, "state-"));
-    this.scratchDirs.push(d);
-    return d;
+  private publishOptions() {
+    const scratch = mkdtempSync(join(this.scratchRoot, "state-"));
+    this.stateDirs.push(scratch);
+    return { scratch, concurrency: this.options.concurrency };
   }
 
-  /** Runs one command, fails loudly on a non-zero exit, returns the sample. */
-  private async sample(tool: Tool, command: Command, run: number, extra: Partial<SampleRecord> = {}): Promise<SampleRecord> {
+  /** Runs one command; fails loudly on a non-zero exit. */
+  private async sample(tool: { name: string; parse: Tool["parse"] }, command: Command, run: number, proxied: boolean, target?: string): Promise<SampleRecord> {
+    if (proxied) this.proxy.take();
     const serverBefore = processCpuMs(this.weedPid);
     const s = await runCommand(this.rss, command.cmd, command.args, { cwd: command.cwd, env: command.env, timeoutMs: RUN_TIMEOUT_MS });
     const serverAfter = processCpuMs(this.weedPid);
+    const requests = proxied ? this.proxy.take() : undefined;
     if (s.code !== 0) {
       throw new Error(
         `${tool.name} exited with ${s.code}: ${[command.cmd, ...command.args].join(" ")}\n` +
@@ -201,135 +220,184 @@ class Bench {
       cpuMs: s.cpuMs,
       serverCpuMs: serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null,
       outcome: tool.parse(s.stdout, s.stderr),
-      ...extra,
+      proxied,
+      ...(target !== undefined ? { target } : {}),
+      ...(requests ? { requests } : {}),
     };
   }
 
-  private record(c: CaseResult, s: SampleRecord, expectUploaded?: number): void {
-    c.samples.push(s);
+  private record(size: number | null, id: CaseId, tool: Tool | { name: string }, label: string, s: SampleRecord, expectUploaded?: number): void {
+    const c = this.results.get(size, id, tool.name, label);
+    if (s.proxied) c.counted = s;
+    else c.samples.push(s);
     const o = s.outcome;
     log(
-      `${c.label} ${s.run}/${this.options.runs}: ${fmtS(s.wallMs)} s` +
+      `${size === null ? "" : `${size} `}${label} ${s.proxied ? "counted" : `run ${s.run}`}: ${fmtS(s.wallMs)} s` +
         (o.internalMs !== null ? ` (internal ${fmtS(o.internalMs)} s)` : "") +
         (o.uploaded !== null ? `, uploaded ${o.uploaded}` : "") +
-        (s.peakRssKb !== null ? `, peak RSS ${(s.peakRssKb / 1024).toFixed(0)} MiB` : "") +
+        (s.peakRssKb !== null ? `, RSS ${(s.peakRssKb / 1024).toFixed(0)} MiB` : "") +
         (s.cpuMs !== null ? `, CPU ${fmtS(s.cpuMs)} s` : "") +
-        (s.serverCpuMs !== null ? `, server CPU ${fmtS(s.serverCpuMs)} s` : ""),
+        (s.serverCpuMs !== null ? `, server CPU ${fmtS(s.serverCpuMs)} s` : "") +
+        (s.requests ? `, ${s.requests.total} requests` : ""),
     );
     if (expectUploaded !== undefined && o.uploaded !== null && o.uploaded !== expectUploaded) {
-      const w = `run ${s.run}: uploaded ${o.uploaded}, expected ${expectUploaded}`;
+      const w = `${s.proxied ? "counted run" : `run ${s.run}`}: uploaded ${o.uploaded}, expected ${expectUploaded}`;
       c.warnings.push(w);
-      log(`WARNING ${c.label}: ${w}`);
+      log(`WARNING ${label}: ${w}`);
     }
   }
 
-  private newCase(id: string, label: string, tool: Tool, files: number | null): CaseResult {
-    const c: CaseResult = { id, label, tool: tool.name, files, samples: [], warnings: [] };
-    this.results.push(c);
-    return c;
-  }
-
-  private publishOptions(concurrency = this.options.concurrency) {
-    return { scratch: this.scratch(), ...(concurrency !== undefined ? { concurrency } : {}) };
-  }
-
-  async startup(tool: Tool): Promise<void> {
-    if (!tool.startup) return;
-    const c = this.newCase("startup", `${tool.name} --version (start-up)`, tool, null);
-    for (let i = 1; i <= this.options.runs; i++) this.record(c, await this.sample(tool, tool.startup(this.publishOptions()), i));
-  }
-
-  /** First publishes into fresh prefixes; returns the prefix of the last one (now live). */
-  async first(tool: Tool): Promise<string> {
-    const files = this.ws.files.length;
-    const c = this.newCase("first", `${tool.name} first publish`, tool, files);
-    let prefix = "";
-    for (let i = 1; i <= this.options.runs; i++) {
-      prefix = `${tool.name}/first-${i}`;
-      const cmd = tool.publish(this.ws, { server: this.server, bucket: BUCKET, prefix }, this.publishOptions());
-      this.record(c, await this.sample(tool, cmd, i, { target: prefix }), files);
-    }
-    return prefix;
-  }
-
-  /** First publishes at each concurrency, interleaved round-robin. */
-  async sweep(tool: Tool): Promise<void> {
-    const files = this.ws.files.length;
-    const cases = this.options.sweep.map((n) => ({ n, c: this.newCase(`first-c${n}`, `${tool.name} first publish --concurrency ${n}`, tool, files) }));
-    for (let i = 1; i <= this.options.runs; i++) {
-      for (const { n, c } of cases) {
-        const prefix = `${tool.name}/sweep-c${n}-${i}`;
-        const cmd = tool.publish(this.ws, { server: this.server, bucket: BUCKET, prefix }, this.publishOptions(n));
-        this.record(c, await this.sample(tool, cmd, i, { target: prefix, concurrency: n }), files);
+  async startup(tools: readonly Tool[]): Promise<void> {
+    const withStartup = tools.filter((t) => t.startup);
+    const node = {
+      name: "node",
+      parse: () => ({ files: null, uploaded: null, copied: null, deleted: null, unchanged: null, bytesUploaded: null, internalMs: null }),
+    };
+    for (let r = 1; r <= this.options.runs; r++) {
+      for (const t of rotate([node, ...withStartup], r)) {
+        const opts = this.publishOptions();
+        const cmd: Command =
+          t === node ? { cmd: process.execPath, args: ["-e", "0"], cwd: opts.scratch, env: cleanEnv() } : (t as Tool).startup!(opts);
+        this.record(null, "startup", t, t === node ? "node -e 0" : `${t.name} start-up`, await this.sample(t, cmd, r, false));
       }
     }
   }
 
-  /** Commit a change to `count` files, then publish onto the live prefix; `count` 0 = no-op publish. */
-  async incremental(tool: Tool, prefix: string, count: number): Promise<void> {
-    const id = count === 0 ? "noop" : `incr${count}`;
-    const label = count === 0 ? `${tool.name} no-op publish (live commit)` : `${tool.name} ${count}-file incremental`;
-    const c = this.newCase(id, label, tool, this.ws.files.length);
-    for (let i = 1; i <= this.options.runs; i++) {
-      if (count > 0) editFiles(this.ws, count);
-      const cmd = tool.publish(this.ws, { server: this.server, bucket: BUCKET, prefix }, this.publishOptions());
-      this.record(c, await this.sample(tool, cmd, i, { target: prefix }), count);
+  private target(prefix: string, proxied: boolean) {
+    return { server: this.server, endpoint: proxied ? this.proxy.endpoint : this.server.endpoint, bucket: BUCKET, prefix };
+  }
+
+  /** First publishes into fresh prefixes, interleaved; the last timed one becomes the tool's live prefix. */
+  async first(st: SizeState, tools: readonly Tool[]): Promise<void> {
+    const large = st.size >= this.options.large;
+    const runs = large ? this.options.largeFirstRuns : this.options.runs;
+    const counted = this.options.count && !large;
+    for (let r = 1; r <= runs + (counted ? 1 : 0); r++) {
+      const proxied = r > runs;
+      for (const tool of rotate(tools, r)) {
+        const prefix = `s${st.size}/${tool.name}/${proxied ? "first-counted" : `first-${r}`}`;
+        const cmd = tool.publish(st.src, this.target(prefix, proxied), this.publishOptions());
+        this.record(st.size, "first", tool, `${tool.name} first publish`, await this.sample(tool, cmd, r, proxied, prefix), st.mirror.files);
+        if (!proxied) st.live.set(tool.name, prefix);
+      }
     }
   }
 
-  /** Brings `prefix` to the workspace's HEAD without timing it (when the first-publish case is skipped). */
-  async baseline(tool: Tool): Promise<string> {
-    const prefix = `${tool.name}/baseline`;
-    await this.sample(tool, tool.publish(this.ws, { server: this.server, bucket: BUCKET, prefix }, this.publishOptions()), 0);
-    return prefix;
+  /** Brings each tool's live prefix to HEAD (untimed) when the first-publish case is skipped. */
+  async baseline(st: SizeState, tools: readonly Tool[]): Promise<void> {
+    for (const tool of tools) {
+      if (st.live.has(tool.name)) continue;
+      const prefix = `s${st.size}/${tool.name}/baseline`;
+      await this.sample(tool, tool.publish(st.src, this.target(prefix, false), this.publishOptions()), 0, false);
+      st.live.set(tool.name, prefix);
+    }
   }
 
-  cleanup(): void {
-    for (const d of this.scratchDirs) rmSync(d, { recursive: true, force: true });
-    this.scratchDirs = [];
+  /**
+   * `runs` rounds (plus a counted one): commit a change to `count` files (0: none), update the
+   * peers' tree, then every tool publishes onto its live prefix, in rotating order.
+   */
+  async incremental(st: SizeState, tools: readonly Tool[], count: number, runs: number, counted: boolean, firstRun = 1): Promise<void> {
+    const id: CaseId = count === 0 ? "noop" : count === 1 ? "incr1" : "incr50";
+    const label = (t: Tool) => (count === 0 ? `${t.name} no-op publish` : `${t.name} ${count}-file incremental`);
+    const total = runs + (counted ? 1 : 0);
+    for (let i = 1; i <= total; i++) {
+      const proxied = i > runs;
+      if (count > 0) {
+        const edit = editFiles(st.ws, count);
+        const written = updateMirror(st.ws.dir, st.mirror, edit.paths);
+        if (written !== count) log(`WARNING: ${written} of ${count} edited files are in the publish set`);
+      }
+      const r = firstRun + i - 1;
+      for (const tool of rotate(tools, r)) {
+        const prefix = st.live.get(tool.name)!;
+        const cmd = tool.publish(st.src, this.target(prefix, proxied), this.publishOptions());
+        this.record(st.size, id, tool, label(tool), await this.sample(tool, cmd, r, proxied, prefix), count);
+      }
+    }
   }
-}
 
-function table(results: readonly CaseResult[]): string {
-  const rows = results.map((c) => {
-    const wall = c.samples.map((s) => s.wallMs);
-    const rss = c.samples.map((s) => s.peakRssKb).filter((x): x is number => x !== null);
-    const files = medianOf(c.samples, (s) => s.outcome.files) ?? c.files;
-    const uploaded = medianOf(c.samples, (s) => s.outcome.uploaded);
-    const bytes = medianOf(c.samples, (s) => s.outcome.bytesUploaded);
-    const internal = medianOf(c.samples, (s) => s.outcome.internalMs);
-    const cpu = medianOf(c.samples, (s) => s.cpuMs);
-    const serverCpu = medianOf(c.samples, (s) => s.serverCpuMs);
-    return [
-      c.label + (c.warnings.length ? " (!)" : ""),
-      files === null ? "-" : String(files),
-      fmtS(median(wall)),
-      fmtS(min(wall)),
-      fmtS(max(wall)),
-      rss.length ? (max(rss) / 1024).toFixed(0) : "-",
-      uploaded === null ? "-" : String(uploaded),
-      fmtBytes(bytes),
-      internal === null ? "-" : fmtS(internal),
-      cpu === null ? "-" : fmtS(cpu),
-      serverCpu === null ? "-" : fmtS(serverCpu),
-    ];
-  });
-  return markdownTable(
-    [
-      { title: "case" },
-      { title: "files", align: "right" },
-      { title: "median wall s", align: "right" },
-      { title: "min", align: "right" },
-      { title: "max", align: "right" },
-      { title: "peak RSS MB", align: "right" },
-      { title: "uploaded", align: "right" },
-      { title: "bytes", align: "right" },
-      { title: "internal s", align: "right" },
-      { title: "CPU s", align: "right" },
-      { title: "server CPU s", align: "right" },
-    ],
-    rows,
-  );
+  /** Lists each tool's live prefix and compares keys and sizes with the peers' tree (= the publish set of HEAD). */
+  async verify(st: SizeState, tools: readonly Tool[]): Promise<void> {
+    const expected = new Map<string, number>();
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else expected.set(relative(st.mirror.dir, p), statSync(p).size);
+      }
+    };
+    walk(st.mirror.dir);
+    const client = s3Client(this.server);
+    try {
+      for (const tool of tools) {
+        const started = performance.now();
+        const base = `${st.live.get(tool.name)}/${st.src.name}/`;
+        const seen = new Map<string, number>();
+        let token: string | undefined;
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: base, ContinuationToken: token }));
+          for (const o of page.Contents ?? []) seen.set(o.Key!.slice(base.length), o.Size ?? -1);
+          token = page.NextContinuationToken;
+        } while (token);
+        const problems: string[] = [];
+        for (const [path, size] of expected) {
+          const got = seen.get(path);
+          if (got === undefined) problems.push(`missing ${path}`);
+          else if (got !== size) problems.push(`size ${path}: ${got}, expected ${size}`);
+        }
+        for (const path of seen.keys()) if (!expected.has(path)) problems.push(`unexpected ${path}`);
+        const ms = performance.now() - started;
+        this.verifications.push({ size: st.size, tool: tool.name, prefix: base, objects: seen.size, expected: expected.size, problems: problems.slice(0, 20), ms });
+        if (problems.length) {
+          const msg = `live prefix differs from the publish set: ${problems.length} problem(s), e.g. ${problems.slice(0, 3).join("; ")}`;
+          log(`WARNING ${st.size} ${tool.name}: ${msg}`);
+          const last = [...this.results.cases].reverse().find((c) => c.size === st.size && c.tool === tool.name);
+          last?.warnings.push(msg);
+        } else log(`verified ${st.size} ${tool.name}: ${seen.size} objects match the publish set (${fmtS(ms)} s)`);
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+
+  async size(size: number, tools: readonly Tool[]): Promise<SizeState> {
+    const o = this.options;
+    const dir = join(this.scratchRoot, `ws-${size}`);
+    log(`generating a workspace of ${size} files (+${o.nodeModules} ignored in node_modules/, seed ${o.seed})`);
+    const ws = generateWorkspace({ dir, files: size, seed: o.seed, nodeModules: o.nodeModules });
+    log(
+      `workspace: ${ws.files.length} tracked files, ${fmtBytes(ws.trackedBytes)} (${ws.files.filter((f) => f.kind === "asset").length} assets), ` +
+        `${ws.ignoredFiles} ignored files (${fmtBytes(ws.ignoredBytes)}), in ${fmtS(ws.generateMs)} s`,
+    );
+    const mirror = makeMirror(ws.dir, join(this.scratchRoot, `tree-${size}`));
+    log(`peers' tree: ${mirror.files} files (${fmtBytes(mirror.bytes)}), ${mirror.excluded} excluded by the filter, exported in ${fmtS(mirror.ms)} s`);
+    const st: SizeState = { size, ws, mirror, src: { repo: ws.dir, tree: mirror.dir, name: basename(ws.dir) }, live: new Map(), generateMs: ws.generateMs };
+
+    const large = size >= o.large;
+    const wspubTool = tools.filter((t) => !t.peer);
+    const peerRuns = large ? o.largeRuns : o.runs;
+    if (o.cases.has("first")) await this.first(st, tools);
+    const incr = (["incr1", "incr50", "noop"] as const).filter((c) => o.cases.has(c));
+    if (incr.length) await this.baseline(st, tools);
+    if (o.cases.has("incr1")) await this.incremental(st, tools, 1, peerRuns, o.count);
+    if (o.cases.has("incr50")) await this.incremental(st, tools, 50, peerRuns, o.count);
+    if (o.cases.has("noop") && !large) await this.incremental(st, tools, 0, o.runs, o.count);
+    if (o.verify && incr.length) await this.verify(st, tools);
+    if (large && incr.length && wspubTool.length) {
+      // wspub's remaining runs, after the peers are done with this size (its own live prefix only).
+      if (o.cases.has("incr1") && o.runs > peerRuns) await this.incremental(st, wspubTool, 1, o.runs - peerRuns, false, peerRuns + 2);
+      if (o.cases.has("incr50") && o.runs > peerRuns) await this.incremental(st, wspubTool, 50, o.runs - peerRuns, false, peerRuns + 2);
+      if (o.cases.has("noop")) await this.incremental(st, wspubTool, 0, o.runs, o.count);
+      if (o.verify) await this.verify(st, wspubTool);
+    }
+    return st;
+  }
+
+  cleanupState(): void {
+    for (const d of this.stateDirs) rmSync(d, { recursive: true, force: true });
+    this.stateDirs = [];
+  }
 }
 
 function gitInfo(): { commit: string; dirty: boolean } {
@@ -353,30 +421,37 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  const startedAt = new Date();
   const warning = checkBuilt();
   if (warning) log(`WARNING: ${warning}`);
+  const versions: Record<string, string> = {};
   for (const t of options.tools) {
-    const v = t.version();
+    const v = t.version(log);
     if ("unavailable" in v) throw new Error(`${t.name} cannot run: ${v.unavailable}`);
+    versions[t.name] = v.version;
+    log(`${t.name}: ${v.version}`);
   }
   const rss = detectRssMethod(log);
-  const startedAt = new Date();
   const load: { start: number[]; end?: number[] } = { start: loadavg() };
+  const git = gitInfo();
 
   const scratchRoot = mkdtempSync(join(tmpdir(), "wspub-bench-"));
+  snapshotBuild(join(scratchRoot, "wspub-build"));
   let server: S3Server | undefined;
+  let proxy: CountingProxy | undefined;
   let bench: Bench | undefined;
   let cleanedUp = false;
   const cleanup = async () => {
     if (cleanedUp) return;
     cleanedUp = true;
     killRunning();
-    bench?.cleanup();
+    bench?.cleanupState();
+    await proxy?.close().catch(() => undefined);
     if (server) {
       log("stopping SeaweedFS");
       await server.stop().catch((e: unknown) => log(`stopping SeaweedFS failed: ${String(e)}`));
     }
-    if (options.keep) log(`kept the workspace: ${join(scratchRoot, "site")}`);
+    if (options.keep) log(`kept the workspaces: ${scratchRoot}`);
     else rmSync(scratchRoot, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -388,56 +463,112 @@ async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   try {
-    log(`generating a workspace of ${options.files} files (seed ${options.seed})`);
-    const ws = generateWorkspace({ dir: join(scratchRoot, "site"), files: options.files, seed: options.seed });
-    log(
-      `workspace: ${ws.files.length} tracked files, ${fmtBytes(ws.trackedBytes)} ` +
-        `(${ws.files.filter((f) => f.kind === "asset").length} assets), ` +
-        `${ws.ignoredFiles} ignored files in node_modules/ (${fmtBytes(ws.ignoredBytes)}), in ${fmtS(ws.generateMs)} s`,
-    );
     const t0 = performance.now();
     server = await startServer();
     await prepareBucket(server, BUCKET);
-    log(`SeaweedFS at ${server.endpoint} in ${fmtS(performance.now() - t0)} s (${weedVersion()}); peak RSS via ${rss}`);
+    proxy = await startProxy(server.endpoint, process.env["BENCH_PROXY_LOG"] ? { logFile: process.env["BENCH_PROXY_LOG"] } : {});
+    log(`SeaweedFS at ${server.endpoint} in ${fmtS(performance.now() - t0)} s (${weedVersion()}); counting proxy at ${proxy.endpoint}; peak RSS via ${rss}`);
 
-    bench = new Bench(options, rss, ws, server, scratchRoot);
-    for (const tool of options.tools) {
-      if (options.cases.has("startup")) await bench.startup(tool);
-      let live: string | undefined;
-      if (options.cases.has("first")) live = await bench.first(tool);
-      if (options.sweep.length) await bench.sweep(tool);
-      const incremental = ["incr1", "incr50", "noop"].filter((c) => options.cases.has(c));
-      if (incremental.length && live === undefined) live = await bench.baseline(tool);
-      if (options.cases.has("incr1")) await bench.incremental(tool, live!, 1);
-      if (options.cases.has("incr50")) await bench.incremental(tool, live!, 50);
-      if (options.cases.has("noop")) await bench.incremental(tool, live!, 0);
+    bench = new Bench(options, rss, server, proxy, scratchRoot);
+    const phases: Record<string, number> = {};
+    if (options.cases.has("startup")) {
+      const p0 = performance.now();
+      await bench.startup(options.tools);
+      phases["startup"] = performance.now() - p0;
+    }
+    const workspaces: Record<string, unknown>[] = [];
+    const workspaceBytes = new Map<number, number>();
+    for (const size of options.sizes) {
+      if (![...options.cases].some((c) => c !== "startup")) break;
+      const p0 = performance.now();
+      const st = await bench.size(size, options.tools);
+      phases[`size ${size}`] = performance.now() - p0;
+      workspaceBytes.set(size, st.mirror.bytes);
+      workspaces.push({
+        size,
+        files: st.ws.files.length,
+        trackedBytes: st.ws.trackedBytes,
+        assets: st.ws.files.filter((f) => f.kind === "asset").length,
+        ignoredFiles: st.ws.ignoredFiles,
+        ignoredBytes: st.ws.ignoredBytes,
+        publishSet: st.mirror.files,
+        publishBytes: st.mirror.bytes,
+        generateMs: st.generateMs,
+        mirrorMs: st.mirror.ms,
+      });
+      if (!options.keep) {
+        rmSync(st.ws.dir, { recursive: true, force: true });
+        rmSync(st.mirror.dir, { recursive: true, force: true });
+      }
+      bench.cleanupState();
     }
     load.end = loadavg();
+    const totalMs = performance.now() - t0;
 
-    const md = table(bench.results);
-    const git = gitInfo();
+    const tools: ToolInfo[] = options.tools.map((t) => ({ name: t.name, title: TITLES[t.name] ?? t.name, peer: t.peer }));
+    const r = bench.results;
     const cpu = cpus();
     const header =
-      `wspub bench: ${ws.files.length} files (${fmtBytes(ws.trackedBytes)}), ${options.runs} runs per case, ` +
-      `${startedAt.toISOString()}, wspub ${git.commit.slice(0, 12)}${git.dirty ? "+dirty" : ""}, node ${process.version}, ` +
-      `${cpu.length} x ${cpu[0]?.model ?? "?"}, load ${load.start.map((x) => x.toFixed(2)).join("/")}`;
-    const notes = [
+      `wspub bench: sizes ${options.sizes.join(", ")} files, ${options.runs} timed runs per case (large sizes >= ${options.large}: ` +
+      `first publish ${options.largeFirstRuns}, peers' incremental ${options.largeRuns}), concurrency ${options.concurrency}, ` +
+      `${startedAt.toISOString()}, total ${fmtS(totalMs)} s, wspub ${git.commit.slice(0, 12)}${git.dirty ? "+dirty" : ""}, node ${process.version}, ` +
+      `${cpu.length} x ${cpu[0]?.model ?? "?"}, load ${load.start.map((x) => x.toFixed(2)).join("/")} -> ${load.end.map((x) => x.toFixed(2)).join("/")}`;
+    const reqs = requestTable(r, options.sizes, tools);
+    const ts = targets(r, tools, workspaceBytes);
+    const warnings = r.cases.flatMap((c) => c.warnings.map((w) => `(!) ${c.size ?? ""} ${c.label}: ${w}`));
+    const report = [
+      header,
       "",
-      "wall = spawn to exit of the CLI process (includes Node start-up); internal = the tool's own duration (wspub: durationMs);",
-      `peak RSS = the largest of the runs (${rss}); uploaded, bytes, internal, CPU = medians;`,
-      "CPU = user+system of the tool and its children (git); server CPU = what weed used meanwhile (/proc).",
-    ];
-    const warnings = bench.results.flatMap((c) => c.warnings.map((w) => `(!) ${c.label}: ${w}`));
-    const report = [header, "", md, ...notes, ...warnings].join("\n");
+      "## Wall time (median of the timed runs; in brackets: fastest peer = 1x; [n] = fewer than 5 runs)",
+      "",
+      wallTable(r, options.sizes, tools),
+      "",
+      "## Targets (issue #6)",
+      "",
+      targetList(ts),
+      "",
+      "## Peak RSS, MiB (largest of the row's runs)",
+      "",
+      rssTable(r, options.sizes, tools),
+      "",
+      "## S3 requests (one counted run per case, through the counting proxy)",
+      "",
+      reqs.table,
+      "",
+      ...reqs.mix.map((m) => `- ${m}`),
+      "",
+      "## Start-up",
+      "",
+      startupTable(r, [{ tool: "node", label: "node -e 0 (bare Node start)" }, ...options.tools.filter((t) => t.startup).map((t) => ({ tool: t.name, label: `${TITLES[t.name] ?? t.name}: ${t.name === "wspub" ? "wspub --version" : t.name === "aws" ? "aws --version" : `${t.name.split("-")[0]} version`}` }))]),
+      "",
+      "## Counting proxy: counted run's wall time / direct median (median over sizes)",
+      "",
+      proxyOverheadTable(r, tools),
+      "",
+      "## Details",
+      "",
+      detailTable(r),
+      "",
+      "wall = spawn to exit (process start-up included); internal = the tool's own duration (wspub durationMs, rclone Elapsed time);",
+      `RSS = GNU time %M (${rss}), the tool with its children; CPU = user+system of the tool and its children (git);`,
+      "server CPU = what weed used meanwhile (/proc); proxied s = the counted run through the counting proxy.",
+      "",
+      "Tools: " + options.tools.map((t) => `${t.name} = ${t.describe} [${versions[t.name]}]`).join("; "),
+      "",
+      `Phases: ${Object.entries(phases).map(([k, v]) => `${k} ${fmtS(v)} s`).join(", ")}`,
+      ...(warnings.length ? ["", ...warnings] : []),
+    ].join("\n");
     process.stdout.write(`\n${report}\n`);
 
     mkdirSync(options.out, { recursive: true });
     const stamp = startedAt.toISOString().replace(/[:.]/g, "-").replace(/-\d{3}Z$/, "Z");
     const base = join(options.out, `bench-${stamp}`);
     const raw = {
-      schema: 1,
+      schema: 2,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
+      totalMs,
+      phases,
       options: { ...options, cases: [...options.cases], tools: options.tools.map((t) => t.name) },
       environment: {
         wspub: git,
@@ -448,27 +579,16 @@ async function main(): Promise<number> {
         loadavg: load,
         seaweedfs: weedVersion(),
         rssMethod: rss,
-        tools: Object.fromEntries(options.tools.map((t) => [t.name, t.version()])),
+        tools: Object.fromEntries(options.tools.map((t) => [t.name, { version: versions[t.name], command: t.describe }])),
       },
-      workspace: {
-        files: ws.files.length,
-        trackedBytes: ws.trackedBytes,
-        assets: ws.files.filter((f) => f.kind === "asset").length,
-        ignoredFiles: ws.ignoredFiles,
-        ignoredBytes: ws.ignoredBytes,
-        seed: ws.seed,
-        generateMs: ws.generateMs,
-      },
-      cases: bench.results.map((c) => ({
+      workspaces,
+      targets: ts,
+      verifications: bench.verifications,
+      cases: r.cases.map((c) => ({
         ...c,
         summary: {
-          medianWallMs: median(c.samples.map((s) => s.wallMs)),
-          minWallMs: min(c.samples.map((s) => s.wallMs)),
-          maxWallMs: max(c.samples.map((s) => s.wallMs)),
-          maxPeakRssKb: max(c.samples.map((s) => s.peakRssKb ?? Number.NaN).filter((x) => !Number.isNaN(x))),
-          medianInternalMs: medianOf(c.samples, (s) => s.outcome.internalMs),
-          medianCpuMs: medianOf(c.samples, (s) => s.cpuMs),
-          medianServerCpuMs: medianOf(c.samples, (s) => s.serverCpuMs),
+          medianWallMs: c.samples.length ? median(c.samples.map((s) => s.wallMs)) : null,
+          runs: c.samples.length,
         },
       })),
     };
@@ -476,7 +596,7 @@ async function main(): Promise<number> {
     writeFileSync(`${base}.md`, `${report}\n`);
     copyFileSync(`${base}.json`, join(options.out, "latest.json"));
     copyFileSync(`${base}.md`, join(options.out, "latest.md"));
-    log(`raw results: ${base}.json`);
+    log(`raw results: ${base}.json (total ${fmtS(totalMs)} s)`);
     return 0;
   } finally {
     await cleanup();
@@ -488,7 +608,6 @@ main().then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    // After SIGINT/SIGTERM the killed command's failure is expected; the signal handler exits.
     if (interrupted) return;
     process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 1;
