@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { GitMode } from "../git/parse.js";
 
 /**
@@ -28,31 +27,51 @@ export interface Manifest {
   files: Record<string, ManifestEntry>;
 }
 
-const entrySchema = z.object({
-  blob: z.string(),
-  sha256: z.string(),
-  md5: z.string(),
-  size: z.number().int().nonnegative(),
-  mode: z.enum(["100644", "100755", "120000"]),
-  mtime: z.number().int(),
-});
-const manifestSchema = z.object({
-  version: z.literal(1),
-  workspace: z.string(),
-  commit: z.string(),
-  committedAt: z.number().int(),
-  files: z.record(z.string(), entrySchema),
-});
+const MODES = new Set(["100644", "100755", "120000"]);
 
+/**
+ * Parses and checks a manifest by hand rather than with a schema library: at 100k files a schema
+ * cost ~0.4 s on every publish.
+ */
 export function parseManifest(text: string): Manifest {
-  return manifestSchema.parse(JSON.parse(text)) as Manifest;
+  const header = JSON.parse(text) as Partial<Manifest> | null;
+  if (
+    typeof header !== "object" ||
+    header === null ||
+    header.version !== 1 ||
+    typeof header.workspace !== "string" ||
+    typeof header.commit !== "string" ||
+    !Number.isSafeInteger(header.committedAt) ||
+    typeof header.files !== "object" ||
+    header.files === null
+  ) {
+    throw new Error("not a version 1 manifest");
+  }
+  for (const path in header.files) {
+    const value = header.files[path];
+    const e = value as Partial<ManifestEntry> | null;
+    const ok =
+      typeof e === "object" &&
+      e !== null &&
+      typeof e.blob === "string" &&
+      typeof e.sha256 === "string" &&
+      typeof e.md5 === "string" &&
+      Number.isSafeInteger(e.size) &&
+      (e.size as number) >= 0 &&
+      typeof e.mode === "string" &&
+      MODES.has(e.mode) &&
+      Number.isSafeInteger(e.mtime);
+    if (!ok) throw new Error(`manifest entry ${JSON.stringify(path)} is malformed`);
+  }
+  return header as Manifest;
 }
 
 /** Deterministic serialisation (sorted paths), so equal manifests have equal names and bytes. */
 export function serializeManifest(manifest: Manifest): string {
   const files: Record<string, ManifestEntry> = {};
   for (const path of Object.keys(manifest.files).sort()) files[path] = manifest.files[path]!;
-  return `${JSON.stringify({ ...manifest, files }, null, 1)}\n`;
+  // Compact: a 100k-file manifest is read and written on every publish.
+  return `${JSON.stringify({ ...manifest, files })}\n`;
 }
 
 /** Short content digest used in the manifest's name: one commit published with other excludes gets another manifest. */
