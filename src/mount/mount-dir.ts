@@ -27,19 +27,22 @@ export function workspaceDirInMount(filesPrefix: string, root: string): string |
 }
 
 /**
- * The parameters of one `vfs/forget` call for a workspace directory.
+ * The parameters of the `vfs/forget` call before a workspace directory is refreshed.
  *
- * `dir=<dir>` drops the cached listings of the directory and everything below it and marks its
- * parent stale. A workspace published for the first time (or under a new prefix) is missing from
- * listings further up that may still be fresh, so each ancestor is also passed as `file=...`:
- * forgetting a *file* only marks its parent directory stale, without dropping the cached
- * subtrees of the other workspaces. (rclone vfs/rc.go: keys starting with "file" or "dir".)
+ * Every ancestor and the directory itself are passed as `file=...`: forgetting a *file* only marks
+ * its parent directory stale (rclone vfs/dir.go ForgetPath), so a workspace published for the first
+ * time, or under a new prefix, is found although a listing further up is still fresh, and nothing
+ * cached is dropped. The directory is deliberately not passed as `dir=...`, which would drop its
+ * cached nodes: a reader that opens a file through the kernel's still-valid entry (up to
+ * --attr-timeout) would then put the old node back into the directory (with --vfs-cache-mode full
+ * every open re-adds the file as a "virtual" entry), and that old version would hide the new one
+ * until --dir-cache-time. The refresh that follows re-reads the tree anyway and updates the nodes it
+ * finds in place. Empty when the mount shows the workspace itself (nothing above it to invalidate).
  */
 export function forgetParams(dir: string): Record<string, string> {
   if (dir === "") return {};
   const params: Record<string, string> = {};
   const segments = dir.split("/");
-  for (let i = 1; i < segments.length; i++) params[`file${i}`] = segments.slice(0, i).join("/");
-  params["dir"] = dir;
+  for (let i = 1; i <= segments.length; i++) params[`file${i}`] = segments.slice(0, i).join("/");
   return params;
 }

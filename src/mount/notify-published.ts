@@ -5,7 +5,7 @@ import type { PublishResult } from "../publish/publish.js";
 import type { Layout } from "../store/layout.js";
 import { workspaceDirInMount } from "./mount-dir.js";
 import type { NotifySettings } from "./notify-settings.js";
-import { refreshMount } from "./refresh-mount.js";
+import { refreshMount, refreshTree } from "./refresh-mount.js";
 import type { MountOutcome, Visibility } from "./visibility.js";
 import { postWebhook } from "./webhook.js";
 
@@ -28,8 +28,8 @@ export interface NotifyRequest {
 
 /**
  * After a publish that changed the bucket: refreshes every configured mount (in parallel), waits
- * past the longest attribute timeout of the mounts that confirmed, then posts the summary to the
- * webhook, so that a monitor reacting to it reads the new tree. Anything that fails here is a
+ * past the longest attribute timeout of the mounts that confirmed, refreshes them once more, then
+ * posts the summary to the webhook, so that a monitor reacting to it reads the new tree. Anything that fails here is a
  * warning: the publish itself has succeeded. Returns undefined when nothing is configured.
  */
 export async function notifyPublished(req: NotifyRequest): Promise<Visibility | undefined> {
@@ -57,7 +57,24 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
     }),
   );
   const refreshed = settings.mounts.filter((_, i) => mounts[i]!.ok);
-  if (refreshed.length > 0) await (req.wait ?? sleep)(Math.max(...refreshed.map((m) => m.attrTimeoutMs)) + KERNEL_MARGIN_MS);
+  if (refreshed.length > 0) {
+    // Past the kernel's attribute timeout no reader can still use an entry from before the refresh;
+    // a second refresh then drops what readers put back in the meantime (see refreshTree).
+    await (req.wait ?? sleep)(Math.max(...refreshed.map((m) => m.attrTimeoutMs)) + KERNEL_MARGIN_MS);
+    await Promise.all(
+      settings.mounts.map(async (m, i) => {
+        const outcome = mounts[i]!;
+        if (!outcome.ok || outcome.dir === null) return;
+        try {
+          await refreshTree(m, outcome.dir);
+        } catch (e) {
+          outcome.ok = false;
+          outcome.error = (e as Error).message;
+          reporter.event({ type: "warning", message: messages.mountNotRefreshed(m.display, req.layout.workspace, outcome.error) });
+        }
+      }),
+    );
+  }
   const visibility: Visibility = {
     visible: mounts.length > 0 && mounts.every((m) => m.ok),
     waitedMs: Date.now() - started,

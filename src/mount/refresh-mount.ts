@@ -11,13 +11,25 @@ const REFRESH_TIMEOUT_MS = 120_000;
  * (--dir-cache-time) expires: rclone's S3 backend cannot poll for changes, so only the remote
  * control (or a SIGHUP, which drops every cache) makes a mount see a publish.
  *
- * vfs/forget first: vfs/refresh alone keeps a listing that is still within --dir-cache-time.
- * Then vfs/refresh recursive=true reads the new tree, so the first read after the publish does not
- * pay for the listing. `dir` is relative to the mount's root ("" for the whole mount).
- * Throws RcError when the mount did not confirm the refresh.
+ * vfs/forget marks the directory's ancestors stale (see forgetParams: a new workspace must appear
+ * in listings that may still be fresh), then vfs/refresh recursive=true re-reads the whole tree:
+ * unlike a plain lookup it ignores the directory cache's age, updates the nodes the kernel already
+ * holds, and drops what the publish deleted. `dir` is relative to the mount's root ("" for the
+ * whole mount). Throws RcError when the mount did not confirm the refresh.
  */
 export async function refreshMount(target: RcTarget, dir: string): Promise<void> {
-  await callRc(target, "vfs/forget", forgetParams(dir), FORGET_TIMEOUT_MS);
+  const forget = forgetParams(dir);
+  if (Object.keys(forget).length > 0) await callRc(target, "vfs/forget", forget, FORGET_TIMEOUT_MS);
+  await refreshTree(target, dir);
+}
+
+/**
+ * vfs/refresh recursive=true of `dir`. Also used a second time, once the kernel's attribute timeout
+ * has passed, to drop what a reader put back meanwhile: with --vfs-cache-mode full, opening a file
+ * re-adds it to its directory, so a file the publish deleted and a reader opened through a kernel
+ * entry from before the refresh reappears until the next re-read (rclone vfs/dir.go addObject).
+ */
+export async function refreshTree(target: RcTarget, dir: string): Promise<void> {
   const out = await callRc(target, "vfs/refresh", dir === "" ? { recursive: "true" } : { dir, recursive: "true" }, REFRESH_TIMEOUT_MS);
   // {"result": {"<dir>": "OK"}}; a path the mount cannot find reads "file does not exist".
   const result = out["result"];

@@ -31,14 +31,14 @@ describe("normaliseRoot", () => {
   ])("%j -> %j", (root, out) => expect(normaliseRoot(root)).toBe(out));
 });
 
-describe("forgetParams: the workspace's subtree, and every ancestor marked stale", () => {
-  it("a workspace at the mount's root: only dir (its parent, the root, is marked stale by rclone)", () => {
-    expect(forgetParams("myapp")).toEqual({ dir: "myapp" });
+describe("forgetParams: the workspace and every ancestor marked stale, nothing dropped", () => {
+  it("a workspace at the mount's root: the workspace as a file (marks the root stale)", () => {
+    expect(forgetParams("myapp")).toEqual({ file1: "myapp" });
   });
-  it("under a prefix: each ancestor as a file (marks its parent stale without dropping siblings)", () => {
-    expect(forgetParams("a/b/myapp")).toEqual({ file1: "a", file2: "a/b", dir: "a/b/myapp" });
+  it("under a prefix: each ancestor and the workspace as files, never as dir= (which drops cached nodes)", () => {
+    expect(forgetParams("a/b/myapp")).toEqual({ file1: "a", file2: "a/b", file3: "a/b/myapp" });
   });
-  it("the mount shows the workspace itself: forget everything", () => {
+  it("the mount shows the workspace itself: nothing to forget", () => {
     expect(forgetParams("")).toEqual({});
   });
 });

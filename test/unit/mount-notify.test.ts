@@ -93,18 +93,19 @@ async function run(settings: Partial<NotifySettings>) {
 }
 
 describe("notifyPublished: a reachable mount", () => {
-  it("forgets the workspace (ancestors marked stale), refreshes it recursively, waits past the attribute timeout, then calls the webhook", async () => {
+  it("marks the workspace and its ancestors stale, refreshes it recursively, waits past the attribute timeout, refreshes again, then calls the webhook", async () => {
     const { visibility, warnings, waits } = await run({ mounts: [mount({ attrTimeoutMs: 1500 })], webhook: hook() });
     expect(warnings).toEqual([]);
     expect(calls.map((c) => [c.path, c.body])).toEqual([
-      ["/rc/vfs/forget", { file1: "sites", dir: "sites/myapp" }],
+      ["/rc/vfs/forget", { file1: "sites", file2: "sites/myapp" }],
       ["/rc/vfs/refresh", { dir: "sites/myapp", recursive: "true" }],
       ["(wait)", 1500 + KERNEL_MARGIN_MS],
+      ["/rc/vfs/refresh", { dir: "sites/myapp", recursive: "true" }],
       ["/hook", expect.objectContaining({ event: "wspub.published", workspace: "myapp", commit: result.commit, previous: result.previous, url: "s3://bucket/sites/myapp/", prefix: "sites/myapp/" })],
     ]);
     expect(calls[0]!.authorization).toBe(`Basic ${Buffer.from(`wspub:${PASSWORD}`).toString("base64")}`);
-    expect(calls[3]!.authorization).toBe("Bearer tok");
-    expect((calls[3]!.body as { visibility: unknown }).visibility).toEqual({ visible: true, waitedMs: expect.any(Number), mounts: [expect.objectContaining({ ok: true, dir: "sites/myapp" })] });
+    expect(calls[4]!.authorization).toBe("Bearer tok");
+    expect((calls[4]!.body as { visibility: unknown }).visibility).toEqual({ visible: true, waitedMs: expect.any(Number), mounts: [expect.objectContaining({ ok: true, dir: "sites/myapp" })] });
     expect(waits).toEqual([1500 + KERNEL_MARGIN_MS]);
     expect(visibility).toMatchObject({ visible: true, mounts: [{ url: `${base}/rc`, dir: "sites/myapp", ok: true }], webhook: { ok: true, status: 200 } });
     expect(formatVisibility(visibility!)).toMatch(/mount .*\/rc \(sites\/myapp\): refreshed\n  visible through the mount \d+\.\d\d s after the publish\n  webhook .*\/hook: HTTP 200/);
@@ -112,9 +113,20 @@ describe("notifyPublished: a reachable mount", () => {
 
   it("a mount of remote:bucket/sites (root 'sites') is told about 'myapp'; the fs parameter is passed when set", async () => {
     await run({ mounts: [mount({ root: "sites", fs: "minio:bucket/sites" })] });
-    expect(calls.slice(0, 2).map((c) => c.body)).toEqual([
-      { dir: "myapp", fs: "minio:bucket/sites" },
+    expect(calls.map((c) => c.body)).toEqual([
+      { file1: "myapp", fs: "minio:bucket/sites" },
       { dir: "myapp", recursive: "true", fs: "minio:bucket/sites" },
+      1000 + KERNEL_MARGIN_MS,
+      { dir: "myapp", recursive: "true", fs: "minio:bucket/sites" },
+    ]);
+  });
+
+  it("a mount of the workspace itself (root = <prefix>/<name>): no forget, a refresh of its root", async () => {
+    await run({ mounts: [mount({ root: "sites/myapp" })] });
+    expect(calls.map((c) => [c.path, c.body])).toEqual([
+      ["/rc/vfs/refresh", { recursive: "true" }],
+      ["(wait)", 1000 + KERNEL_MARGIN_MS],
+      ["/rc/vfs/refresh", { recursive: "true" }],
     ]);
   });
 
@@ -171,6 +183,13 @@ describe("notifyPublished: failures are warnings, never errors, and never show c
     const { visibility } = await failing({ mounts: [mount({ root: "other" })] }, /not under the mount's root "other"/);
     expect(calls).toEqual([]);
     expect(visibility?.mounts[0]?.dir).toBeNull();
+  });
+
+  it("the second refresh fails (the mount went away meanwhile): not visible", async () => {
+    let refreshes = 0;
+    reply = (path, body) => (path.endsWith("/vfs/refresh") && ++refreshes === 2 ? { status: 500, body: { error: "boom", status: 500 } } : rcOk(path, body));
+    const { visibility } = await failing({ mounts: [mount()] }, /rclone answered vfs\/refresh with HTTP 500: boom/);
+    expect(visibility?.mounts[0]).toMatchObject({ ok: false, dir: "sites/myapp" });
   });
 
   it("one of two mounts fails: the other is still refreshed and waited for, but the publish is not reported visible", async () => {
