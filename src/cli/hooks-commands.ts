@@ -4,7 +4,6 @@ import { ExitCode } from "../errors.js";
 import { HOOK_NAMES, type HookName } from "../hooks/script.js";
 import { hooksStatus, installHooks, uninstallHooks, type HooksReport } from "../hooks/install.js";
 import { locateHooks } from "../hooks/locate.js";
-import { runHookWorker } from "../hooks/worker.js";
 import { readBackground } from "../hooks/state.js";
 import { guard, type Runtime } from "./main.js";
 
@@ -90,6 +89,7 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: (code: 
       setCode(
         await guard(rt, async () => {
           if (hook !== "post-commit" && hook !== "pre-push") return ExitCode.usage;
+          const { runHookWorker } = await import("../hooks/worker.js");
           await runHookWorker({ cwd: rt.cwd, env: rt.env, hook, updates: o.updates });
           return ExitCode.ok;
         }),

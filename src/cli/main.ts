@@ -1,19 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { resolveStoreSettings, type StoreFlags, type StoreSettings } from "../config/settings.js";
-import { loadConfig } from "../config/load.js";
-import { openGit } from "../git/cli-git.js";
-import { buildPublishSet } from "../filter/publish-set.js";
+import type { StoreFlags, StoreSettings } from "../config/settings.js";
 import { ExitCode, WspubError } from "../errors.js";
-import { pushWorkspaces, withStore } from "../publish/push-workspaces.js";
-import { verify } from "../publish/verify.js";
-import { readLock } from "../publish/lease.js";
-import { repair, type RepairResult } from "../publish/repair.js";
-import { defaultActor } from "../publish/publish.js";
-import { listWorkspaces, status } from "../publish/status.js";
-import { Layout } from "../store/layout.js";
-import { openStore } from "../store/open-store.js";
+import type { RepairResult } from "../publish/repair.js";
 import type { ObjectStore } from "../store/port.js";
-import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.js";
+import type { WorkspaceContext } from "../workspace/resolve.js";
 import { formatBackground, formatFiles, formatList, formatPublish, formatStatus, formatVerify } from "./format.js";
 import { humanReporter, jsonReporter, type Output } from "./reporters.js";
 import { VERSION } from "../version.js";
@@ -21,6 +11,9 @@ import { addHooksCommands } from "./hooks-commands.js";
 import { formatVisibility } from "../mount/visibility.js";
 import { readBackground } from "../hooks/state.js";
 import type { Launcher } from "../hooks/script.js";
+
+/** The library behind the commands, loaded on first use: `wspub --version` and `--help` need none of it. */
+const heavy = () => import("./heavy.js");
 
 export interface Runtime {
   argv: readonly string[];
@@ -78,7 +71,7 @@ export async function main(rt: Runtime): Promise<number> {
     code = await guard(rt, async () => {
       const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
       try {
-        const results = await pushWorkspaces({
+        const results = await (await heavy()).pushWorkspaces({
           cwd: rt.cwd,
           env: rt.env,
           workspace: ws,
@@ -114,15 +107,15 @@ export async function main(rt: Runtime): Promise<number> {
       .option("--repair", "restore missing and changed objects from git and delete unexpected ones, then verify again"),
   ).action(async (ws: string | undefined, o: StoreOpts & { deep?: boolean; repair?: boolean }) => {
     code = await withContext(rt, ws, o, async (ctx, settings, store) => {
-      const layout = new Layout(settings.target.prefix, ctx.workspaces[0]!.name);
+      const layout = new (await heavy()).Layout(settings.target.prefix, ctx.workspaces[0]!.name);
       const options = { deep: o.deep ?? false, concurrency: settings.concurrency };
-      let r = await verify(store, layout, options);
+      let r = await (await heavy()).verify(store, layout, options);
       let repaired: RepairResult | null = null;
       if (!r.ok && o.repair) {
         const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
-        repaired = await repair({ git: ctx.git, store, layout, reporter, env: rt.env, concurrency: settings.concurrency, holder: defaultActor(rt.env) }, r);
+        repaired = await (await heavy()).repair({ git: ctx.git, store, layout, reporter, env: rt.env, concurrency: settings.concurrency, holder: (await heavy()).defaultActor(rt.env) }, r);
         if (!o.json) rt.io.out(`repaired: ${repaired.rewritten} object(s) rewritten from git, ${repaired.deleted} unexpected object(s) deleted`);
-        r = await verify(store, layout, options);
+        r = await (await heavy()).verify(store, layout, options);
       }
       rt.io.out(o.json ? JSON.stringify({ ...r, repaired }) : formatVerify(r));
       return r.ok ? ExitCode.ok : ExitCode.drift;
@@ -133,7 +126,7 @@ export async function main(rt: Runtime): Promise<number> {
     async (ws: string | undefined, o: StoreOpts) => {
       code = await withContext(rt, ws, o, async (ctx, settings, store) => {
         const background = await readBackground(ctx.git.root);
-        const s = await status(store, new Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git).catch((e: unknown) => {
+        const s = await (await heavy()).status(store, new (await heavy()).Layout(settings.target.prefix, ctx.workspaces[0]!.name), ctx.git).catch((e: unknown) => {
           // The store may be what the background publisher tripped on: still show its log.
           if (background && !o.json) rt.io.out(formatBackground(background));
           throw e;
@@ -148,16 +141,16 @@ export async function main(rt: Runtime): Promise<number> {
     code = await guard(rt, async () => {
       let config = {};
       let repoRoot = rt.cwd;
-      const git = await openGit(rt.cwd).catch(() => undefined);
+      const git = await (await heavy()).openGit(rt.cwd).catch(() => undefined);
       if (git) {
         repoRoot = git.root;
-        config = (await loadConfig(git.root)).config;
+        config = (await (await heavy()).loadConfig(git.root)).config;
         await git.close();
       }
-      const settings = resolveStoreSettings(o, rt.env, config, { cwd: rt.cwd, repoRoot });
-      const store = await openStore(settings, rt.env);
+      const settings = (await heavy()).resolveStoreSettings(o, rt.env, config, { cwd: rt.cwd, repoRoot });
+      const store = await (await heavy()).openStore(settings, rt.env);
       try {
-        const rows = await listWorkspaces(store, settings.target.prefix, settings.concurrency);
+        const rows = await (await heavy()).listWorkspaces(store, settings.target.prefix, settings.concurrency);
         rt.io.out(o.json ? JSON.stringify({ target: store.description, workspaces: rows }) : formatList(rows, store.description));
       } finally {
         store.close();
@@ -175,11 +168,11 @@ export async function main(rt: Runtime): Promise<number> {
     .option("--json", "print one JSON object on stdout")
     .action(async (ws: string | undefined, o: { ref: string; explain?: boolean; json?: boolean }) => {
       code = await guard(rt, async () => {
-        const ctx = await resolveWorkspaces(ws, { cwd: rt.cwd });
+        const ctx = await (await heavy()).resolveWorkspaces(ws, { cwd: rt.cwd });
         try {
           const w = ctx.workspaces[0]!;
           const commit = await ctx.git.resolveCommit(o.ref);
-          const set = await buildPublishSet(ctx.git, commit.oid, w.dir, ctx.loaded.config.exclude ?? []);
+          const set = await (await heavy()).buildPublishSet(ctx.git, commit.oid, w.dir, ctx.loaded.config.exclude ?? []);
           if (o.json) rt.io.out(JSON.stringify({ workspace: w.name, commit: commit.oid, ...set }));
           else {
             const text = formatFiles(set, o.explain ?? false);
@@ -195,8 +188,8 @@ export async function main(rt: Runtime): Promise<number> {
   storeOptions(program.command("unlock").description("remove a workspace's publish lock (when its holder is gone for good)").argument("[workspace]")).action(
     async (ws: string | undefined, o: StoreOpts) => {
       code = await withContext(rt, ws, o, async (ctx, settings, store) => {
-        const layout = new Layout(settings.target.prefix, ctx.workspaces[0]!.name);
-        const lock = await readLock(store, layout);
+        const layout = new (await heavy()).Layout(settings.target.prefix, ctx.workspaces[0]!.name);
+        const lock = await (await heavy()).readLock(store, layout);
         if (!lock) {
           rt.io.out(o.json ? JSON.stringify({ workspace: layout.workspace, removed: null }) : `${layout.workspace}: no publish lock is held`);
           return ExitCode.ok;
@@ -222,14 +215,14 @@ export async function main(rt: Runtime): Promise<number> {
   return code;
 }
 
-function withContext(
+async function withContext(
   rt: Runtime,
   ws: string | undefined,
   o: StoreOpts,
   fn: (ctx: WorkspaceContext, settings: StoreSettings, store: ObjectStore) => Promise<number>,
 ): Promise<number> {
   const reporter = o.json ? jsonReporter(rt.io) : humanReporter(rt.io);
-  return guard(rt, () => withStore({ cwd: rt.cwd, env: rt.env, store: o, reporter }, { workspace: ws }, fn));
+  return guard(rt, async () => (await heavy()).withStore({ cwd: rt.cwd, env: rt.env, store: o, reporter }, { workspace: ws }, fn));
 }
 
 /** The one catch of the CLI: a WspubError becomes its message and exit code; anything else is a bug to report. */
