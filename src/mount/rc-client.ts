@@ -64,5 +64,7 @@ export function fetchFailure(e: unknown, timeoutMs: number): string {
   if (err.name === "TimeoutError" || err.name === "AbortError") return `no answer within ${(timeoutMs / 1000).toFixed(0)} s`;
   const code = err.cause?.code;
   if (code) return `cannot connect (${code})`;
+  // fetch() refuses some ports outright (https://fetch.spec.whatwg.org/#port-blocking).
+  if (err.cause?.message === "bad port") return `fetch refuses this port (one of the Fetch standard's blocked "bad ports", such as 1, 9 or 6000): use another port`;
   return `cannot connect (${err.cause?.message ?? err.message ?? String(e)})`;
 }

@@ -159,6 +159,10 @@ describe("notifyPublished: failures are warnings, never errors, and never show c
     expect(formatVisibility(visibility!)).toMatch(/NOT refreshed: cannot connect.*\n  not confirmed visible/);
   });
 
+  it("a port fetch refuses to connect to", async () => {
+    await failing({ mounts: [mount({ url: "http://127.0.0.1:9", display: "http://127.0.0.1:9" })] }, /fetch refuses this port .*"bad ports".*use another port/);
+  });
+
   it("wrong credentials (401)", async () => {
     reply = () => ({ status: 401, body: "Unauthorized" });
     await failing({ mounts: [mount()] }, /rejected the credentials \(HTTP 401\).*WSPUB_MOUNT_RC_USER\/WSPUB_MOUNT_RC_PASS/);
