@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2019 } from "ajv/dist/2019.js";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { COMPOSE_FILE, composeRcloneMount, environmentOf, interpolate, interpolateAll, rcloneBinary, readCompose, type ComposeFile, type ComposeService } from "../harness/rclone.js";
 
 const RC_PASS = "rc-pass-for-the-test";
@@ -193,17 +193,20 @@ describe("the services", () => {
 
 const rclone = rcloneBinary();
 describe.skipIf(!rclone)(`the rclone command against the pinned rclone (${rclone ?? "rclone not installed: run bash scripts/install-test-deps.sh"})`, () => {
-  /** --flag -> whether it takes a value, from `rclone help flags` and `rclone mount --help`. */
+  /** --flag -> whether it takes a value, and its type, from `rclone help flags` and `rclone mount --help`. */
   const known = new Map<string, boolean>();
   const typeOf = new Map<string, string>();
-  for (const args of [["help", "flags"], ["mount", "--help"]]) {
-    const out = spawnSync(rclone!, args, { encoding: "utf8" }).stdout;
-    for (const m of out.matchAll(/^\s+(?:-\w, )?(--[a-z0-9-]+)(?: ([A-Za-z]+))?\s{2,}\S/gm)) {
-      known.set(m[1]!, m[2] !== undefined);
-      // The flag tables (capitalised types) win over the prose (lower-case "duration").
-      if (m[2] && !(typeOf.has(m[1]!) && /^[a-z]/.test(m[2]))) typeOf.set(m[1]!, m[2]);
+  // In beforeAll: a skipped describe still runs its body while collecting.
+  beforeAll(() => {
+    for (const args of [["help", "flags"], ["mount", "--help"]]) {
+      const out = spawnSync(rclone!, args, { encoding: "utf8" }).stdout;
+      for (const m of out.matchAll(/^\s+(?:-\w, )?(--[a-z0-9-]+)(?: ([A-Za-z]+))?\s{2,}\S/gm)) {
+        known.set(m[1]!, m[2] !== undefined);
+        // The flag tables (capitalised types) win over the prose (lower-case "duration").
+        if (m[2] && !(typeOf.has(m[1]!) && /^[a-z]/.test(m[2]))) typeOf.set(m[1]!, m[2]);
+      }
     }
-  }
+  });
 
   it("every flag exists, with a value exactly when it takes one", () => {
     expect(known.size).toBeGreaterThan(300);
