@@ -51,5 +51,11 @@ export const messages = {
   withheld: (count: number, names: string) =>
     `withheld ${count} secret-looking file(s) even though they are tracked: ${names}${count > 10 ? ", ..." : ""} ` +
     `(re-include one with !<path> in .wspubignore if it really belongs in the bucket)`,
+  controlCharacter: (path: string, char: string) =>
+    `the path ${JSON.stringify(path)} contains a control character (U+${char.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}) that S3 listings cannot carry: ` +
+    `rename it, or exclude it in .wspubignore. Nothing was written.`,
+  notUtf8: (path: string) =>
+    `the path ${JSON.stringify(path)} is not valid UTF-8 (git stores the bytes; S3 keys are UTF-8): rename it (e.g. git mv), ` +
+    `or exclude it in .wspubignore. Nothing was written.`,
   defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
 } as const;

@@ -18,7 +18,7 @@ function formatDrift(r: VerifyResult): string {
   for (const d of r.missing) lines.push(`  missing     ${d.object}`);
   for (const d of r.changed) lines.push(`  changed     ${d.object} (${d.reason})`);
   for (const o of r.unexpected) lines.push(`  unexpected  ${o}`);
-  lines.push(`  ${r.missing.length} missing, ${r.changed.length} changed, ${r.unexpected.length} unexpected of ${r.checked}; republish (wspub push --force --ref ${short(r.commit)}) to restore`);
+  lines.push(`  ${r.missing.length} missing, ${r.changed.length} changed, ${r.unexpected.length} unexpected of ${r.checked}; run wspub verify --repair to restore them from git`);
   return lines.join("\n");
 }
 

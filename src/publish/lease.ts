@@ -92,14 +92,22 @@ export class Lease {
     if (this.lost !== undefined) throw new WspubError("refused", messages.lockLost(this.lost));
   }
 
+  /**
+   * Lets go of the lock. The publish is complete by now, so a failure here is a warning: the
+   * record names a process that is gone (taken over at once on this host) and expires anyway.
+   */
   async release(): Promise<void> {
     clearInterval(this.timer);
     await this.renewing;
     if (this.lost !== undefined) return;
-    const current = await this.o.store.getVersioned(this.key);
-    if (current && parseRecord(current.body)?.id === this.record.id) {
-      trace(this.o.env, `release ${this.record.id} ${Date.now()}`);
-      await this.o.store.deleteMany([this.key]);
+    try {
+      const current = await this.o.store.getVersioned(this.key);
+      if (current && parseRecord(current.body)?.id === this.record.id) {
+        trace(this.o.env, `release ${this.record.id} ${Date.now()}`);
+        await this.o.store.deleteMany([this.key]);
+      }
+    } catch (e) {
+      this.o.reporter.event({ type: "warning", message: `could not release the publish lock (${(e as Error).message}); it expires by itself` });
     }
   }
 

@@ -2,7 +2,7 @@ import { parseManifest, type Manifest } from "../manifest/manifest.js";
 import { parsePointer, type Pointer } from "../manifest/pointer.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
-import { storeError } from "../errors.js";
+import { WspubError } from "../errors.js";
 
 export interface LiveState {
   pointer: Pointer;
@@ -26,8 +26,19 @@ export async function readLive(store: ObjectStore, layout: Layout): Promise<Live
 }
 
 class Unreadable extends Error {
-  constructor(readonly error: Error) {
+  constructor(readonly error: UnreadableLiveError) {
     super(error.message);
+  }
+}
+
+/** The pointer or the manifest it names cannot be parsed. `push --force` replaces them (it needs the pointer's ETag for that). */
+export class UnreadableLiveError extends WspubError {
+  constructor(
+    message: string,
+    readonly pointerEtag: string,
+    cause: unknown,
+  ) {
+    super("store", message, { cause });
   }
 }
 
@@ -38,13 +49,13 @@ async function readOnce(store: ObjectStore, layout: Layout): Promise<LiveState |
   try {
     pointer = parsePointer(current.body.toString("utf8"));
   } catch (e) {
-    throw new Unreadable(storeError(`the pointer ${layout.pointerKey} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`, e));
+    throw new Unreadable(new UnreadableLiveError(`the pointer ${layout.pointerKey} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`, current.etag, e));
   }
   const body = await store.get(pointer.manifest);
   if (body === undefined) return { pointer, pointerEtag: current.etag, manifest: undefined };
   try {
     return { pointer, pointerEtag: current.etag, manifest: parseManifest(body.toString("utf8")) };
   } catch (e) {
-    throw new Unreadable(storeError(`the manifest ${pointer.manifest} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`, e));
+    throw new Unreadable(new UnreadableLiveError(`the manifest ${pointer.manifest} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`, current.etag, e));
   }
 }

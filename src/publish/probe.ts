@@ -15,11 +15,15 @@ export async function checkConditionalWrites(store: ObjectStore, layout: Layout)
   const cacheKey = `${layout.metaPrefix}capabilities.json`;
   const cached = await store.get(cacheKey);
   if (cached?.toString("utf8").includes('"conditionalWrites": true')) return;
-  const scratch = `${layout.metaPrefix}probe-${randomUUID()}.json`;
-  const body = Buffer.from("{}");
+  const id = randomUUID();
+  const scratch = `${layout.metaPrefix}probe-${id}.json`;
+  const body = Buffer.from(JSON.stringify({ probe: id }));
   try {
     const first = await store.putConditional(scratch, body, { ifNoneMatch: true });
-    if (first === "conflict") throw refusedError(messages.noConditionalWrites(store.description, "a create of a new key was refused"));
+    // A 412 on a key nobody else knows is our own create, retried after its response was lost.
+    if (first === "conflict" && !(await store.get(scratch))?.equals(body)) {
+      throw refusedError(messages.noConditionalWrites(store.description, "a create of a new key was refused"));
+    }
     if ((await store.putConditional(scratch, body, { ifNoneMatch: true })) !== "conflict") {
       throw refusedError(messages.noConditionalWrites(store.description, "If-None-Match: * did not stop a second create"));
     }

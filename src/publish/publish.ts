@@ -11,7 +11,7 @@ import { refusedError, usageError } from "../errors.js";
 import { messages } from "../messages.js";
 import type { Reporter } from "./events.js";
 import { digestBuffer, digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions, type Digests } from "./content.js";
-import { readLive, type LiveState } from "./live.js";
+import { readLive, UnreadableLiveError, type LiveState } from "./live.js";
 import { Lease } from "./lease.js";
 import { checkConditionalWrites } from "./probe.js";
 import { crashPoint } from "./crash.js";
@@ -92,7 +92,19 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   }
 
   // A first, lock-free look: refusals and no-ops cost no write at all.
-  const first = await readLive(store, layout);
+  // --force replaces a pointer (or manifest) that cannot be read; it needs the pointer's ETag.
+  let brokenEtag: string | undefined;
+  const readState = async () => {
+    try {
+      return await readLive(store, layout);
+    } catch (e) {
+      if (!(req.force && e instanceof UnreadableLiveError)) throw e;
+      reporter.event({ type: "warning", message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full` });
+      brokenEtag = e.pointerEtag;
+      return undefined;
+    }
+  };
+  const first = await readState();
   await guard(req, first, commit.oid);
   if (first?.manifest && first.pointer.commit === commit.oid) {
     const plan = planPublish(set.files, first.manifest.files);
@@ -112,7 +124,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   }
   try {
     // Under the lock, the state to build on: it may have moved while we waited.
-    const live = await readLive(store, layout);
+    const live = await readState();
     if (live?.pointer.commit !== first?.pointer.commit) await guard(req, live, commit.oid);
     const journal = await readJournal(store, layout);
     if (journal) reporter.event({ type: "warning", message: `an earlier publish${journal.commit ? ` of ${journal.commit.slice(0, 12)}` : ""} was interrupted: finishing the job` });
@@ -165,7 +177,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       bytes: totalBytes(manifest),
     };
     hold();
-    await movePointer(store, layout, live, serializePointer(pointer));
+    await movePointer(store, layout, live?.pointerEtag ?? brokenEtag, serializePointer(pointer));
     crashPoint(env, "after-pointer");
     const doomed = plan.delete.map((name) => layout.objectKey(name));
     const half = Math.ceil(doomed.length / 2);
@@ -220,9 +232,9 @@ async function planAgainst(req: PublishRequest, commit: string, set: PublishSet,
 }
 
 /** Compare-and-swap of the pointer. A 412 whose pointer now holds exactly our text is our own write, its response lost. */
-async function movePointer(store: ObjectStore, layout: Layout, live: LiveState | undefined, text: string): Promise<void> {
+async function movePointer(store: ObjectStore, layout: Layout, etag: string | undefined, text: string): Promise<void> {
   const body = Buffer.from(text, "utf8");
-  const moved = await store.putConditional(layout.pointerKey, body, live ? { ifMatch: live.pointerEtag } : { ifNoneMatch: true });
+  const moved = await store.putConditional(layout.pointerKey, body, etag !== undefined ? { ifMatch: etag } : { ifNoneMatch: true });
   if (moved !== "conflict") return;
   const now = await store.getVersioned(layout.pointerKey);
   if (now?.body.equals(body)) return;
@@ -304,6 +316,11 @@ function checkNames(files: readonly PublishFile[], layout: Layout): void {
     throw usageError(`two paths map to the same object ${JSON.stringify(conflicts[0])} (a symlink next to a file named like its .rclonelink): rename one, or exclude it in .wspubignore`);
   }
   for (const file of files) {
+    // XML 1.0 (S3 listings) cannot carry these: the object could never be listed, verified or deleted by name.
+    const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.exec(file.path);
+    if (control) throw usageError(messages.controlCharacter(file.path, control[0]));
+    // git stores names as bytes; one that is not UTF-8 reaches us with U+FFFD and would be published under another name.
+    if (file.path.includes("\ufffd")) throw usageError(messages.notUtf8(file.path));
     if (keyTooLong(layout.objectKey(objectName(file.path, file.mode)))) {
       throw usageError(`the path ${JSON.stringify(file.path.slice(0, 80))}... makes an object key over S3's 1024-byte limit: shorten it or exclude it in .wspubignore. Nothing was written.`);
     }

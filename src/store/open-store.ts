@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { DirStore } from "./dir-store.js";
 import type { ObjectStore } from "./port.js";
@@ -39,7 +40,10 @@ export function loadCaBundle(env: NodeJS.ProcessEnv): string | undefined {
     throw usageError(`AWS_CA_BUNDLE=${file} cannot be loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of CA certificates, or unset it`, e);
   }
   try {
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate found");
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new Error("no PEM certificate found");
+    // TLS would only fail at the first connection; parse every certificate now.
+    for (const block of blocks) new X509Certificate(block);
     createSecureContext({ ca: pem });
   } catch (e) {
     throw usageError(`AWS_CA_BUNDLE=${file} is not a usable CA bundle (${(e as Error).message}): point it at a PEM file of CA certificates, or unset it`, e);

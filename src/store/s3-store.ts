@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -51,6 +51,8 @@ export class S3Store implements ObjectStore {
       responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: new NodeHttpHandler({
         connectionTimeout: 5_000,
+        // A server that accepts a connection and then says nothing must not hang a publish forever.
+        requestTimeout: 120_000,
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets, ...(settings.ca ? { ca: settings.ca } : {}) }),
       }),
@@ -66,13 +68,7 @@ export class S3Store implements ObjectStore {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return Buffer.from(await out.Body!.transformToByteArray());
-    } catch (e) {
-      if ((e as { name?: string }).name === "NoSuchKey") return undefined;
-      throw this.fail(e, `read ${key}`);
-    }
+    return (await this.getVersioned(key))?.body;
   }
 
   async put(key: string, body: Buffer, o: WriteOptions): Promise<void> {
@@ -93,18 +89,60 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * A large object through lib-storage's multipart Upload, each part with a server-verified CRC32.
+   * As a second check the bytes sent are hashed part by part and the ETag the server computed is
+   * compared with the expected `md5(part md5s)-N`; on a mismatch the object is read back and its
+   * MD5 compared with the file's (servers with SSE-KMS do not use MD5 ETags). A corrupted upload
+   * fails the publish before the pointer moves, and the journal makes the next run rewrite it.
+   */
   async putStream(key: string, open: () => Readable, o: WriteOptions): Promise<void> {
+    const parts: Buffer[] = [];
+    let part = createHash("md5");
+    let filled = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        for (let offset = 0; offset < chunk.length; ) {
+          const take = Math.min(PART_SIZE - filled, chunk.length - offset);
+          part.update(chunk.subarray(offset, offset + take));
+          filled += take;
+          offset += take;
+          if (filled === PART_SIZE) {
+            parts.push(part.digest());
+            part = createHash("md5");
+            filled = 0;
+          }
+        }
+        done(null, chunk);
+      },
+      flush(done) {
+        if (filled > 0 || parts.length === 0) parts.push(part.digest());
+        done();
+      },
+    });
+    const source = open();
+    source.on("error", (e) => tap.destroy(e));
+    let etag: string;
     try {
       const upload = new Upload({
         client: this.client,
-        params: { Bucket: this.bucket, Key: key, Body: open(), ContentType: o.contentType, Metadata: o.metadata },
+        // Every part carries a CRC32 that the server verifies (x-amz-checksum-crc32): a part
+        // damaged in transit is refused, and the upload is aborted instead of stored.
+        params: { Bucket: this.bucket, Key: key, Body: source.pipe(tap), ContentType: o.contentType, Metadata: o.metadata, ChecksumAlgorithm: "CRC32" },
         partSize: PART_SIZE,
         queueSize: 4,
         leavePartsOnError: false,
       });
-      await upload.done();
+      etag = unquote((await upload.done()).ETag ?? "");
     } catch (e) {
       throw this.fail(e, `upload ${key}`);
+    }
+    const expected = parts.length === 1 ? parts[0]!.toString("hex") : `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`;
+    if (etag === expected) return;
+    const md5 = createHash("md5");
+    for await (const chunk of await this.read(key)) md5.update(chunk as Buffer);
+    if (md5.digest("base64") !== o.md5) {
+      throw storeError(`the upload of ${key} arrived corrupted (the server's ETag ${etag} is not the ${expected} of the bytes sent): run wspub push again`);
     }
   }
 
@@ -186,13 +224,29 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * GET of a small object, with up to three attempts: the SDK retries a request that fails before
+   * the response headers, but not a body cut short afterwards (a reset, a truncated response).
+   */
   async getVersioned(key: string): Promise<Versioned | undefined> {
-    try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { body: Buffer.from(await out.Body!.transformToByteArray()), etag: unquote(out.ETag ?? "") };
-    } catch (e) {
-      if ((e as { name?: string }).name === "NoSuchKey") return undefined;
-      throw this.fail(e, `read ${key}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        const body = Buffer.from(await out.Body!.transformToByteArray());
+        if (out.ContentLength !== undefined && body.length !== out.ContentLength) {
+          throw Object.assign(new Error(`response body cut short (${body.length} of ${out.ContentLength} bytes)`), { name: "TruncatedBody" });
+        }
+        return { body, etag: unquote(out.ETag ?? "") };
+      } catch (e) {
+        if ((e as { name?: string }).name === "NoSuchKey") return undefined;
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const answered = status !== undefined && status < 500;
+        if (!answered && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
+        throw this.fail(e, `read ${key}`);
+      }
     }
   }
 

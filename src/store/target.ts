@@ -20,8 +20,9 @@ export function parseTarget(text: string, cwd: string): Target {
     const slash = rest.indexOf("/");
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     const prefix = (slash < 0 ? "" : rest.slice(slash + 1)).replace(/^\/+|\/+$/g, "");
-    if (!/^[a-z0-9][a-z0-9.\-_]{1,254}$/i.test(bucket)) {
-      throw usageError(`invalid target ${JSON.stringify(text)}: expected s3://bucket[/prefix] with a valid bucket name`);
+    // S3 bucket names are 3-63 characters (some S3-compatible servers allow a little more).
+    if (!/^[a-z0-9][a-z0-9.\-_]{1,253}[a-z0-9]$/i.test(bucket)) {
+      throw usageError(`invalid target ${JSON.stringify(text)}: expected s3://bucket[/prefix] with a valid bucket name (3 or more letters, digits, '.', '-')`);
     }
     if (prefix.split("/").some((s) => s === "." || s === ".." || (prefix !== "" && s === ""))) {
       throw usageError(`invalid target ${JSON.stringify(text)}: the prefix must not contain empty, '.' or '..' segments`);
