@@ -8,7 +8,8 @@
 //     like code, assets do not compress;
 //   - an untracked, ignored node_modules/ (30% as many files as tracked, at most 30,000), so that
 //     tools that walk the directory instead of reading the commit have to skip it;
-//   - one commit on branch main (git add -A; gc/maintenance off, identity set locally).
+//   - one commit on branch main (git add -A; gc/maintenance off, identity set locally), its
+//     objects then packed as in a clone (the incremental commits add loose objects, as usual).
 //
 // Names join words with "_", never "-" or ".", after a directory's name: SeaweedFS lists keys in
 // its directory order ("app/x" before "app-y"), not in S3's byte order ("app-y" before "app/x"),
@@ -195,6 +196,10 @@ export function generateWorkspace(options: WorkspaceOptions): Workspace {
 
   git("add", "-A");
   commit(dir, "initial workspace", 0);
+  // Objects in a pack, as in a clone: `git ls-tree -l` (which wspub runs) reads each blob's size,
+  // and 100k loose objects make that 15x slower (1.5 s instead of 0.1 s) than any real checkout.
+  // No delta search (--window=0): what matters here is where objects are, not the pack's size.
+  git("repack", "-a", "-d", "-q", "--window=0");
   const head = git("rev-parse", "HEAD").trim();
   const tracked = Number(git("ls-files", "-z").split("\0").filter(Boolean).length);
   if (tracked !== files.length) throw new Error(`generated ${files.length} files but git tracks ${tracked}`);
