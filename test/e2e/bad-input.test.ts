@@ -8,35 +8,23 @@
 // correctly, into buckets of their own.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bucketObjects, installCli, runCli, sha256, type Installed, type RunResult } from "../harness/cli.js";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { bucketObjects, e2eSetup, runCli, sha256, type Installed, type RunResult } from "../harness/cli.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
-import { createBucket, s3Client } from "../harness/seaweed.js";
+import { createBucket } from "../harness/seaweed.js";
 
 const s3 = inject("s3");
 const WRONG_SECRET = "wrong-secret-0123456789abcdefWRONG";
 
 let cli: Installed;
 let client: S3Client;
-const scratch: string[] = [];
-const temp = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-};
-
-beforeAll(() => {
-  cli = installCli();
-  client = s3Client(s3);
-}, 240_000);
-afterAll(() => {
-  client?.destroy();
-  cli?.cleanup();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+const { temp } = e2eSetup(s3, (c, k) => {
+  cli = c;
+  client = k;
 });
 
 const creds = (): Record<string, string> => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, XDG_DATA_HOME: temp("wspub-xdg-") });

@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bucketObjects, installCli, runCli, sha256, type Installed } from "../harness/cli.js";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { bucketObjects, e2eSetup, runCli, sha256, type Installed } from "../harness/cli.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
-import { createBucket, s3Client } from "../harness/seaweed.js";
+import { createBucket } from "../harness/seaweed.js";
 
 const s3 = inject("s3");
 const LONG_DIR = Array.from({ length: 5 }, (_, i) => `${String(i)}${"d".repeat(99)}`).join("/");
@@ -16,21 +15,9 @@ for (let i = 0; i < BIG.length; i += 512) BIG.writeUInt32LE((i * 2654435761) >>>
 
 let cli: Installed;
 let client: S3Client;
-const scratch: string[] = [];
-const temp = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-};
-
-beforeAll(() => {
-  cli = installCli();
-  client = s3Client(s3);
-}, 240_000);
-afterAll(() => {
-  client?.destroy();
-  cli?.cleanup();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+const { scratch, temp } = e2eSetup(s3, (c, k) => {
+  cli = c;
+  client = k;
 });
 
 const creds = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, XDG_DATA_HOME: temp("wspub-xdg-") });

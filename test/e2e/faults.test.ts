@@ -10,12 +10,11 @@
 // no lock, journal or probe object left.
 
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bucketObjects, installCli, sha256, type Installed, type RunResult } from "../harness/cli.js";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { bucketObjects, e2eSetup, sha256, type Installed, type RunResult } from "../harness/cli.js";
 import { mixedRates, mulberry32, startFaultProxy, type FaultKind, type FaultLogEntry, type FaultRates } from "../harness/fault-proxy.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
@@ -29,21 +28,9 @@ const COMMITS = 10;
 
 let cli: Installed;
 let client: S3Client;
-const scratch: string[] = [];
-const temp = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-};
-
-beforeAll(() => {
-  cli = installCli();
-  client = s3Client(s3);
-}, 240_000);
-afterAll(() => {
-  client?.destroy();
-  cli?.cleanup();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+const { temp } = e2eSetup(s3, (c, k) => {
+  cli = c;
+  client = k;
 });
 
 /**

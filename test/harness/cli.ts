@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { ListObjectsV2Command, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { cleanEnv } from "./seaweed.js";
+import { afterAll, beforeAll } from "vitest";
+import { cleanEnv, s3Client, type S3Endpoint } from "./seaweed.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 
@@ -62,4 +63,31 @@ export async function bucketObjects(client: S3Client, bucket: string, prefix = "
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
+}
+
+/**
+ * The usual set-up of an e2e file: the installed CLI and an S3 client, created before its tests
+ * and closed after them, and temporary directories removed at the end. `ready` receives the CLI
+ * and the client once they exist.
+ */
+export function e2eSetup(s3: S3Endpoint, ready: (cli: Installed, client: S3Client) => void): { scratch: string[]; temp: (prefix: string) => string } {
+  const scratch: string[] = [];
+  let cli: Installed | undefined;
+  let client: S3Client | undefined;
+  beforeAll(() => {
+    cli = installCli();
+    client = s3Client(s3);
+    ready(cli, client);
+  }, 240_000);
+  afterAll(() => {
+    client?.destroy();
+    cli?.cleanup();
+    for (const d of scratch) rmSync(d, { recursive: true, force: true });
+  });
+  const temp = (prefix: string) => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    scratch.push(d);
+    return d;
+  };
+  return { scratch, temp };
 }
