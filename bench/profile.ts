@@ -1,4 +1,4 @@
-// `node --experimental-strip-types bench/profile.ts [--files N] [--runs N]`: where a small
+// `npm run bench:profile [-- --files N --runs N]`: where a small
 // incremental `wspub push` spends its time at one workspace size.
 //
 // Generates a workspace (no node_modules: wspub never reads the working tree), publishes it once
@@ -27,10 +27,23 @@ import { editFiles, generateWorkspace, GIT_ENV, type Workspace } from "./workspa
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
-  options: { files: { type: "string", default: "100000" }, runs: { type: "string", default: "3" }, seed: { type: "string", default: "1" } },
+  options: {
+    files: { type: "string", default: "100000" },
+    runs: { type: "string", default: "3" },
+    seed: { type: "string", default: "1" },
+    help: { type: "boolean", short: "h", default: false },
+  },
 });
+if (values.help) {
+  console.log("usage: npm run bench:profile -- [--files N (default 100000)] [--runs N (default 3)] [--seed N]");
+  process.exit(0);
+}
 const FILES = Number(values.files);
 const RUNS = Number(values.runs);
+if (!Number.isInteger(FILES) || FILES < 10 || !Number.isInteger(RUNS) || RUNS < 1) {
+  console.error("bench:profile: --files wants an integer >= 10, --runs an integer >= 1");
+  process.exit(2);
+}
 const log = (msg: string) => process.stderr.write(`[profile ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 interface ProfileNode {
