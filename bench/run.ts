@@ -32,7 +32,7 @@ import { detectRssMethod, killRunning, runCommand, type RssMethod } from "./runn
 import { cleanEnv, prepareBucket, processCpuMs, serverPid, startServer, weedVersion, type S3Server } from "./server.ts";
 import { TOOLS } from "./tools/index.ts";
 import type { Command, Source, Tool } from "./tools/tool.ts";
-import { checkBuilt, snapshotBuild } from "./tools/wspub.ts";
+import { checkBuilt, libBuiltAt, snapshotBuild } from "./tools/wspub.ts";
 import { editFiles, generateWorkspace, type Workspace } from "./workspace.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
@@ -434,6 +434,8 @@ async function main(): Promise<number> {
   const rss = detectRssMethod(log);
   const load: { start: number[]; end?: number[] } = { start: loadavg() };
   const git = gitInfo();
+  // lib/ may be rebuilt by other work in this checkout: name the build that the snapshot holds.
+  const builtAt = libBuiltAt();
 
   const scratchRoot = mkdtempSync(join(tmpdir(), "wspub-bench-"));
   snapshotBuild(join(scratchRoot, "wspub-build"));
@@ -511,7 +513,7 @@ async function main(): Promise<number> {
     const header =
       `wspub bench: sizes ${options.sizes.join(", ")} files, ${options.runs} timed runs per case (large sizes >= ${options.large}: ` +
       `first publish ${options.largeFirstRuns}, peers' incremental ${options.largeRuns}), concurrency ${options.concurrency}, ` +
-      `${startedAt.toISOString()}, total ${fmtS(totalMs)} s, wspub ${git.commit.slice(0, 12)}${git.dirty ? "+dirty" : ""}, node ${process.version}, ` +
+      `${startedAt.toISOString()}, total ${fmtS(totalMs)} s, wspub ${git.commit.slice(0, 12)}${git.dirty ? "+dirty" : ""} (lib/ built ${builtAt.slice(0, 19)}Z), node ${process.version}, ` +
       `${cpu.length} x ${cpu[0]?.model ?? "?"}, load ${load.start.map((x) => x.toFixed(2)).join("/")} -> ${load.end.map((x) => x.toFixed(2)).join("/")}`;
     const reqs = requestTable(r, options.sizes, tools);
     const ts = targets(r, tools, workspaceBytes);
@@ -571,7 +573,7 @@ async function main(): Promise<number> {
       phases,
       options: { ...options, cases: [...options.cases], tools: options.tools.map((t) => t.name) },
       environment: {
-        wspub: git,
+        wspub: { ...git, libBuiltAt: builtAt },
         node: process.version,
         os: `${process.platform} ${release()}`,
         cpus: cpu.length,

@@ -20,6 +20,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** When lib/ was last built (its newest file), ISO time: the report names it next to the commit. */
+export function libBuiltAt(): string {
+  return new Date(newestMtime(join(REPO_ROOT, "lib"))).toISOString();
+}
+
 /** Throws if lib/ is missing; returns a warning if src/ has changed since the last build. */
 export function checkBuilt(): string | null {
   if (!existsSync(LIB_ENTRY)) throw new Error(`${LIB_ENTRY} is missing: run \`npm run build\` first`);
