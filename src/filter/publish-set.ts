@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import ignore from "ignore";
 import type { GitReader } from "../git/port.js";
 import type { GitMode, TreeEntry } from "../git/parse.js";
 import { DEFAULT_EXCLUDES, NPMRC_CREDENTIALS, SECRET_EXCLUDES } from "./default-excludes.js";
 import { parseIgnoreFile, rulesFromList, type Rule } from "./rules.js";
+import type { IgnoreSource } from "../manifest/sharded.js";
 
 export interface PublishFile {
   /** Path relative to the workspace root. */
@@ -23,6 +25,8 @@ export interface PublishSet {
   excluded: ExcludedFile[];
   /** Gitlinks: skipped, reported as a notice. */
   submodules: string[];
+  /** The ignore files the set was filtered with, in precedence order. */
+  ignore: IgnoreSource[];
 }
 
 const base = (dir: string) => (dir === "" ? "" : `${dir}/`);
@@ -42,59 +46,101 @@ export async function buildPublishSet(
 ): Promise<PublishSet> {
   const entries = await git.listTree(commit, wsDir);
   const wsBase = base(wsDir);
-  const rules: Rule[] = [...rulesFromList(DEFAULT_EXCLUDES, wsBase, "default"), ...rulesFromList(SECRET_EXCLUDES, wsBase, "secret")];
-
-  // .gitignore files of the directories above the workspace, then those inside it, shallow first:
-  // in git a deeper file takes precedence, and in one matcher the later rule wins.
-  const ancestors = wsDir === "" ? [] : wsDir.split("/").map((_, i, parts) => base(parts.slice(0, i).join("/")));
   // Like git (>= 2.32), a .gitignore that is a symlink is not read.
   const isRegular = (e: TreeEntry) => e.type === "blob" && e.mode !== "120000";
-  const above = ancestors.length === 0 ? [] : await git.listPaths(commit, ancestors.map((dir) => `${dir}.gitignore`));
-  for (const e of above.filter(isRegular).sort((a, b) => depth(a.path) - depth(b.path))) {
-    const dir = e.path.slice(0, -".gitignore".length);
-    rules.push(...parseIgnoreFile(await blobText(git, e.oid), dir, e.path, "gitignore"));
+  // .gitignore files of the directories above the workspace, then those inside it, shallow first:
+  // in git a deeper file takes precedence, and in one matcher the later rule wins.
+  const above = wsDir === "" ? [] : await git.listPaths(commit, ancestorIgnoreFiles(wsDir));
+  const nested = entries.filter((e) => isRegular(e) && (e.path === ".gitignore" || e.path.endsWith("/.gitignore")));
+  const sources: IgnoreSource[] = [...above.filter(isRegular).sort(byDepth), ...nested.sort(byDepth)].map((e) => ({ path: e.path, blob: e.oid, kind: "gitignore" as const }));
+  for (const [name, kind] of [[".dockerignore", "dockerignore"], [".wspubignore", "wspubignore"]] as const) {
+    const e = entries.find((x) => isRegular(x) && x.path === `${wsBase}${name}`);
+    if (e) sources.push({ path: e.path, blob: e.oid, kind });
   }
-  const nested = entries
-    .filter((e) => isRegular(e) && (e.path === ".gitignore" || e.path.endsWith("/.gitignore")))
-    .sort((a, b) => depth(a.path) - depth(b.path));
-  for (const e of nested) {
-    const dir = e.path.slice(0, -".gitignore".length);
-    rules.push(...parseIgnoreFile(await blobText(git, e.oid), dir, e.path, "gitignore"));
-  }
-  const atRoot = (name: string) => entries.find((e) => isRegular(e) && e.path === `${wsBase}${name}`);
-  const dockerignore = atRoot(".dockerignore");
-  if (dockerignore) {
-    rules.push(...parseIgnoreFile(await blobText(git, dockerignore.oid), wsBase, dockerignore.path, "dockerignore"));
-  }
-  rules.push(...rulesFromList(extraExcludes, wsBase, "config exclude"));
-  const wspubignore = atRoot(".wspubignore");
-  if (wspubignore) {
-    rules.push(...parseIgnoreFile(await blobText(git, wspubignore.oid), wsBase, wspubignore.path, "gitignore"));
-  }
-
-  const matcher = ignore({ ignorecase: false }).add(rules.map((r) => ({ pattern: r.pattern, mark: r.source })));
-  const set: PublishSet = { files: [], excluded: [], submodules: [] };
+  const filter = await buildFilter(git, wsDir, sources, extraExcludes);
+  const set: PublishSet = { files: [], excluded: [], submodules: [], ignore: sources };
   for (const e of entries) {
-    const path = e.path.slice(wsBase.length);
-    if (e.type === "commit") {
-      set.submodules.push(path);
-      set.excluded.push({ path, reason: "submodule (gitlinks are not published)" });
-      continue;
+    const verdict = await filter.classify(e);
+    if (verdict.kind === "file") set.files.push(verdict.file);
+    else if (verdict.kind === "excluded") set.excluded.push(verdict.excluded);
+    else if (verdict.kind === "submodule") {
+      set.submodules.push(verdict.path);
+      set.excluded.push({ path: verdict.path, reason: "submodule (gitlinks are not published)" });
     }
-    if (e.type !== "blob") continue;
-    const verdict = matcher.test(e.path);
-    if (verdict.ignored) {
-      set.excluded.push({ path, reason: verdict.rule?.mark ?? verdict.rule?.pattern ?? "excluded" });
-      continue;
-    }
-    if ((path === ".npmrc" || path.endsWith("/.npmrc")) && !verdict.unignored && NPMRC_CREDENTIALS.test(await blobText(git, e.oid))) {
-      set.excluded.push({ path, reason: "secret: .npmrc with credentials (_authToken/_auth/_password)" });
-      continue;
-    }
-    set.files.push({ path, mode: e.mode, oid: e.oid, size: e.size });
   }
   return set;
 }
+
+/** The `.gitignore` paths of the directories above a workspace (repository-relative). */
+export function ancestorIgnoreFiles(wsDir: string): string[] {
+  return wsDir === "" ? [] : wsDir.split("/").map((_, i, parts) => `${base(parts.slice(0, i).join("/"))}.gitignore`);
+}
+
+/** Whether a change to this repository-relative path can change how other paths are filtered. */
+export function isIgnoreSource(path: string, wsDir: string): boolean {
+  const wsBase = base(wsDir);
+  return path === ".gitignore" || path.endsWith("/.gitignore") || path === `${wsBase}.dockerignore` || path === `${wsBase}.wspubignore`;
+}
+
+const byDepth = (a: TreeEntry, b: TreeEntry) => depth(a.path) - depth(b.path);
+
+export type Verdict =
+  | { kind: "file"; file: PublishFile }
+  | { kind: "excluded"; excluded: ExcludedFile }
+  | { kind: "submodule"; path: string }
+  | { kind: "none" };
+
+export interface Filter {
+  /** What the filter makes of one tree entry of the commit (repository-relative path, under the workspace). */
+  classify(entry: TreeEntry): Promise<Verdict>;
+}
+
+/**
+ * The filter of a workspace: the default excludes, then the ignore files in `sources` (already in
+ * precedence order), with the config's excludes just before `.wspubignore`.
+ */
+export async function buildFilter(git: GitReader, wsDir: string, sources: readonly IgnoreSource[], extraExcludes: readonly string[]): Promise<Filter> {
+  const wsBase = base(wsDir);
+  const rules: Rule[] = [...rulesFromList(DEFAULT_EXCLUDES, wsBase, "default"), ...rulesFromList(SECRET_EXCLUDES, wsBase, "secret")];
+  let configAdded = false;
+  const addConfig = () => {
+    if (!configAdded) rules.push(...rulesFromList(extraExcludes, wsBase, "config exclude"));
+    configAdded = true;
+  };
+  for (const source of sources) {
+    if (source.kind === "wspubignore") addConfig();
+    const dir = source.kind === "gitignore" ? source.path.slice(0, -".gitignore".length) : wsBase;
+    rules.push(...parseIgnoreFile(await blobText(git, source.blob), dir, source.path, source.kind === "dockerignore" ? "dockerignore" : "gitignore"));
+  }
+  addConfig();
+  const matcher = ignore({ ignorecase: false }).add(rules.map((r) => ({ pattern: r.pattern, mark: r.source })));
+  return {
+    async classify(e: TreeEntry): Promise<Verdict> {
+      const path = e.path.slice(wsBase.length);
+      if (e.type === "commit") return { kind: "submodule", path };
+      if (e.type !== "blob") return { kind: "none" };
+      const verdict = matcher.test(e.path);
+      if (verdict.ignored) return { kind: "excluded", excluded: { path, reason: verdict.rule?.mark ?? verdict.rule?.pattern ?? "excluded" } };
+      if ((path === ".npmrc" || path.endsWith("/.npmrc")) && !verdict.unignored && NPMRC_CREDENTIALS.test(await blobText(git, e.oid))) {
+        return { kind: "excluded", excluded: { path, reason: "secret: .npmrc with credentials (_authToken/_auth/_password)" } };
+      }
+      return { kind: "file", file: { path, mode: e.mode, oid: e.oid, size: e.size } };
+    },
+  };
+}
+
+/**
+ * Digest of what decides the publish set besides the commit: the workspace directory, the default
+ * and secret excludes, the config's excludes and this filter's version. Two publishes of one
+ * commit with the same digest have the same publish set.
+ */
+export function filterDigest(wsDir: string, extraExcludes: readonly string[]): string {
+  const inputs = { version: FILTER_VERSION, wsDir, defaults: DEFAULT_EXCLUDES, secrets: SECRET_EXCLUDES, npmrc: NPMRC_CREDENTIALS.source, extraExcludes };
+  return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 32);
+}
+
+/** Bump when the filter's behaviour changes in a way the inputs above do not show. */
+const FILTER_VERSION = 1;
 
 async function blobText(git: GitReader, oid: string): Promise<string> {
   return (await git.readObject(oid))?.toString("utf8") ?? "";

@@ -3,7 +3,7 @@ import { realpathSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { CatFileBatch } from "./cat-file.js";
 import { git, GIT_ENV, GIT_GLOBAL_ARGS } from "./exec.js";
-import { parseCommitInfo, parseLsTree, type CommitInfo, type TreeEntry } from "./parse.js";
+import { parseCommitInfo, parseDiffTree, parseLsTree, type CommitInfo, type DiffEntry, type TreeEntry } from "./parse.js";
 import type { GitReader } from "./port.js";
 import { gitFailure, gitInputError } from "../errors.js";
 import { messages } from "../messages.js";
@@ -47,6 +47,13 @@ class CliGit implements GitReader {
   async listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
     if (paths.length === 0) return [];
     return parseLsTree((await git(this.root, ["ls-tree", "-z", "-l", "--full-tree", commit, "--", ...paths])).stdout);
+  }
+
+  async diffTree(from: string, to: string, paths: readonly string[]): Promise<DiffEntry[]> {
+    // Plumbing ignores diff.renames; --no-renames says so anyway. GIT_LITERAL_PATHSPECS is set.
+    const args = ["diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-commit-id", from, to];
+    if (paths.length > 0) args.push("--", ...paths);
+    return parseDiffTree((await git(this.root, args)).stdout);
   }
 
   readObject(spec: string): Promise<Buffer | undefined> {

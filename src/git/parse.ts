@@ -66,3 +66,32 @@ export function parseCommitInfo(output: string): CommitInfo {
   if (!oid || !tree || !ct) throw new Error(`unexpected commit info: ${JSON.stringify(output)}`);
   return { oid, tree, committerTime: Number(ct), subject: subject ?? "" };
 }
+
+export interface DiffEntry {
+  /** Repository-relative path. */
+  path: string;
+  /** "000000" when the path does not exist on that side. */
+  oldMode: string;
+  newMode: string;
+  oldOid: string;
+  newOid: string;
+  /** A (added), D (deleted), M (modified), T (type changed). */
+  status: string;
+}
+
+/** Parses `git diff-tree -r -z --raw --no-renames`: `:<old mode> <new mode> <old oid> <new oid> <status> NUL <path> NUL`. */
+export function parseDiffTree(output: string): DiffEntry[] {
+  const entries: DiffEntry[] = [];
+  const fields = output.split("\0");
+  for (let i = 0; i < fields.length; i++) {
+    const meta = fields[i]!;
+    if (meta === "") continue;
+    const path = fields[++i];
+    const [oldMode, newMode, oldOid, newOid, status] = meta.replace(/^:/, "").split(" ");
+    if (!meta.startsWith(":") || path === undefined || !oldMode || !newMode || !oldOid || !newOid || !status) {
+      throw new Error(`unexpected diff-tree record: ${JSON.stringify(meta)}`);
+    }
+    entries.push({ path, oldMode, newMode, oldOid, newOid, status });
+  }
+  return entries;
+}

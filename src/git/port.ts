@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { CommitInfo, TreeEntry } from "./parse.js";
+import type { CommitInfo, DiffEntry, TreeEntry } from "./parse.js";
 
 /** What wspub needs from a repository. The CLI-backed implementation is `openGit`. */
 export interface GitReader {
@@ -11,6 +11,8 @@ export interface GitReader {
   listTree(commit: string, dir: string): Promise<TreeEntry[]>;
   /** The entries at exactly these repository-relative paths (those that exist), not recursive. */
   listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]>;
+  /** The paths (recursively, blobs and gitlinks) that differ between two commits, limited to `paths` (repository-relative; none: all). */
+  diffTree(from: string, to: string, paths: readonly string[]): Promise<DiffEntry[]>;
   /** A blob read whole, for small files; `undefined` when the object does not exist. */
   readObject(spec: string): Promise<Buffer | undefined>;
   /** A blob as a stream, for large files. */

@@ -1,10 +1,7 @@
 import { createHash } from "node:crypto";
 import type { GitMode } from "../git/parse.js";
 
-/**
- * The record of one published commit: what the bucket holds under the workspace prefix.
- * Stored immutably at `<prefix>/.wspub/<name>/manifests/<commit>-<digest>.json`.
- */
+/** What the bucket holds for one path (an entry of a manifest shard). */
 export interface ManifestEntry {
   /** git blob id */
   blob: string;
@@ -17,6 +14,10 @@ export interface ManifestEntry {
   mtime: number;
 }
 
+/**
+ * One published commit's whole file list, in memory. wspub stores it as a sharded version 2
+ * manifest (sharded.ts); version 1 stored it whole, and is still read.
+ */
 export interface Manifest {
   version: 1;
   workspace: string;
@@ -41,15 +42,20 @@ export function parseManifest(text: string): Manifest {
     header.version !== 1 ||
     typeof header.workspace !== "string" ||
     typeof header.commit !== "string" ||
-    !Number.isSafeInteger(header.committedAt) ||
-    typeof header.files !== "object" ||
-    header.files === null
+    !Number.isSafeInteger(header.committedAt)
   ) {
     throw new Error("not a version 1 manifest");
   }
-  for (const path in header.files) {
-    const value = header.files[path];
-    const e = value as Partial<ManifestEntry> | null;
+  parseEntries(header.files);
+  return header as Manifest;
+}
+
+/** Checks a `files` object (path -> entry) as stored in a manifest or a manifest shard. */
+export function parseEntries(files: unknown): Record<string, ManifestEntry> {
+  if (typeof files !== "object" || files === null || Array.isArray(files)) throw new Error("manifest files are not an object");
+  const record = files as Record<string, unknown>;
+  for (const path in record) {
+    const e = record[path] as Partial<ManifestEntry> | null;
     const ok =
       typeof e === "object" &&
       e !== null &&
@@ -63,7 +69,7 @@ export function parseManifest(text: string): Manifest {
       Number.isSafeInteger(e.mtime);
     if (!ok) throw new Error(`manifest entry ${JSON.stringify(path)} is malformed`);
   }
-  return header as Manifest;
+  return record as Record<string, ManifestEntry>;
 }
 
 /** Deterministic serialisation (sorted paths), so equal manifests have equal names and bytes. */

@@ -1,8 +1,10 @@
 import { hostname, userInfo } from "node:os";
 import { posix } from "node:path";
 import type { GitReader } from "../git/port.js";
-import { buildPublishSet, type PublishFile, type PublishSet } from "../filter/publish-set.js";
-import { manifestDigest, objectName, serializeManifest, totalBytes, type Manifest, type ManifestEntry } from "../manifest/manifest.js";
+import { ancestorIgnoreFiles, buildFilter, buildPublishSet, filterDigest, isIgnoreSource, type ExcludedFile, type PublishFile } from "../filter/publish-set.js";
+import type { CommitInfo } from "../git/parse.js";
+import { LINK_SUFFIX, manifestDigest, objectName, type ManifestEntry } from "../manifest/manifest.js";
+import { bitsOf, buildShards, chooseBits, fits, serializeRoot, serializeShard, shardDigest, shardIndex, type IgnoreSource, type ManifestRoot } from "../manifest/sharded.js";
 import { serializePointer, type Pointer } from "../manifest/pointer.js";
 import { objectNameConflicts, planPublish, type Plan } from "../plan/plan.js";
 import { keyTooLong, type Layout } from "../store/layout.js";
@@ -11,7 +13,7 @@ import { refusedError, usageError } from "../errors.js";
 import { messages } from "../messages.js";
 import type { Reporter } from "./events.js";
 import { digestBuffer, digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions, type Digests } from "./content.js";
-import { readLive, UnreadableLiveError, type LiveState } from "./live.js";
+import { readLive, readLiveFiles, readShard, UnreadableLiveError, type LiveState } from "./live.js";
 import { Lease } from "./lease.js";
 import { checkConditionalWrites } from "./probe.js";
 import { crashPoint } from "./crash.js";
@@ -57,6 +59,8 @@ export interface PublishResult {
   dryRun: boolean;
   /** True when the commit was already live with the same files: nothing was written. */
   noop: boolean;
+  /** True when only the paths `git diff-tree` names were looked at; false when the whole tree was compared. */
+  incremental: boolean;
   files: number;
   excluded: number;
   submodules: string[];
@@ -72,24 +76,15 @@ const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 /**
  * Publishes one commit of one workspace. Order of writes: new objects, then the immutable
- * manifest, then the pointer, then deletes; so the pointer never names objects that are not
- * there, and nothing the live manifest names is deleted before the pointer moves.
+ * manifest (shards, then root), then the pointer, then deletes; so the pointer never names objects
+ * that are not there, and nothing the live manifest names is deleted before the pointer moves.
  */
 export async function publish(req: PublishRequest): Promise<PublishResult> {
   const started = Date.now();
   const { git, store, layout, reporter } = req;
   const env = req.env ?? {};
   const commit = await git.resolveCommit(req.ref);
-  const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
-  for (const path of set.submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
-  if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
-  checkNames(set.files, layout);
-  await checkSymlinks(git, set.files);
-  const withheld = set.excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
-  if (withheld.length > 0) {
-    const names = withheld.slice(0, 10).map((x) => x.path).join(", ");
-    reporter.event({ type: "notice", message: messages.withheld(withheld.length, names) });
-  }
+  const filter = filterDigest(req.dir, req.excludes);
 
   // A first, lock-free look: refusals and no-ops cost no write at all.
   // --force replaces a pointer (or manifest) that cannot be read; it needs the pointer's ETag.
@@ -106,14 +101,12 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   };
   const first = await readState();
   await guard(req, first, commit.oid);
-  if (first?.manifest && first.pointer.commit === commit.oid) {
-    const plan = planPublish(set.files, first.manifest.files);
-    if (isEmpty(plan) && !(await readJournal(store, layout))) return outcome(req, started, commit.oid, set, first, plan, first.pointer.manifest, true);
-  }
-  if (req.dryRun) {
-    const { plan } = await planAgainst(req, commit.oid, set, first, undefined);
-    return outcome(req, started, commit.oid, set, first, plan, null, false);
-  }
+  // The live commit, filtered with the same rules and nothing interrupted: its publish set is the live one.
+  if (isLive(first, commit.oid, filter) && !(await readJournal(store, layout))) return noopOutcome(req, started, first);
+  // Planned before the lock, so that bad input (names, symlinks, an empty set) is refused before
+  // anything is written, and reused under the lock when nothing moved meanwhile.
+  const planned = await propose(req, commit, filter, first, undefined);
+  if (req.dryRun) return outcome(req, started, commit.oid, first, reportPlan(req, commit, first, planned), null, false);
 
   let lease: Lease | undefined;
   if (req.lock !== false) {
@@ -124,18 +117,16 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   }
   try {
     // Under the lock, the state to build on: it may have moved while we waited.
-    // Under the lock: if the pointer is unchanged (same ETag), the manifest read before is still
-    // the live one; re-reading it would cost a whole manifest (24 MB at 100k files).
-    const unchanged = first !== undefined && (await store.getVersioned(layout.pointerKey))?.etag === first.pointerEtag;
+    const now = await store.getVersioned(layout.pointerKey);
+    const unchanged = first !== undefined ? now?.etag === first.pointerEtag : now === undefined && brokenEtag === undefined;
     const live = unchanged ? first : await readState();
     if (live?.pointer.commit !== first?.pointer.commit) await guard(req, live, commit.oid);
     const journal = await readJournal(store, layout);
     if (journal) reporter.event({ type: "warning", message: `an earlier publish${journal.commit ? ` of ${journal.commit.slice(0, 12)}` : ""} was interrupted: finishing the job` });
-    const { plan, liveFiles } = await planAgainst(req, commit.oid, set, live, journal);
+    else if (isLive(live, commit.oid, filter)) return noopOutcome(req, started, live);
+    const proposal = reportPlan(req, commit, live, unchanged && !journal ? planned : await propose(req, commit, filter, live, journal));
+    const { plan } = proposal;
     const previous = live?.pointer.commit ?? null;
-    if (live?.manifest && previous === commit.oid && isEmpty(plan) && !journal) {
-      return outcome(req, started, commit.oid, set, live, plan, live.pointer.manifest, true);
-    }
     const hold = () => lease?.assertHeld();
     const touches = plan.put.length + plan.copy.length + plan.delete.length > 0;
     if (touches) {
@@ -151,22 +142,25 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       await putJson(store, journalKey(layout), JSON.stringify(record));
       crashPoint(env, "after-journal");
     }
-    const digests = new Map<string, Digests>();
-    for (const entry of Object.values(liveFiles)) digests.set(entry.blob, { sha256: entry.sha256, md5: entry.md5 });
-    await applyWrites(req, plan, commit.committerTime, digests, hold);
+    await applyWrites(req, plan, commit.committerTime, proposal.digests, hold);
 
-    const files: Record<string, ManifestEntry> = {};
-    for (const k of plan.keep) files[k.file.path] = k.entry;
+    const written: Record<string, ManifestEntry> = {};
     for (const a of [...plan.put, ...plan.copy]) {
-      const d = digests.get(a.file.oid)!;
-      files[a.file.path] = { blob: a.file.oid, sha256: d.sha256, md5: d.md5, size: a.file.size, mode: a.file.mode as ManifestEntry["mode"], mtime: commit.committerTime };
+      const d = proposal.digests.get(a.file.oid)!;
+      written[a.file.path] = { blob: a.file.oid, sha256: d.sha256, md5: d.md5, size: a.file.size, mode: a.file.mode as ManifestEntry["mode"], mtime: commit.committerTime };
     }
-    const manifest: Manifest = { version: 1, workspace: layout.workspace, commit: commit.oid, committedAt: commit.committerTime, files };
-    const manifestText = serializeManifest(manifest);
-    const manifestKey = layout.manifestKey(commit.oid, manifestDigest(manifestText));
+    const next = await proposal.manifest(written);
+    const rootText = serializeRoot(next.root);
+    const manifestKey = layout.manifestKey(commit.oid, manifestDigest(rootText));
     crashPoint(env, "before-manifest");
+    // Shards are named by their content: those the live root already names are there.
+    const have = new Set(live?.stored?.version === 2 ? live.stored.root.shards : []);
+    await runBounded([...next.texts].filter(([digest]) => !have.has(digest)), req.concurrency, async ([digest, text]) => {
+      hold();
+      await putJson(store, layout.shardKey(digest), text);
+    });
     hold();
-    await putJson(store, manifestKey, manifestText);
+    await putJson(store, manifestKey, rootText);
     crashPoint(env, "after-manifest");
     const pointer: Pointer = {
       version: 1,
@@ -176,8 +170,8 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       previous,
       publishedAt: new Date().toISOString(),
       publishedBy: req.actor ?? defaultActor(),
-      files: Object.keys(files).length,
-      bytes: totalBytes(manifest),
+      files: next.root.files,
+      bytes: next.root.bytes,
     };
     hold();
     await movePointer(store, layout, live?.pointerEtag ?? brokenEtag, serializePointer(pointer));
@@ -190,13 +184,16 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     await store.deleteMany(doomed.slice(half));
     crashPoint(env, "before-journal-delete");
     if (touches || journal) await store.deleteMany([journalKey(layout)]);
-    return outcome(req, started, commit.oid, set, live, plan, manifestKey, false);
+    return outcome(req, started, commit.oid, live, { ...proposal, files: next.root.files, excluded: next.root.excluded }, manifestKey, false);
   } finally {
     await lease?.release();
   }
 }
 
-const isEmpty = (plan: Plan) => plan.put.length === 0 && plan.copy.length === 0 && plan.delete.length === 0;
+/** Whether `commit` is live with a version 2 manifest made by the same filter. */
+function isLive(live: LiveState | undefined, commit: string, filter: string): live is LiveState & { stored: { version: 2; root: ManifestRoot } } {
+  return live?.pointer.commit === commit && live.stored?.version === 2 && live.stored.root.commit === commit && live.stored.root.filter === filter;
+}
 
 /** The ordering guard: the live commit must be an ancestor of the new one, unless forced or replaceable. */
 async function guard(req: PublishRequest, live: LiveState | undefined, next: string): Promise<void> {
@@ -210,28 +207,214 @@ async function guard(req: PublishRequest, live: LiveState | undefined, next: str
   throw refusedError(messages.notAncestor(current, next));
 }
 
-/** Plans against a live state; objects no manifest accounts for (first publish, lost manifest, interrupted publish) are candidates for deletion. */
-async function planAgainst(req: PublishRequest, commit: string, set: PublishSet, live: LiveState | undefined, journal: Journal | undefined) {
-  const liveFiles = live?.manifest?.files ?? {};
-  const strays = new Set<string>();
-  if (!live?.manifest) {
-    if (live) req.reporter.event({ type: "warning", message: `the live manifest ${live.pointer.manifest} is missing: publishing in full` });
-    for await (const o of req.store.list(req.layout.filesPrefix)) strays.add(req.layout.nameOf(o.key));
-  }
-  for (const name of [...(journal?.writes ?? []), ...(journal?.deletes ?? [])]) strays.add(name);
-  const plan = planPublish(set.files, liveFiles, [...strays], new Set(journal?.writes ?? []));
+/** What a publish will do, and how to make its manifest once the writes are done. */
+interface Proposal {
+  plan: Plan;
+  /** Content digests by blob id, of live content; the writes add theirs. */
+  digests: Map<string, Digests>;
+  /** Files and excluded files of the new commit (before the writes: an estimate only for `files`). */
+  files: number;
+  excluded: number;
+  submodules: string[];
+  /** Whether only the changed paths were looked at (`git diff-tree` against the live commit). */
+  incremental: boolean;
+  manifest: (written: Record<string, ManifestEntry>) => Promise<{ root: ManifestRoot; texts: Map<string, string> }>;
+}
+
+async function propose(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined, journal: Journal | undefined): Promise<Proposal> {
+  return (journal === undefined && (await incrementalProposal(req, commit, filter, live))) || (await fullProposal(req, commit, filter, live, journal));
+}
+
+function reportPlan(req: PublishRequest, commit: CommitInfo, live: LiveState | undefined, proposal: Proposal): Proposal {
+  const { plan } = proposal;
   req.reporter.event({
     type: "plan",
     workspace: req.layout.workspace,
-    commit,
+    commit: commit.oid,
     previous: live?.pointer.commit ?? null,
     put: plan.put.length,
     copy: plan.copy.length,
     delete: plan.delete.length,
-    keep: plan.keep.length,
+    keep: proposal.files - plan.put.length - plan.copy.length,
     bytes: plan.put.reduce((sum, a) => sum + a.file.size, 0),
   });
-  return { plan, liveFiles };
+  return proposal;
+}
+
+/**
+ * The whole publish set against the whole live manifest (and, where no manifest accounts for the
+ * objects, a listing of the prefix): a first publish, a filter that changed, an interrupted
+ * publish, or a live commit this clone does not have.
+ */
+async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined, journal: Journal | undefined): Promise<Proposal> {
+  const { git, store, layout, reporter } = req;
+  const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
+  for (const path of set.submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
+  if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
+  checkNames(set.files, layout);
+  await checkSymlinks(git, set.files);
+  reportWithheld(reporter, set.excluded);
+
+  const liveFiles = live ? await readLiveFiles(store, layout, live, req.concurrency) : undefined;
+  const strays = new Set<string>();
+  if (!liveFiles) {
+    if (live) reporter.event({ type: "warning", message: `the live manifest ${live.pointer.manifest} (or a shard of it) is missing: publishing in full` });
+    for await (const o of store.list(layout.filesPrefix)) strays.add(layout.nameOf(o.key));
+  }
+  for (const name of [...(journal?.writes ?? []), ...(journal?.deletes ?? [])]) strays.add(name);
+  const plan = planPublish(set.files, liveFiles ?? {}, [...strays], new Set(journal?.writes ?? []));
+  const excluded = set.excluded.length - set.submodules.length;
+  const liveBits = live?.stored?.version === 2 ? bitsOf(live.stored.root) : undefined;
+  return {
+    plan,
+    digests: digestsOf(Object.values(liveFiles ?? {})),
+    files: set.files.length,
+    excluded,
+    submodules: set.submodules,
+    incremental: false,
+    manifest: async (written) => {
+      const files: Record<string, ManifestEntry> = { ...written };
+      for (const k of plan.keep) files[k.file.path] = k.entry;
+      const { digests, texts } = buildShards(files, chooseBits(set.files.length, liveBits));
+      return { root: rootOf(req, commit, filter, files, excluded, set.ignore, digests), texts };
+    },
+  };
+}
+
+/** Changed paths per publish beyond which the whole tree is compared instead. */
+const MAX_INCREMENTAL = 5000;
+
+/**
+ * Only what changed: `git diff-tree` between the live commit and this one names the paths to
+ * look at, the live manifest's shards that hold them are read, and only those shards are
+ * rewritten. Possible when the live manifest is a version 2 root made by the same filter, this
+ * clone has the live commit, and no ignore file changed (a changed ignore file can change the
+ * verdict on paths that did not change). Undefined when not possible.
+ */
+async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined): Promise<Proposal | undefined> {
+  const { git, store, layout, reporter } = req;
+  if (live?.stored?.version !== 2) return undefined;
+  const root = live.stored.root;
+  if (root.filter !== filter || root.commit !== live.pointer.commit || !(await git.hasCommit(root.commit))) return undefined;
+  const wsBase = req.dir === "" ? "" : `${req.dir}/`;
+  const diff = await git.diffTree(root.commit, commit.oid, req.dir === "" ? [] : [wsBase, ...ancestorIgnoreFiles(req.dir)]);
+  if (diff.length > MAX_INCREMENTAL || diff.some((d) => isIgnoreSource(d.path, req.dir))) return undefined;
+
+  const bits = bitsOf(root);
+  const changed = diff.map((d) => d.path.slice(wsBase.length));
+  const present = await git.listPaths(commit.oid, diff.filter((d) => d.newMode !== "000000").map((d) => d.path));
+  const rules = await buildFilter(git, req.dir, root.ignore, req.excludes);
+  const desired: PublishFile[] = [];
+  const excludedNow: ExcludedFile[] = [];
+  const submodules: string[] = [];
+  for (const e of present) {
+    const verdict = await rules.classify(e);
+    if (verdict.kind === "file") desired.push(verdict.file);
+    else if (verdict.kind === "excluded") excludedNow.push(verdict.excluded);
+    else if (verdict.kind === "submodule") submodules.push(verdict.path);
+  }
+  // Object-name twins (`x` a symlink, `x.rclonelink` a file) may be among the unchanged paths.
+  const twins = desired.map((f) => (f.mode === "120000" ? `${f.path}${LINK_SUFFIX}` : f.path.endsWith(LINK_SUFFIX) ? f.path.slice(0, -LINK_SUFFIX.length) : undefined)).filter((t): t is string => t !== undefined);
+
+  const indexes = [...new Set([...changed, ...twins].map((p) => shardIndex(p, bits)))];
+  const shards = new Map<number, Record<string, ManifestEntry>>();
+  let lost = false;
+  await runBounded(indexes, req.concurrency, async (i) => {
+    const shard = await readShard(store, layout, live, root.shards[i]!);
+    if (shard === undefined) lost = true;
+    else shards.set(i, shard);
+  });
+  if (lost) return undefined;
+  const liveEntry = (path: string) => shards.get(shardIndex(path, bits))?.[path];
+
+  const changedSet = new Set(changed);
+  const unchangedTwins = twins
+    .filter((t) => !changedSet.has(t))
+    .flatMap((t) => {
+      const e = liveEntry(t);
+      return e ? [{ path: t, mode: e.mode, oid: e.blob, size: e.size }] : [];
+    });
+  checkNames([...desired, ...unchangedTwins], layout);
+  await checkSymlinks(git, desired);
+  for (const path of submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
+  reportWithheld(reporter, excludedNow);
+
+  const liveSubset: Record<string, ManifestEntry> = {};
+  let excluded = root.excluded + excludedNow.length;
+  for (const d of diff) {
+    const path = d.path.slice(wsBase.length);
+    const entry = liveEntry(path);
+    if (entry) liveSubset[path] = entry;
+    else if (d.oldMode !== "000000" && d.oldMode !== "160000") excluded--; // it was there, and filtered out
+  }
+  const plan = planPublish(desired, liveSubset);
+  const goneFiles = Object.keys(liveSubset).length;
+  const files = root.files - goneFiles + desired.length;
+  if (files === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, excluded));
+  return {
+    plan,
+    digests: digestsOf(Object.values(liveSubset)),
+    files,
+    excluded,
+    submodules,
+    incremental: true,
+    manifest: async (written) => {
+      const next: Record<string, ManifestEntry> = { ...written };
+      for (const k of plan.keep) next[k.file.path] = k.entry;
+      if (!fits(files, bits)) {
+        // Grown or shrunk past the shard layout's bounds: lay the whole list out again.
+        const all = (await readLiveFiles(store, layout, live, req.concurrency)) ?? {};
+        for (const path of changed) delete all[path];
+        Object.assign(all, next);
+        const { digests, texts } = buildShards(all, chooseBits(files));
+        return { root: rootOf(req, commit, filter, all, excluded, root.ignore, digests), texts };
+      }
+      const digests = [...root.shards];
+      const texts = new Map<string, string>();
+      let bytes = root.bytes;
+      for (const [i, shard] of shards) {
+        const updated = { ...shard };
+        for (const path of changed) {
+          if (shardIndex(path, bits) !== i) continue;
+          bytes -= updated[path]?.size ?? 0;
+          delete updated[path];
+          if (next[path]) {
+            updated[path] = next[path];
+            bytes += next[path].size;
+          }
+        }
+        const text = serializeShard(updated);
+        digests[i] = shardDigest(text);
+        texts.set(digests[i], text);
+      }
+      const nextRoot: ManifestRoot = { ...rootOf(req, commit, filter, {}, excluded, root.ignore, digests), files, bytes };
+      return { root: nextRoot, texts };
+    },
+  };
+}
+
+function rootOf(req: PublishRequest, commit: CommitInfo, filter: string, files: Record<string, ManifestEntry>, excluded: number, ignoreSources: IgnoreSource[], shards: string[]): ManifestRoot {
+  let bytes = 0;
+  let count = 0;
+  for (const path in files) {
+    bytes += files[path]!.size;
+    count++;
+  }
+  return { version: 2, workspace: req.layout.workspace, commit: commit.oid, committedAt: commit.committerTime, files: count, bytes, excluded, filter, ignore: ignoreSources, shards };
+}
+
+function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
+  const digests = new Map<string, Digests>();
+  for (const e of entries) digests.set(e.blob, { sha256: e.sha256, md5: e.md5 });
+  return digests;
+}
+
+function reportWithheld(reporter: Reporter, excluded: readonly ExcludedFile[]): void {
+  const withheld = excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
+  if (withheld.length > 0) {
+    const names = withheld.slice(0, 10).map((x) => x.path).join(", ");
+    reporter.event({ type: "notice", message: messages.withheld(withheld.length, names) });
+  }
 }
 
 /** Compare-and-swap of the pointer. A 412 whose pointer now holds exactly our text is our own write, its response lost. */
@@ -244,7 +427,8 @@ async function movePointer(store: ObjectStore, layout: Layout, etag: string | un
   throw refusedError(messages.pointerMoved(layout.workspace));
 }
 
-function outcome(req: PublishRequest, started: number, commit: string, set: PublishSet, live: LiveState | undefined, plan: Plan, manifest: string | null, noop: boolean): PublishResult {
+function outcome(req: PublishRequest, started: number, commit: string, live: LiveState | undefined, p: Pick<Proposal, "plan" | "files" | "excluded" | "submodules" | "incremental">, manifest: string | null, noop: boolean): PublishResult {
+  const { plan } = p;
   const list = <T>(items: readonly T[], name: (t: T) => string) => items.slice(0, MAX_LISTED).map(name);
   return {
     workspace: req.layout.workspace,
@@ -254,15 +438,16 @@ function outcome(req: PublishRequest, started: number, commit: string, set: Publ
     uploaded: plan.put.length,
     copied: plan.copy.length,
     deleted: plan.delete.length,
-    unchanged: plan.keep.length,
+    unchanged: p.files - plan.put.length - plan.copy.length,
     bytesUploaded: noop ? 0 : plan.put.reduce((sum, a) => sum + a.file.size, 0),
     manifest,
     durationMs: Date.now() - started,
     dryRun: req.dryRun,
     noop,
-    files: set.files.length,
-    excluded: set.excluded.length - set.submodules.length,
-    submodules: set.submodules,
+    incremental: p.incremental,
+    files: p.files,
+    excluded: p.excluded,
+    submodules: p.submodules,
     changes: {
       uploaded: list(plan.put, (a) => a.file.path),
       copied: list(plan.copy, (a) => a.file.path),
@@ -270,6 +455,12 @@ function outcome(req: PublishRequest, started: number, commit: string, set: Publ
       truncated: Math.max(plan.put.length, plan.copy.length, plan.delete.length) > MAX_LISTED,
     },
   };
+}
+
+function noopOutcome(req: PublishRequest, started: number, live: LiveState & { stored: { version: 2; root: ManifestRoot } }): PublishResult {
+  const { root } = live.stored;
+  const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
+  return outcome(req, started, root.commit, live, { plan, files: root.files, excluded: root.excluded, submodules: [], incremental: true }, live.pointer.manifest, true);
 }
 
 async function applyWrites(req: PublishRequest, plan: Plan, mtime: number, digests: Map<string, Digests>, hold: () => void): Promise<void> {

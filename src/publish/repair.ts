@@ -4,7 +4,7 @@ import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { gitInputError } from "../errors.js";
 import { digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions } from "./content.js";
-import { readLive } from "./live.js";
+import { readLive, readLiveFiles } from "./live.js";
 import { Lease } from "./lease.js";
 import type { Reporter } from "./events.js";
 import { runBounded } from "./queue.js";
@@ -27,10 +27,8 @@ export async function repair(
   const lease = await Lease.acquire({ store: o.store, layout: o.layout, holder: o.holder, reporter: o.reporter, env: o.env, waitMs: 300_000 });
   try {
     const live = await readLive(o.store, o.layout);
-    if (!live?.manifest || live.pointer.commit !== drift.commit) {
-      throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
-    }
-    const files = live.manifest.files;
+    const files = live?.pointer.commit === drift.commit ? await readLiveFiles(o.store, o.layout, live, o.concurrency) : undefined;
+    if (!files) throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
     const broken = [...drift.missing, ...drift.changed].filter((d) => files[d.path]);
     for (const d of broken) {
       const blob = files[d.path]!.blob;

@@ -4,7 +4,7 @@ import type { Layout } from "../store/layout.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
-import { readLive } from "./live.js";
+import { readLive, readLiveFiles } from "./live.js";
 import { readJournal } from "./journal.js";
 import { runBounded } from "./queue.js";
 
@@ -49,14 +49,15 @@ export async function verify(store: ObjectStore, layout: Layout, options: { deep
     unexpected: [],
     interrupted: (await readJournal(store, layout))?.commit ?? null,
   };
-  if (!live.manifest) {
-    result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: "the live manifest is missing" });
+  const files = await readLiveFiles(store, layout, live, options.concurrency);
+  if (!files) {
+    result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: "the live manifest (or a shard of it) is missing" });
     return result;
   }
   const present = new Map<string, ObjectInfo>();
   for await (const o of store.list(layout.filesPrefix)) present.set(layout.nameOf(o.key), o);
   const toRead: { path: string; object: string; sha256: string }[] = [];
-  for (const [path, entry] of Object.entries(live.manifest.files)) {
+  for (const [path, entry] of Object.entries(files)) {
     const object = objectName(path, entry.mode);
     const info = present.get(object);
     present.delete(object);

@@ -7,7 +7,8 @@ export const MAX_KEY_BYTES = 1024;
  * Where a workspace lives in a store. The layout is a contract with the mount and the monitor:
  *   <prefix>/<name>/<path>                 the files (symlinks as <path>.rclonelink)
  *   <prefix>/.wspub/<name>/live.json       the pointer to the live commit
- *   <prefix>/.wspub/<name>/manifests/...   one immutable manifest per published commit
+ *   <prefix>/.wspub/<name>/manifests/<commit>-<digest>.json   one immutable manifest root per publish
+ *   <prefix>/.wspub/<name>/manifests/shards/<digest>.json     content-addressed manifest shards
  */
 export class Layout {
   readonly filesPrefix: string;
@@ -30,6 +31,9 @@ export class Layout {
   }
   manifestKey(commit: string, digest: string): string {
     return `${this.metaPrefix}manifests/${commit}-${digest}.json`;
+  }
+  shardKey(digest: string): string {
+    return `${this.metaPrefix}manifests/shards/${digest}.json`;
   }
   /** The object name under the workspace prefix for a listed key. */
   nameOf(key: string): string {

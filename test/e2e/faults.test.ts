@@ -414,14 +414,14 @@ describe("wspub push through injected faults (every kind mixed)", () => {
         for (const c of final.corrupt) corruptSeen.add(c);
         expect(final.liveCommit).toBe(last);
         expect(filesOf(final.objects)).toEqual(expected);
-        // No stale objects: the pointer, the capability record and manifests only (no lock, journal or probe).
+        // No stale objects: the pointer, the capability record and manifests (roots and shards) only (no lock, journal or probe).
         const meta = metaOf(final.objects);
-        expect(meta.filter((k) => !/^\.wspub\/site\/(live\.json|capabilities\.json|manifests\/[0-9a-f]{40}-[0-9a-f]+\.json)$/.test(k))).toEqual([]);
+        expect(meta.filter((k) => !/^\.wspub\/site\/(live\.json|capabilities\.json|manifests\/[0-9a-f]{40}-[0-9a-f]+\.json|manifests\/shards\/[0-9a-f]{32}\.json)$/.test(k))).toEqual([]);
         expect(meta).toContain(`.wspub/${NAME}/live.json`);
         expect(final.objects.has(`.wspub/${NAME}/lock.json`)).toBe(false);
         expect(final.objects.has(`.wspub/${NAME}/journal.json`)).toBe(false);
         // One manifest per commit at most (a retried publish of a commit writes the same key).
-        expect(meta.filter((k) => k.includes("/manifests/")).length).toBeLessThanOrEqual(commits.length);
+        expect(meta.filter((k) => k.includes("/manifests/") && !k.includes("/shards/")).length).toBeLessThanOrEqual(commits.length);
 
         row.requests = stats.requests;
         row.faults = stats.totalFaults;

@@ -111,8 +111,15 @@ describe.skipIf(unavailable !== undefined && !mustRun)(`the rclone mount shows e
     try {
       const get = async (key: string) => JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()) as Record<string, unknown>;
       const pointer = await get(".wspub/myapp/live.json");
-      const manifest = (await get(String(pointer["manifest"]))) as { files: Record<string, { mtime: number }> };
-      return Object.fromEntries(Object.entries(manifest.files).map(([path, e]) => [path, e.mtime]));
+      // A version 2 manifest: a root naming content-addressed shards (README, "Bucket layout").
+      const root = (await get(String(pointer["manifest"]))) as { version: number; shards: string[] };
+      expect(root.version).toBe(2);
+      const files: Record<string, number> = {};
+      for (const digest of root.shards) {
+        const shard = (await get(`.wspub/myapp/manifests/shards/${digest}.json`)) as { files: Record<string, { mtime: number }> };
+        for (const [path, e] of Object.entries(shard.files)) files[path] = e.mtime;
+      }
+      return files;
     } finally {
       client.destroy();
     }

@@ -72,6 +72,11 @@ export class FakeGit implements GitReader {
     return this.entries.filter((e) => paths.includes(e.path)).map((e) => ({ ...e }));
   }
 
+  async diffTree(from: string, to: string): Promise<never> {
+    this.calls.push(`diffTree ${from} ${to}`);
+    throw new Error("FakeGit holds one commit: it has no diff");
+  }
+
   async readObject(spec: string): Promise<Buffer | undefined> {
     this.calls.push(`readObject ${spec}`);
     const colon = spec.indexOf(":");

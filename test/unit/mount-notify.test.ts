@@ -64,6 +64,7 @@ const result: PublishResult = {
   durationMs: 5,
   dryRun: false,
   noop: false,
+  incremental: true,
   files: 4,
   excluded: 0,
   submodules: [],

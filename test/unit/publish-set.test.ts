@@ -352,7 +352,7 @@ describe("buildPublishSet: entries", () => {
       { path: "run.sh", mode: "100755", oid: git.entry("ws/www/run.sh").oid, size: 10 },
       { path: "ünï cödé.txt", mode: "100644", oid: git.entry("ws/www/ünï cödé.txt").oid, size: 6 },
     ]);
-    expect(set).toEqual({ files: set.files, excluded: [], submodules: [] });
+    expect(set).toEqual({ files: set.files, excluded: [], submodules: [], ignore: [] });
   });
 
   it("a workspace directory that is a prefix of another is not confused with it", async () => {
@@ -363,6 +363,27 @@ describe("buildPublishSet: entries", () => {
   it("everything is read from the commit: only listTree and readObject are used (listPaths too, above a monorepo workspace)", async () => {
     const r = await run({ ".gitignore": "*.tmp\n", ".dockerignore": "x\n", ".wspubignore": "y\n", "a.tmp": "x" });
     expect(r.git.calls.map((c) => c.split(" ")[0])).toEqual(["listTree", "readObject", "readObject", "readObject"]);
+  });
+
+  it("names the ignore files it read, in the order their rules apply (the manifest keeps them for incremental publishes)", async () => {
+    const git = new FakeGit({
+      "ws/.gitignore": "a\n",
+      "ws/www/.wspubignore": "b\n",
+      "ws/www/.dockerignore": "c\n",
+      "ws/www/x/y/.gitignore": "d\n",
+      "ws/www/x/.gitignore": "e\n",
+      "ws/www/.gitignore": "f\n",
+      "ws/www/x/.gitignore-not": "g\n",
+    });
+    const set = await buildPublishSet(git, COMMIT, "ws/www");
+    expect(set.ignore).toEqual([
+      { path: "ws/.gitignore", blob: git.entry("ws/.gitignore").oid, kind: "gitignore" },
+      { path: "ws/www/.gitignore", blob: git.entry("ws/www/.gitignore").oid, kind: "gitignore" },
+      { path: "ws/www/x/.gitignore", blob: git.entry("ws/www/x/.gitignore").oid, kind: "gitignore" },
+      { path: "ws/www/x/y/.gitignore", blob: git.entry("ws/www/x/y/.gitignore").oid, kind: "gitignore" },
+      { path: "ws/www/.dockerignore", blob: git.entry("ws/www/.dockerignore").oid, kind: "dockerignore" },
+      { path: "ws/www/.wspubignore", blob: git.entry("ws/www/.wspubignore").oid, kind: "wspubignore" },
+    ]);
   });
 });
 

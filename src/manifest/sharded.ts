@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import { parseEntries, type Manifest, type ManifestEntry } from "./manifest.js";
+
+/**
+ * Version 2 manifests: a small root that names content-addressed shards, so that a publish that
+ * changes one file reads and writes one shard (about a thousand entries) instead of the whole
+ * file list (24 MB at 100k files).
+ *
+ *   <meta>/manifests/<commit>-<digest>.json      the root (immutable, one per publish)
+ *   <meta>/manifests/shards/<digest>.json        a shard: the entries whose path hashes to it
+ *
+ * A path belongs to shard `fnv1a32(path) >>> (32 - bits)` (FNV-1a over the UTF-16 code units,
+ * `bits` = log2 of the shard count; shard 0 when bits = 0). A shard is named by the SHA-256 of its
+ * bytes, so an unchanged shard is shared by every root that has it and never written twice.
+ */
+export interface ManifestRoot {
+  version: 2;
+  workspace: string;
+  commit: string;
+  /** Committer time of `commit`, Unix seconds. */
+  committedAt: number;
+  /** Number of files and their total bytes. */
+  files: number;
+  bytes: number;
+  /** Tracked files the filter left out (gitlinks not counted). */
+  excluded: number;
+  /** Digest of everything besides the commit that decides the publish set (see filterDigest). */
+  filter: string;
+  /** The ignore files the publish set was filtered with, in the order their rules apply. */
+  ignore: IgnoreSource[];
+  /** Shard digests; the length is a power of two. */
+  shards: string[];
+}
+
+export interface IgnoreSource {
+  /** Repository-relative path. */
+  path: string;
+  blob: string;
+  kind: "gitignore" | "dockerignore" | "wspubignore";
+}
+
+/** Entries per shard that a fresh layout aims at, and the bounds within which a layout is kept. */
+export const SHARD_TARGET = 1000;
+const SHARD_MIN = 250;
+const SHARD_MAX = 2000;
+const MAX_BITS = 12;
+
+export function shardIndex(path: string, bits: number): number {
+  if (bits === 0) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) {
+    h ^= path.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) >>> (32 - bits);
+}
+
+/** The shard bits for `count` files: keeps `current` while it stays within bounds, so shards are reused. */
+export function chooseBits(count: number, current?: number): number {
+  if (current !== undefined && fits(count, current)) return current;
+  let bits = 0;
+  while (bits < MAX_BITS && count > SHARD_TARGET * 2 ** bits) bits++;
+  return bits;
+}
+
+/** Whether `count` files are within the bounds for `bits` (per shard between SHARD_MIN and SHARD_MAX). */
+export function fits(count: number, bits: number): boolean {
+  const per = count / 2 ** bits;
+  return (per <= SHARD_MAX || bits === MAX_BITS) && (per >= SHARD_MIN || bits === 0);
+}
+
+export function bitsOf(root: ManifestRoot): number {
+  return Math.log2(root.shards.length);
+}
+
+/** Deterministic shard bytes (sorted paths); equal shards have equal names. */
+export function serializeShard(files: Readonly<Record<string, ManifestEntry>>): string {
+  const sorted: Record<string, ManifestEntry> = {};
+  for (const path of Object.keys(files).sort()) sorted[path] = files[path]!;
+  return `${JSON.stringify({ version: 2, files: sorted })}\n`;
+}
+
+export function parseShard(text: string): Record<string, ManifestEntry> {
+  const value = JSON.parse(text) as { version?: unknown; files?: unknown } | null;
+  if (typeof value !== "object" || value === null || value.version !== 2) throw new Error("not a version 2 manifest shard");
+  return parseEntries(value.files);
+}
+
+export function shardDigest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+/** Splits a whole file list into shard texts. */
+export function buildShards(files: Readonly<Record<string, ManifestEntry>>, bits: number): { digests: string[]; texts: Map<string, string> } {
+  const parts: Record<string, ManifestEntry>[] = Array.from({ length: 2 ** bits }, () => ({}));
+  for (const path in files) parts[shardIndex(path, bits)]![path] = files[path]!;
+  const texts = new Map<string, string>();
+  const digests = parts.map((part) => {
+    const text = serializeShard(part);
+    const digest = shardDigest(text);
+    texts.set(digest, text);
+    return digest;
+  });
+  return { digests, texts };
+}
+
+export function serializeRoot(root: ManifestRoot): string {
+  return `${JSON.stringify(root)}\n`;
+}
+
+/** A stored manifest: a version 2 root, or a version 1 manifest (wspub before sharding) read whole. */
+export type StoredManifest = { version: 2; root: ManifestRoot } | { version: 1; manifest: Manifest };
+
+export function parseStoredManifest(text: string, parseV1: (text: string) => Manifest): StoredManifest {
+  const value = JSON.parse(text) as (Omit<Partial<ManifestRoot>, "version"> & { version?: unknown }) | null;
+  if (typeof value === "object" && value !== null && value.version === 1) return { version: 1, manifest: parseV1(text) };
+  const isInt = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  const ok =
+    typeof value === "object" &&
+    value !== null &&
+    value.version === 2 &&
+    typeof value.workspace === "string" &&
+    typeof value.commit === "string" &&
+    isInt(value.committedAt) &&
+    isInt(value.files) &&
+    isInt(value.bytes) &&
+    isInt(value.excluded) &&
+    typeof value.filter === "string" &&
+    Array.isArray(value.ignore) &&
+    value.ignore.every((s) => typeof s === "object" && s !== null && typeof s.path === "string" && typeof s.blob === "string" && ["gitignore", "dockerignore", "wspubignore"].includes(s.kind)) &&
+    Array.isArray(value.shards) &&
+    value.shards.length > 0 &&
+    Number.isInteger(Math.log2(value.shards.length)) &&
+    value.shards.every((d) => typeof d === "string" && /^[0-9a-f]{32}$/.test(d));
+  if (!ok) throw new Error("not a version 1 or 2 manifest");
+  return { version: 2, root: value as unknown as ManifestRoot };
+}
