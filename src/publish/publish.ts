@@ -83,7 +83,6 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const started = Date.now();
   const { git, store, layout, reporter } = req;
   const env = req.env ?? {};
-  const commit = await git.resolveCommit(req.ref);
   const filter = filterDigest(req.dir, req.excludes);
 
   // A first, lock-free look: refusals and no-ops cost no write at all.
@@ -99,7 +98,8 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       return undefined;
     }
   };
-  const first = await readState();
+  // git and the store answer at the same time.
+  const [commit, first] = await Promise.all([git.resolveCommit(req.ref), readState()]);
   await guard(req, first, commit.oid);
   // The live commit, filtered with the same rules and nothing interrupted: its publish set is the live one.
   if (isLive(first, commit.oid, filter) && !(await readJournal(store, layout))) return noopOutcome(req, started, first);
@@ -117,11 +117,10 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   }
   try {
     // Under the lock, the state to build on: it may have moved while we waited.
-    const now = await store.getVersioned(layout.pointerKey);
+    const [now, journal] = await Promise.all([store.getVersioned(layout.pointerKey), readJournal(store, layout)]);
     const unchanged = first !== undefined ? now?.etag === first.pointerEtag : now === undefined && brokenEtag === undefined;
     const live = unchanged ? first : await readState();
     if (live?.pointer.commit !== first?.pointer.commit) await guard(req, live, commit.oid);
-    const journal = await readJournal(store, layout);
     if (journal) reporter.event({ type: "warning", message: `an earlier publish${journal.commit ? ` of ${journal.commit.slice(0, 12)}` : ""} was interrupted: finishing the job` });
     else if (isLive(live, commit.oid, filter)) return noopOutcome(req, started, live);
     const proposal = reportPlan(req, commit, live, unchanged && !journal ? planned : await propose(req, commit, filter, live, journal));
