@@ -4,11 +4,11 @@
 // hundreds of small modules, and loading them cost ~0.1 s of each `wspub push`. esbuild joins
 // them into a few files. `splitting` keeps main.ts's dynamic import of the library a separate
 // chunk, so `wspub --version` and `--help` still load only the small entry chunk.
-// A createRequire banner gives the CommonJS parts of the bundle a `require` for Node's built-ins.
 import { rmSync, statSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { sharedOptions } from "./esbuild-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "lib", "bundle");
@@ -18,19 +18,10 @@ await build({
   absWorkingDir: root,
   entryPoints: ["src/cli/run.ts"],
   outdir,
-  bundle: true,
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  platform: "node",
   target: "node20",
-  format: "esm",
-  minify: true,
-  // Readable stack traces in "internal error" reports despite minifying.
-  keepNames: true,
-  legalComments: "eof",
-  charset: "utf8",
-  banner: { js: 'import { createRequire as __wspubCreateRequire } from "node:module"; const require = __wspubCreateRequire(import.meta.url);' },
-  logLevel: "warning",
+  ...sharedOptions,
 });
 const files = readdirSync(outdir, { recursive: true }).filter((f) => String(f).endsWith(".js"));
 const kib = files.reduce((sum, f) => sum + statSync(join(outdir, String(f))).size, 0) / 1024;

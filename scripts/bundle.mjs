@@ -10,6 +10,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { sharedOptions } from "./esbuild-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "action");
@@ -20,17 +21,8 @@ await build({
   absWorkingDir: root,
   entryPoints: ["src/action/index.ts"],
   outfile: join(outdir, "index.js"),
-  bundle: true,
-  platform: "node",
   target: "node24",
-  format: "esm",
-  minify: true,
-  // Readable stack traces in "internal error" reports despite minifying.
-  keepNames: true,
-  legalComments: "eof",
-  charset: "utf8",
-  banner: { js: 'import { createRequire as __wspubCreateRequire } from "node:module"; const require = __wspubCreateRequire(import.meta.url);' },
-  logLevel: "warning",
+  ...sharedOptions,
 });
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "module", private: true }, null, 2)}\n`);
 
