@@ -3,7 +3,7 @@ import { parseEntries, type Manifest, type ManifestEntry } from "./manifest.js";
 
 /**
  * Version 2 manifests: a small root that names content-addressed shards, so that a publish that
- * changes one file reads and writes one shard (about a thousand entries) instead of the whole
+ * changes one file reads and writes one shard (about 250 entries, ~60 KB) instead of the whole
  * file list (24 MB at 100k files).
  *
  *   <meta>/manifests/<commit>-<digest>.json      the root (immutable, one per publish)
@@ -40,9 +40,9 @@ export interface IgnoreSource {
 }
 
 /** Entries per shard that a fresh layout aims at, and the bounds within which a layout is kept. */
-export const SHARD_TARGET = 1000;
-const SHARD_MIN = 250;
-const SHARD_MAX = 2000;
+export const SHARD_TARGET = 256;
+const SHARD_MIN = 64;
+const SHARD_MAX = 512;
 const MAX_BITS = 12;
 
 export function shardIndex(path: string, bits: number): number {

@@ -117,7 +117,7 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     const first = await publish(req());
     expect(first).toMatchObject({ uploaded: 2600, incremental: false });
     const stored = (await readLive(s3store, layout))!.stored;
-    expect(stored?.version === 2 && stored.root.shards.length).toBe(4);
+    expect(stored?.version === 2 && stored.root.shards.length).toBe(16);
 
     repo.write({ "src/d7/f7.ts": "export const v7 = 'changed';\n" });
     repo.commit("two");

@@ -60,23 +60,24 @@ describe("shardIndex", () => {
 describe("chooseBits / fits", () => {
   it.each([
     [0, 0],
-    [1000, 0],
-    [1001, 1],
-    [10_000, 4],
-    [100_000, 7],
-    [1_000_000, 10],
+    [256, 0],
+    [257, 1],
+    [1000, 2],
+    [10_000, 6],
+    [100_000, 9],
+    [1_000_000, 12],
     [100_000_000, 12],
   ])("%i files -> %i bits", (count, bits) => {
     expect(chooseBits(count)).toBe(bits);
   });
 
   it("keeps the current layout within its bounds (so shards are reused), and lays out again beyond them", () => {
-    expect(chooseBits(1900, 0)).toBe(0);
-    expect(chooseBits(2100, 0)).toBe(2);
-    expect(chooseBits(1100, 2)).toBe(2);
-    expect(chooseBits(900, 2)).toBe(0);
+    expect(chooseBits(500, 0)).toBe(0);
+    expect(chooseBits(600, 0)).toBe(2);
+    expect(chooseBits(300, 2)).toBe(2);
+    expect(chooseBits(200, 2)).toBe(0);
     expect(fits(0, 0)).toBe(true);
-    expect(fits(999, 2)).toBe(false);
+    expect(fits(250, 2)).toBe(false);
   });
 });
 
