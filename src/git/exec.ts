@@ -2,11 +2,19 @@ import { execFile } from "node:child_process";
 import { gitFailure } from "../errors.js";
 
 /**
+ * git maps pack files into memory whole by default (1 GiB windows): reading every blob of a
+ * 100k-file repository for a first publish showed `git cat-file --batch` at 770 MB resident, and
+ * `git ls-tree -r -l` at 265 MB, all of it pack pages. Small windows keep both under 80 MB at the
+ * same speed (measured on the benchmark's 100k workspace).
+ */
+const PACK_WINDOWS = ["-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=64m"];
+
+/**
  * The one place wspub runs git. Fixed global flags keep output machine-readable and stop git
  * from taking optional locks (wspub runs from hooks while the user's git is busy). Node's own
  * execFile is enough here, and keeps start-up short (execa alone cost ~0.1 s to load).
  */
-export const GIT_GLOBAL_ARGS = ["-c", "core.quotePath=false", "-c", "color.ui=false"];
+export const GIT_GLOBAL_ARGS = ["-c", "core.quotePath=false", "-c", "color.ui=false", ...PACK_WINDOWS];
 export const GIT_ENV = { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", GIT_LITERAL_PATHSPECS: "1", LC_ALL: "C" };
 
 export interface GitResult {
