@@ -217,6 +217,8 @@ interface Proposal {
   submodules: string[];
   /** Whether only the changed paths were looked at (`git diff-tree` against the live commit). */
   incremental: boolean;
+  /** Skipped submodules and withheld secrets, for the reporter. */
+  notices: string[];
   manifest: (written: Record<string, ManifestEntry>) => Promise<{ root: ManifestRoot; texts: Map<string, string> }>;
 }
 
@@ -226,6 +228,7 @@ async function propose(req: PublishRequest, commit: CommitInfo, filter: string, 
 
 function reportPlan(req: PublishRequest, commit: CommitInfo, live: LiveState | undefined, proposal: Proposal): Proposal {
   const { plan } = proposal;
+  for (const message of proposal.notices) req.reporter.event({ type: "notice", message });
   req.reporter.event({
     type: "plan",
     workspace: req.layout.workspace,
@@ -248,11 +251,9 @@ function reportPlan(req: PublishRequest, commit: CommitInfo, live: LiveState | u
 async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined, journal: Journal | undefined): Promise<Proposal> {
   const { git, store, layout, reporter } = req;
   const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
-  for (const path of set.submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
   if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
   checkNames(set.files, layout);
   await checkSymlinks(git, set.files);
-  reportWithheld(reporter, set.excluded);
 
   const liveFiles = live ? await readLiveFiles(store, layout, live, req.concurrency) : undefined;
   const strays = new Set<string>();
@@ -271,6 +272,7 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
     excluded,
     submodules: set.submodules,
     incremental: false,
+    notices: notices(set.submodules, set.excluded),
     manifest: async (written) => {
       const files: Record<string, ManifestEntry> = { ...written };
       for (const k of plan.keep) files[k.file.path] = k.entry;
@@ -335,8 +337,6 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
     });
   checkNames([...desired, ...unchangedTwins], layout);
   await checkSymlinks(git, desired);
-  for (const path of submodules) reporter.event({ type: "notice", message: `skipped submodule ${path} (gitlinks are not published)` });
-  reportWithheld(reporter, excludedNow);
 
   const liveSubset: Record<string, ManifestEntry> = {};
   let excluded = root.excluded + excludedNow.length;
@@ -357,6 +357,7 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
     excluded,
     submodules,
     incremental: true,
+    notices: notices(submodules, excludedNow),
     manifest: async (written) => {
       const next: Record<string, ManifestEntry> = { ...written };
       for (const k of plan.keep) next[k.file.path] = k.entry;
@@ -408,12 +409,12 @@ function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
   return digests;
 }
 
-function reportWithheld(reporter: Reporter, excluded: readonly ExcludedFile[]): void {
+/** What a proposal tells the user (once, even when it is made again under the lock). */
+function notices(submodules: readonly string[], excluded: readonly ExcludedFile[]): string[] {
+  const out = submodules.map((path) => `skipped submodule ${path} (gitlinks are not published)`);
   const withheld = excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
-  if (withheld.length > 0) {
-    const names = withheld.slice(0, 10).map((x) => x.path).join(", ");
-    reporter.event({ type: "notice", message: messages.withheld(withheld.length, names) });
-  }
+  if (withheld.length > 0) out.push(messages.withheld(withheld.length, withheld.slice(0, 10).map((x) => x.path).join(", ")));
+  return out;
 }
 
 /** Compare-and-swap of the pointer. A 412 whose pointer now holds exactly our text is our own write, its response lost. */

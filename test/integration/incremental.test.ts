@@ -225,6 +225,20 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     await expect(publish(req({ dir: "apps/www", dryRun: true }))).resolves.toMatchObject({ noop: true });
   });
 
+  it("names a newly committed secret it withholds, once", async () => {
+    repo.write({ "a.txt": "a\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req());
+    repo.write({ ".env.local": "TOKEN=1\n", "b.txt": "b\n" });
+    repo.commit("two");
+    const notices: string[] = [];
+    const r = await publish(req({ reporter: { event: (e) => void (e.type === "notice" && notices.push(e.message)) } }));
+    expect(r).toMatchObject({ incremental: true, uploaded: 1, excluded: 1 });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/withheld 1 secret-looking file\(s\).*\.env\.local/);
+  });
+
   it("a symlink whose object name is taken by an unchanged file is refused, as in a full publish", async () => {
     repo.write({ "x.rclonelink": "a file\n", "y.txt": "y\n" });
     repo.commit("one");
