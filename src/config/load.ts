@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
-import { configSchema, type Config } from "./schema.js";
+import type { Config } from "./schema.js";
 import { configError } from "../errors.js";
 import { validateWorkspaceName } from "../store/layout.js";
 
@@ -33,6 +33,8 @@ export async function loadConfig(repoRoot: string): Promise<LoadedConfig> {
   } else {
     return { config: {}, file: undefined, warnings };
   }
+  // zod is loaded only where there is a config to check (~25 ms of start-up otherwise).
+  const { configSchema } = await import("./schema.js");
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

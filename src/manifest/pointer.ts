@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { checkShape } from "../shape.js";
 
 /** `<prefix>/.wspub/<name>/live.json`: names the live commit and its manifest. */
 export interface Pointer {
@@ -14,20 +14,20 @@ export interface Pointer {
   bytes: number;
 }
 
-const pointerSchema = z.object({
-  version: z.literal(1),
-  workspace: z.string(),
-  commit: z.string(),
-  manifest: z.string(),
-  previous: z.string().nullable(),
-  publishedAt: z.string(),
-  publishedBy: z.string(),
-  files: z.number().int(),
-  bytes: z.number().int(),
-});
+const POINTER_FIELDS = {
+  version: { literal: 1 },
+  workspace: "string",
+  commit: "string",
+  manifest: "string",
+  previous: "string|null",
+  publishedAt: "string",
+  publishedBy: "string",
+  files: "integer",
+  bytes: "integer",
+} as const;
 
 export function parsePointer(text: string): Pointer {
-  return pointerSchema.parse(JSON.parse(text)) as Pointer;
+  return checkShape<Pointer>(JSON.parse(text), POINTER_FIELDS, "the pointer");
 }
 
 export function serializePointer(pointer: Pointer): string {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { checkShape } from "../shape.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 
@@ -9,17 +9,18 @@ import type { ObjectStore } from "../store/port.js";
  * the first as unknown (never kept, never a copy source) and both as candidates for deletion, so
  * it converges to exactly its own manifest.
  */
-const journalSchema = z.object({
-  version: z.literal(1),
-  commit: z.string(),
-  startedAt: z.string(),
-  holder: z.string(),
+export interface Journal {
+  version: 1;
+  commit: string;
+  startedAt: string;
+  holder: string;
   /** Object names (relative to the workspace prefix) being written. */
-  writes: z.array(z.string()),
+  writes: string[];
   /** Object names to delete after the pointer moves. */
-  deletes: z.array(z.string()),
-});
-export type Journal = z.infer<typeof journalSchema>;
+  deletes: string[];
+}
+
+const JOURNAL_FIELDS = { version: { literal: 1 }, commit: "string", startedAt: "string", holder: "string", writes: "string[]", deletes: "string[]" } as const;
 
 export const journalKey = (layout: Layout) => `${layout.metaPrefix}journal.json`;
 
@@ -27,7 +28,7 @@ export async function readJournal(store: ObjectStore, layout: Layout): Promise<J
   const body = await store.get(journalKey(layout));
   if (!body) return undefined;
   try {
-    return journalSchema.parse(JSON.parse(body.toString("utf8")));
+    return checkShape<Journal>(JSON.parse(body.toString("utf8")), JOURNAL_FIELDS, "the journal");
   } catch {
     // Unreadable (cut short): the safe reading is "everything may be dirty", which a full
     // listing of the prefix gives the caller anyway.

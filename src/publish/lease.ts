@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import { checkShape } from "../shape.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { refusedError, WspubError } from "../errors.js";
@@ -16,15 +16,15 @@ import type { Reporter } from "./events.js";
  * on this machine that is gone, is taken over with If-Match on the stale record. A write whose
  * response was lost and whose retry saw 412 is recognised by the record's id as our own.
  */
-const recordSchema = z.object({
-  id: z.string(),
-  holder: z.string(),
-  host: z.string(),
-  pid: z.number(),
-  acquiredAt: z.string(),
-  expiresAt: z.number(),
-});
-type LockRecord = z.infer<typeof recordSchema>;
+interface LockRecord {
+  id: string;
+  holder: string;
+  host: string;
+  pid: number;
+  acquiredAt: string;
+  expiresAt: number;
+}
+const RECORD_FIELDS = { id: "string", holder: "string", host: "string", pid: "number", acquiredAt: "string", expiresAt: "number" } as const;
 
 export interface LeaseOptions {
   store: ObjectStore;
@@ -154,7 +154,7 @@ function trace(env: NodeJS.ProcessEnv, line: string): void {
 
 function parseRecord(body: Buffer): LockRecord | undefined {
   try {
-    return recordSchema.parse(JSON.parse(body.toString("utf8")));
+    return checkShape<LockRecord>(JSON.parse(body.toString("utf8")), RECORD_FIELDS, "the lock record");
   } catch {
     return undefined;
   }
