@@ -10,7 +10,6 @@ import type { GitReader } from "../../src/git/port.js";
 import { publish, type PublishRequest } from "../../src/publish/publish.js";
 import { verify } from "../../src/publish/verify.js";
 import { readLive, readLiveFiles } from "../../src/publish/live.js";
-import { silentReporter } from "../../src/publish/events.js";
 import { digestBuffer } from "../../src/publish/content.js";
 import { serializeManifest, type ManifestEntry } from "../../src/manifest/manifest.js";
 import { serializePointer } from "../../src/manifest/pointer.js";
@@ -19,6 +18,7 @@ import { DirStore } from "../../src/store/dir-store.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
 import { WspubError } from "../../src/errors.js";
+import { publishRequest } from "../harness/publish-request.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
 import { createBucket } from "../harness/seaweed.js";
 
@@ -57,20 +57,7 @@ describe("incremental publishes (SeaweedFS S3)", () => {
   let oracleDir: string;
   let oracle: DirStore;
   const layout = new Layout("", "app");
-  const req = (over: Partial<PublishRequest> = {}): PublishRequest => ({
-    git,
-    store: s3store,
-    layout,
-    dir: "",
-    ref: "HEAD",
-    force: false,
-    dryRun: false,
-    concurrency: 8,
-    excludes: [],
-    reporter: silentReporter,
-    actor: "tester",
-    ...over,
-  });
+  const req = (over: Partial<PublishRequest> = {}): PublishRequest => publishRequest({ git, store: s3store, layout, concurrency: 8 }, over);
 
   beforeEach(async () => {
     repo = tempRepo();

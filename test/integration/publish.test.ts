@@ -16,6 +16,7 @@ import { DirStore } from "../../src/store/dir-store.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
 import { WspubError } from "../../src/errors.js";
+import { publishRequest } from "../harness/publish-request.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { createBucket, s3Client } from "../harness/seaweed.js";
 
@@ -76,20 +77,7 @@ describe.each(kinds)("publish to $name", (kind) => {
   let cleanup: () => void;
   let raw: { bucket: string } | undefined;
   const layout = new Layout("", "app");
-  const req = (over: Partial<PublishRequest> = {}): PublishRequest => ({
-    git,
-    store,
-    layout,
-    dir: "",
-    ref: "HEAD",
-    force: false,
-    dryRun: false,
-    concurrency: 4,
-    excludes: [],
-    reporter: silentReporter,
-    actor: "tester",
-    ...over,
-  });
+  const req = (over: Partial<PublishRequest> = {}): PublishRequest => publishRequest({ git, store: store, layout, concurrency: 4 }, over);
 
   beforeEach(async () => {
     repo = tempRepo();
