@@ -9,7 +9,7 @@ import { serializePointer, type Pointer } from "../manifest/pointer.js";
 import { objectNameConflicts, planPublish, type Plan } from "../plan/plan.js";
 import { keyTooLong, type Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
-import { refusedError, usageError } from "../errors.js";
+import { refusedError, storeError, usageError } from "../errors.js";
 import { messages } from "../messages.js";
 import type { Reporter } from "./events.js";
 import { digestBuffer, digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions, type Digests } from "./content.js";
@@ -363,7 +363,10 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
       for (const k of plan.keep) next[k.file.path] = k.entry;
       if (!fits(files, bits)) {
         // Grown or shrunk past the shard layout's bounds: lay the whole list out again.
-        const all = (await readLiveFiles(store, layout, live, req.concurrency)) ?? {};
+        const all = await readLiveFiles(store, layout, live, req.concurrency);
+        // A shard gone since it was planned: stop before any manifest is written; the journal
+        // makes the next run compare in full.
+        if (all === undefined) throw storeError(`a shard of the live manifest ${live.pointer.manifest} disappeared during the publish: run wspub push again`);
         for (const path of changed) delete all[path];
         Object.assign(all, next);
         const { digests, texts } = buildShards(all, chooseBits(files));

@@ -212,6 +212,25 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     await expect(publish(req({ dir: "apps/www", dryRun: true }))).resolves.toMatchObject({ noop: true });
   });
 
+  it("lays the shards out again when an incremental publish grows the workspace past the layout's bounds", async () => {
+    const tree: Tree = {};
+    for (let i = 0; i < 500; i++) tree[`a/f${i}.txt`] = `${i}\n`;
+    repo.write(tree);
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req());
+    const before = (await readLive(s3store, layout))!.stored;
+    expect(before?.version === 2 && before.root.shards.length).toBe(2);
+    const more: Tree = {};
+    for (let i = 0; i < 600; i++) more[`b/g${i}.txt`] = `more ${i}\n`;
+    repo.write(more);
+    repo.commit("two");
+    expect(await publish(req())).toMatchObject({ incremental: true, uploaded: 600, files: 1100 });
+    const after = (await readLive(s3store, layout))!.stored;
+    expect(after?.version === 2 && after.root.shards.length).toBe(8);
+    await expectSameAsFull("oracle");
+  });
+
   it("names a newly committed secret it withholds, once", async () => {
     repo.write({ "a.txt": "a\n" });
     repo.commit("one");
