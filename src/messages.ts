@@ -42,6 +42,9 @@ export const messages = {
   olderThanLive: (next: string, live: string) =>
     `refused: ${next.slice(0, 12)} is older than the live commit ${live.slice(0, 12)} (a newer publish already landed). ` +
     `Nothing was changed. Pass --force to roll back to it.`,
+  manifestLost: (commit: string) =>
+    `the live manifest of ${commit.slice(0, 12)} (or a shard of it) is missing, so verify --repair cannot know what belongs: ` +
+    `republish it with wspub push --ref ${commit.slice(0, 12)} --force (it compares the whole tree and rewrites the manifest)`,
   pointerMoved: (workspace: string) =>
     `refused: the live pointer of ${workspace} changed while this publish held the lock (a publisher without a lock?). ` +
     `Run wspub push again.`,

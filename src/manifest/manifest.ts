@@ -74,7 +74,7 @@ export function parseEntries(files: unknown): Record<string, ManifestEntry> {
 
 /** Deterministic serialisation (sorted paths), so equal manifests have equal names and bytes. */
 export function serializeManifest(manifest: Manifest): string {
-  const files: Record<string, ManifestEntry> = {};
+  const files = fileRecord();
   for (const path of Object.keys(manifest.files).sort()) files[path] = manifest.files[path]!;
   // Compact: a 100k-file manifest is read and written on every publish.
   return `${JSON.stringify({ ...manifest, files })}\n`;
@@ -83,6 +83,21 @@ export function serializeManifest(manifest: Manifest): string {
 /** Short content digest used in the manifest's name: one commit published with other excludes gets another manifest. */
 export function manifestDigest(serialized: string): string {
   return createHash("sha256").update(serialized).digest("hex").slice(0, 16);
+}
+
+/**
+ * A path -> entry record without a prototype: a file may be named `__proto__` or `constructor`,
+ * and on a plain object assigning the first sets the prototype while reading the second finds
+ * Object's. Read entries with `entryOf`.
+ */
+export function fileRecord(from?: Readonly<Record<string, ManifestEntry>>): Record<string, ManifestEntry> {
+  const record = Object.create(null) as Record<string, ManifestEntry>;
+  return from === undefined ? record : Object.assign(record, from);
+}
+
+/** The entry of `path` in a manifest record (own properties only), or undefined. */
+export function entryOf(files: Readonly<Record<string, ManifestEntry>>, path: string): ManifestEntry | undefined {
+  return Object.hasOwn(files, path) ? files[path] : undefined;
 }
 
 /** rclone's convention for symlinks on object stores: `rclone mount --links` shows `x.rclonelink` as symlink `x`. */

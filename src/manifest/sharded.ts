@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parseEntries, type Manifest, type ManifestEntry } from "./manifest.js";
+import { fileRecord, parseEntries, type Manifest, type ManifestEntry } from "./manifest.js";
 
 /**
  * Version 2 manifests: a small root that names content-addressed shards, so that a publish that
@@ -75,7 +75,7 @@ export function bitsOf(root: ManifestRoot): number {
 
 /** Deterministic shard bytes (sorted paths); equal shards have equal names. */
 export function serializeShard(files: Readonly<Record<string, ManifestEntry>>): string {
-  const sorted: Record<string, ManifestEntry> = {};
+  const sorted = fileRecord();
   for (const path of Object.keys(files).sort()) sorted[path] = files[path]!;
   return `${JSON.stringify({ version: 2, files: sorted })}\n`;
 }
@@ -92,7 +92,7 @@ export function shardDigest(text: string): string {
 
 /** Splits a whole file list into shard texts. */
 export function buildShards(files: Readonly<Record<string, ManifestEntry>>, bits: number): { digests: string[]; texts: Map<string, string> } {
-  const parts: Record<string, ManifestEntry>[] = Array.from({ length: 2 ** bits }, () => ({}));
+  const parts = Array.from({ length: 2 ** bits }, () => fileRecord());
   for (const path in files) parts[shardIndex(path, bits)]![path] = files[path]!;
   const texts = new Map<string, string>();
   const digests = parts.map((part) => {

@@ -1,5 +1,5 @@
 import type { PublishFile } from "../filter/publish-set.js";
-import { objectName, type ManifestEntry } from "../manifest/manifest.js";
+import { entryOf, objectName, type ManifestEntry } from "../manifest/manifest.js";
 
 export interface PutAction {
   file: PublishFile;
@@ -59,7 +59,7 @@ export function planPublish(
   for (const file of desired) {
     const object = objectName(file.path, file.mode);
     wanted.add(object);
-    const current = live[file.path];
+    const current = entryOf(live, file.path);
     if (current && current.blob === file.oid && current.mode === file.mode && !dirty.has(object)) {
       plan.keep.push({ file, object, entry: current });
       continue;

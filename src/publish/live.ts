@@ -1,4 +1,4 @@
-import { parseManifest, type ManifestEntry } from "../manifest/manifest.js";
+import { fileRecord, parseManifest, type ManifestEntry } from "../manifest/manifest.js";
 import { parseShard, parseStoredManifest, type StoredManifest } from "../manifest/sharded.js";
 import { parsePointer, type Pointer } from "../manifest/pointer.js";
 import type { Layout } from "../store/layout.js";
@@ -72,7 +72,7 @@ export async function readLiveFiles(store: ObjectStore, layout: Layout, live: Li
     shards[i] = await readShard(store, layout, live, stored.root.shards[i]!);
   });
   if (shards.some((s) => s === undefined)) return undefined;
-  return Object.assign({}, ...shards) as Record<string, ManifestEntry>;
+  return Object.assign(fileRecord(), ...shards) as Record<string, ManifestEntry>;
 }
 
 class Unreadable extends Error {

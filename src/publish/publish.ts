@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import type { GitReader } from "../git/port.js";
 import { ancestorIgnoreFiles, buildFilter, buildPublishSet, filterDigest, isIgnoreSource, type ExcludedFile, type PublishFile } from "../filter/publish-set.js";
 import type { CommitInfo } from "../git/parse.js";
-import { LINK_SUFFIX, manifestDigest, objectName, type ManifestEntry } from "../manifest/manifest.js";
+import { entryOf, fileRecord, LINK_SUFFIX, manifestDigest, objectName, type ManifestEntry } from "../manifest/manifest.js";
 import { bitsOf, buildShards, chooseBits, fits, serializeRoot, serializeShard, shardDigest, shardIndex, type IgnoreSource, type ManifestRoot } from "../manifest/sharded.js";
 import { serializePointer, type Pointer } from "../manifest/pointer.js";
 import { objectNameConflicts, planPublish, type Plan } from "../plan/plan.js";
@@ -102,7 +102,8 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const [commit, first] = await Promise.all([git.resolveCommit(req.ref), readState()]);
   await guard(req, first, commit.oid);
   // The live commit, filtered with the same rules and nothing interrupted: its publish set is the live one.
-  if (isLive(first, commit.oid, filter) && !(await readJournal(store, layout))) return noopOutcome(req, started, first);
+  // --force republishes the live commit in full: it rewrites a manifest whose shards were lost.
+  if (!req.force && isLive(first, commit.oid, filter) && !(await readJournal(store, layout))) return noopOutcome(req, started, first);
   // Planned before the lock, so that bad input (names, symlinks, an empty set) is refused before
   // anything is written, and reused under the lock when nothing moved meanwhile.
   const planned = await propose(req, commit, filter, first, undefined);
@@ -122,7 +123,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     const live = unchanged ? first : await readState();
     if (live?.pointer.commit !== first?.pointer.commit) await guard(req, live, commit.oid);
     if (journal) reporter.event({ type: "warning", message: `an earlier publish${journal.commit ? ` of ${journal.commit.slice(0, 12)}` : ""} was interrupted: finishing the job` });
-    else if (isLive(live, commit.oid, filter)) return noopOutcome(req, started, live);
+    else if (!req.force && isLive(live, commit.oid, filter)) return noopOutcome(req, started, live);
     const proposal = reportPlan(req, commit, live, unchanged && !journal ? planned : await propose(req, commit, filter, live, journal));
     const { plan } = proposal;
     const previous = live?.pointer.commit ?? null;
@@ -143,7 +144,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     }
     await applyWrites(req, plan, commit.committerTime, proposal.digests, hold);
 
-    const written: Record<string, ManifestEntry> = {};
+    const written = fileRecord();
     for (const a of [...plan.put, ...plan.copy]) {
       const d = proposal.digests.get(a.file.oid)!;
       written[a.file.path] = { blob: a.file.oid, sha256: d.sha256, md5: d.md5, size: a.file.size, mode: a.file.mode as ManifestEntry["mode"], mtime: commit.committerTime };
@@ -153,7 +154,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     const manifestKey = layout.manifestKey(commit.oid, manifestDigest(rootText));
     crashPoint(env, "before-manifest");
     // Shards are named by their content: those the live root already names are there.
-    const have = new Set(live?.stored?.version === 2 ? live.stored.root.shards : []);
+    const have = proposal.present;
     await runBounded([...next.texts].filter(([digest]) => !have.has(digest)), req.concurrency, async ([digest, text]) => {
       hold();
       await putJson(store, layout.shardKey(digest), text);
@@ -219,11 +220,15 @@ interface Proposal {
   incremental: boolean;
   /** Skipped submodules and withheld secrets, for the reporter. */
   notices: string[];
+  /** Shards known to be in the store (read by this publish, or named by the live root and not in doubt): not written again. */
+  present: ReadonlySet<string>;
   manifest: (written: Record<string, ManifestEntry>) => Promise<{ root: ManifestRoot; texts: Map<string, string> }>;
 }
 
 async function propose(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined, journal: Journal | undefined): Promise<Proposal> {
-  return (journal === undefined && (await incrementalProposal(req, commit, filter, live))) || (await fullProposal(req, commit, filter, live, journal));
+  // A forced republish of the live commit compares in full (it is how a lost shard is rewritten).
+  const incremental = journal === undefined && !(req.force && live?.pointer.commit === commit.oid);
+  return (incremental && (await incrementalProposal(req, commit, filter, live))) || (await fullProposal(req, commit, filter, live, journal));
 }
 
 function reportPlan(req: PublishRequest, commit: CommitInfo, live: LiveState | undefined, proposal: Proposal): Proposal {
@@ -255,7 +260,13 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
   checkNames(set.files, layout);
   await checkSymlinks(git, set.files);
 
-  const liveFiles = live ? await readLiveFiles(store, layout, live, req.concurrency) : undefined;
+  let liveFiles: Record<string, ManifestEntry> | undefined;
+  try {
+    liveFiles = live ? await readLiveFiles(store, layout, live, req.concurrency) : undefined;
+  } catch (e) {
+    if (!(req.force && e instanceof UnreadableLiveError)) throw e;
+    reporter.event({ type: "warning", message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full` });
+  }
   const strays = new Set<string>();
   if (!liveFiles) {
     if (live) reporter.event({ type: "warning", message: `the live manifest ${live.pointer.manifest} (or a shard of it) is missing: publishing in full` });
@@ -273,8 +284,10 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
     submodules: set.submodules,
     incremental: false,
     notices: notices(set.submodules, set.excluded),
+    // Every shard of the live root was read, or none counts as present.
+    present: new Set(liveFiles && live?.stored?.version === 2 ? live.stored.root.shards : []),
     manifest: async (written) => {
-      const files: Record<string, ManifestEntry> = { ...written };
+      const files = fileRecord(written);
       for (const k of plan.keep) files[k.file.path] = k.entry;
       const { digests, texts } = buildShards(files, chooseBits(set.files.length, liveBits));
       return { root: rootOf(req, commit, filter, files, excluded, set.ignore, digests), texts };
@@ -304,12 +317,14 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
   const bits = bitsOf(root);
   const changed = diff.map((d) => d.path.slice(wsBase.length));
   const present = await git.listPaths(commit.oid, diff.filter((d) => d.newMode !== "000000").map((d) => d.path));
-  const rules = await buildFilter(git, req.dir, root.ignore, req.excludes);
+  // No changed path in the workspace (a monorepo commit elsewhere): no need to read the ignore files.
+  const rules = present.length === 0 ? undefined : await buildFilter(git, req.dir, root.ignore, req.excludes);
+  // (rules is only undefined when there is nothing to classify)
   const desired: PublishFile[] = [];
   const excludedNow: ExcludedFile[] = [];
   const submodules: string[] = [];
   for (const e of present) {
-    const verdict = await rules.classify(e);
+    const verdict = await rules!.classify(e);
     if (verdict.kind === "file") desired.push(verdict.file);
     else if (verdict.kind === "excluded") excludedNow.push(verdict.excluded);
     else if (verdict.kind === "submodule") submodules.push(verdict.path);
@@ -320,13 +335,22 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
   const indexes = [...new Set([...changed, ...twins].map((p) => shardIndex(p, bits)))];
   const shards = new Map<number, Record<string, ManifestEntry>>();
   let lost = false;
-  await runBounded(indexes, req.concurrency, async (i) => {
-    const shard = await readShard(store, layout, live, root.shards[i]!);
-    if (shard === undefined) lost = true;
-    else shards.set(i, shard);
-  });
+  try {
+    await runBounded(indexes, req.concurrency, async (i) => {
+      const shard = await readShard(store, layout, live, root.shards[i]!);
+      if (shard === undefined) lost = true;
+      else shards.set(i, shard);
+    });
+  } catch (e) {
+    // A corrupt shard: --force compares in full, which replaces it.
+    if (req.force && e instanceof UnreadableLiveError) return undefined;
+    throw e;
+  }
   if (lost) return undefined;
-  const liveEntry = (path: string) => shards.get(shardIndex(path, bits))?.[path];
+  const liveEntry = (path: string) => {
+    const shard = shards.get(shardIndex(path, bits));
+    return shard === undefined ? undefined : entryOf(shard, path);
+  };
 
   const changedSet = new Set(changed);
   const unchangedTwins = twins
@@ -338,7 +362,7 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
   checkNames([...desired, ...unchangedTwins], layout);
   await checkSymlinks(git, desired);
 
-  const liveSubset: Record<string, ManifestEntry> = {};
+  const liveSubset = fileRecord();
   let excluded = root.excluded + excludedNow.length;
   for (const d of diff) {
     const path = d.path.slice(wsBase.length);
@@ -358,8 +382,10 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
     submodules,
     incremental: true,
     notices: notices(submodules, excludedNow),
+    // The unread shards are kept by name; the rewritten ones are new.
+    present: new Set(root.shards),
     manifest: async (written) => {
-      const next: Record<string, ManifestEntry> = { ...written };
+      const next = fileRecord(written);
       for (const k of plan.keep) next[k.file.path] = k.entry;
       if (!fits(files, bits)) {
         // Grown or shrunk past the shard layout's bounds: lay the whole list out again.
@@ -376,14 +402,15 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
       const texts = new Map<string, string>();
       let bytes = root.bytes;
       for (const [i, shard] of shards) {
-        const updated = { ...shard };
+        const updated = fileRecord(shard);
         for (const path of changed) {
           if (shardIndex(path, bits) !== i) continue;
-          bytes -= updated[path]?.size ?? 0;
+          bytes -= entryOf(updated, path)?.size ?? 0;
           delete updated[path];
-          if (next[path]) {
-            updated[path] = next[path];
-            bytes += next[path].size;
+          const entry = entryOf(next, path);
+          if (entry) {
+            updated[path] = entry;
+            bytes += entry.size;
           }
         }
         const text = serializeShard(updated);

@@ -3,6 +3,8 @@ import type { PublishFile } from "../filter/publish-set.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { gitInputError } from "../errors.js";
+import { messages } from "../messages.js";
+import { entryOf } from "../manifest/manifest.js";
 import { digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions } from "./content.js";
 import { readLive, readLiveFiles } from "./live.js";
 import { Lease } from "./lease.js";
@@ -27,9 +29,10 @@ export async function repair(
   const lease = await Lease.acquire({ store: o.store, layout: o.layout, holder: o.holder, reporter: o.reporter, env: o.env, waitMs: 300_000 });
   try {
     const live = await readLive(o.store, o.layout);
-    const files = live?.pointer.commit === drift.commit ? await readLiveFiles(o.store, o.layout, live, o.concurrency) : undefined;
-    if (!files) throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
-    const broken = [...drift.missing, ...drift.changed].filter((d) => files[d.path]);
+    if (live?.pointer.commit !== drift.commit) throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
+    const files = await readLiveFiles(o.store, o.layout, live, o.concurrency);
+    if (!files) throw gitInputError(messages.manifestLost(drift.commit));
+    const broken = [...drift.missing, ...drift.changed].filter((d) => entryOf(files, d.path) !== undefined);
     for (const d of broken) {
       const blob = files[d.path]!.blob;
       if ((await o.git.readObject(`${blob}^{blob}`).catch(() => undefined)) === undefined) {

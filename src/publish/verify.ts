@@ -51,7 +51,7 @@ export async function verify(store: ObjectStore, layout: Layout, options: { deep
   };
   const files = await readLiveFiles(store, layout, live, options.concurrency);
   if (!files) {
-    result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: "the live manifest (or a shard of it) is missing" });
+    result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: messages.manifestLost(live.pointer.commit) });
     return result;
   }
   const present = new Map<string, ObjectInfo>();

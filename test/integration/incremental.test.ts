@@ -231,6 +231,59 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     await expectSameAsFull("oracle");
   });
 
+  it("files named like Object's own members (constructor, __proto__, toString) are published, changed and deleted like any other", async () => {
+    // ["__proto__"]: a computed key makes an own property (a literal __proto__: would set the prototype)
+    repo.write({ constructor: "c\n", ["__proto__"]: "p\n", toString: "t\n", "d/hasOwnProperty": "h\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req());
+    await expectSameAsFull("oracle1");
+    repo.remove("constructor");
+    repo.write({ ["__proto__"]: "p2\n", valueOf: "v\n" });
+    repo.commit("two");
+    expect(await publish(req())).toMatchObject({ incremental: true, uploaded: 2, deleted: 1, files: 4 });
+    await expectSameAsFull("oracle2");
+    // the next publish can still read what this one wrote (integer counts in the pointer and root)
+    repo.write({ "x.txt": "x\n" });
+    repo.commit("three");
+    expect(await publish(req())).toMatchObject({ incremental: true, uploaded: 1, files: 5 });
+    await expectSameAsFull("oracle3");
+  });
+
+  it("a lost shard: verify says how to mend it, and push --force of the live commit rewrites the manifest", async () => {
+    repo.write({ "a.txt": "a\n", "b.txt": "b\n" });
+    const c1 = repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req());
+    const live = (await readLive(s3store, layout))!;
+    if (live.stored?.version !== 2) throw new Error("expected a version 2 manifest");
+    await s3store.deleteMany(live.stored.root.shards.map((d) => layout.shardKey(d)));
+    const v = await verify(s3store, layout, { deep: false, concurrency: 4 });
+    expect(v.ok).toBe(false);
+    expect(v.missing[0]!.reason).toMatch(new RegExp(`wspub push --ref ${c1.slice(0, 12)} --force`));
+    expect(await publish(req())).toMatchObject({ noop: true });
+    expect(await publish(req({ force: true }))).toMatchObject({ noop: false, incremental: false });
+    expect(await verify(s3store, layout, { deep: false, concurrency: 4 })).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  it("a corrupt shard: a push says to use --force, and push --force replaces it", async () => {
+    repo.write({ "a.txt": "a\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req());
+    const live = (await readLive(s3store, layout))!;
+    if (live.stored?.version !== 2) throw new Error("expected a version 2 manifest");
+    const body = Buffer.from("{not json");
+    await s3store.put(layout.shardKey(live.stored.root.shards[0]!), body, { size: body.length, md5: digestBuffer(body).md5, contentType: "application/json", metadata: {} });
+    repo.write({ "b.txt": "b\n" });
+    repo.commit("two");
+    const e = (await publish(req()).catch((x: unknown) => x)) as WspubError;
+    expect(e).toBeInstanceOf(WspubError);
+    expect(e.message).toMatch(/manifest shard .* is unreadable .*republish with --force/);
+    expect(await publish(req({ force: true }))).toMatchObject({ incremental: false, files: 2 });
+    expect(await verify(s3store, layout, { deep: true, concurrency: 4 })).toMatchObject({ ok: true, checked: 2 });
+  });
+
   it("names a newly committed secret it withholds, once", async () => {
     repo.write({ "a.txt": "a\n" });
     repo.commit("one");
