@@ -297,6 +297,7 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
 
 /** Changed paths per publish beyond which the whole tree is compared instead. */
 const MAX_INCREMENTAL = 5000;
+const MAX_ARG_BYTES = 512 * 1024;
 
 /**
  * Only what changed: `git diff-tree` between the live commit and this one names the paths to
@@ -313,6 +314,8 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
   const wsBase = req.dir === "" ? "" : `${req.dir}/`;
   const diff = await git.diffTree(root.commit, commit.oid, req.dir === "" ? [] : [wsBase, ...ancestorIgnoreFiles(req.dir)]);
   if (diff.length > MAX_INCREMENTAL || diff.some((d) => isIgnoreSource(d.path, req.dir))) return undefined;
+  // The changed paths go on one `git ls-tree` command line: stay far below ARG_MAX (2 MiB on Linux).
+  if (diff.reduce((sum, d) => sum + Buffer.byteLength(d.path) + 1, 0) > MAX_ARG_BYTES) return undefined;
 
   const bits = bitsOf(root);
   const changed = diff.map((d) => d.path.slice(wsBase.length));

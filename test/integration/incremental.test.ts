@@ -284,6 +284,23 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     expect(await verify(s3store, layout, { deep: true, concurrency: 4 })).toMatchObject({ ok: true, checked: 2 });
   });
 
+  it("a diff whose paths would not fit on one git command line compares in full", async () => {
+    repo.write({ "a.txt": "a\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    const dirReq = (over: Partial<PublishRequest> = {}) => req({ store: oracle, lock: false, ...over });
+    await publish(dirReq());
+    const long = `${"d".repeat(100)}/${"e".repeat(100)}`;
+    const tree: Tree = {};
+    for (let i = 0; i < 2600; i++) tree[`${long}/f${i}.txt`] = `${i}\n`; // ~540 KB of path names
+    repo.write(tree);
+    repo.commit("two");
+    expect(await publish(dirReq())).toMatchObject({ incremental: false, uploaded: 2600, files: 2601 });
+    repo.write({ [`${long}/f1.txt`]: "changed\n" });
+    repo.commit("three");
+    expect(await publish(dirReq())).toMatchObject({ incremental: true, uploaded: 1 });
+  });
+
   it("names a newly committed secret it withholds, once", async () => {
     repo.write({ "a.txt": "a\n" });
     repo.commit("one");
