@@ -98,8 +98,12 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       return undefined;
     }
   };
-  // git and the store answer at the same time.
-  const [commit, first] = await Promise.all([git.resolveCommit(req.ref), readState()]);
+  // git and the store answer at the same time, but a bad ref is the error reported, whatever the
+  // store says (its failure is then ignored here).
+  const reading = readState();
+  reading.catch(() => undefined);
+  const commit = await git.resolveCommit(req.ref);
+  const first = await reading;
   await guard(req, first, commit.oid);
   // The live commit, filtered with the same rules and nothing interrupted: its publish set is the live one.
   // --force republishes the live commit in full: it rewrites a manifest whose shards were lost.
