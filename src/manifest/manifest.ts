@@ -120,6 +120,9 @@ export function statMode(mode: GitMode): number {
   }
 }
 
-export function totalBytes(manifest: Manifest): number {
-  return Object.values(manifest.files).reduce((sum, e) => sum + e.size, 0);
+/** The sum of the sizes in a path -> entry record. */
+export function totalBytes(files: Readonly<Record<string, ManifestEntry>>): number {
+  let bytes = 0;
+  for (const path in files) bytes += files[path]!.size;
+  return bytes;
 }

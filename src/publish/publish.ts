@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import type { GitReader } from "../git/port.js";
 import { ancestorIgnoreFiles, buildFilter, buildPublishSet, filterDigest, isIgnoreSource, type ExcludedFile, type PublishFile } from "../filter/publish-set.js";
 import type { CommitInfo } from "../git/parse.js";
-import { entryOf, fileRecord, LINK_SUFFIX, manifestDigest, objectName, type ManifestEntry } from "../manifest/manifest.js";
+import { entryOf, fileRecord, LINK_SUFFIX, manifestDigest, objectName, totalBytes, type ManifestEntry } from "../manifest/manifest.js";
 import { bitsOf, buildShards, chooseBits, fits, serializeRoot, serializeShard, shardDigest, shardIndex, type IgnoreSource, type ManifestRoot } from "../manifest/sharded.js";
 import { serializePointer, type Pointer } from "../manifest/pointer.js";
 import { objectNameConflicts, planPublish, type Plan } from "../plan/plan.js";
@@ -93,7 +93,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       return await readLive(store, layout);
     } catch (e) {
       if (!(req.force && e instanceof UnreadableLiveError)) throw e;
-      reporter.event({ type: "warning", message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full` });
+      reportReplaced(reporter, e);
       brokenEtag = e.pointerEtag;
       return undefined;
     }
@@ -157,9 +157,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     const rootText = serializeRoot(next.root);
     const manifestKey = layout.manifestKey(commit.oid, manifestDigest(rootText));
     crashPoint(env, "before-manifest");
-    // Shards are named by their content: those the live root already names are there.
-    const have = proposal.present;
-    await runBounded([...next.texts].filter(([digest]) => !have.has(digest)), req.concurrency, async ([digest, text]) => {
+    await runBounded([...next.texts].filter(([digest]) => !proposal.present.has(digest)), req.concurrency, async ([digest, text]) => {
       hold();
       await putJson(store, layout.shardKey(digest), text);
     });
@@ -188,7 +186,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     await store.deleteMany(doomed.slice(half));
     crashPoint(env, "before-journal-delete");
     if (touches || journal) await store.deleteMany([journalKey(layout)]);
-    return outcome(req, started, commit.oid, live, { ...proposal, files: next.root.files, excluded: next.root.excluded }, manifestKey, false);
+    return outcome(req, started, commit.oid, live, proposal, manifestKey, false);
   } finally {
     await lease?.release();
   }
@@ -216,7 +214,7 @@ interface Proposal {
   plan: Plan;
   /** Content digests by blob id, of live content; the writes add theirs. */
   digests: Map<string, Digests>;
-  /** Files and excluded files of the new commit (before the writes: an estimate only for `files`). */
+  /** Files and (non-gitlink) excluded files of the new commit, as its manifest root will record them. */
   files: number;
   excluded: number;
   submodules: string[];
@@ -269,7 +267,7 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
     liveFiles = live ? await readLiveFiles(store, layout, live, req.concurrency) : undefined;
   } catch (e) {
     if (!(req.force && e instanceof UnreadableLiveError)) throw e;
-    reporter.event({ type: "warning", message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full` });
+    reportReplaced(reporter, e);
   }
   const strays = new Set<string>();
   if (!liveFiles) {
@@ -294,7 +292,7 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
       const files = fileRecord(written);
       for (const k of plan.keep) files[k.file.path] = k.entry;
       const { digests, texts } = buildShards(files, chooseBits(set.files.length, liveBits));
-      return { root: rootOf(req, commit, filter, files, excluded, set.ignore, digests), texts };
+      return { root: rootOf(req, commit, filter, { files: set.files.length, bytes: totalBytes(files), excluded }, set.ignore, digests), texts };
     },
   };
 }
@@ -403,7 +401,7 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
         for (const path of changed) delete all[path];
         Object.assign(all, next);
         const { digests, texts } = buildShards(all, chooseBits(files));
-        return { root: rootOf(req, commit, filter, all, excluded, root.ignore, digests), texts };
+        return { root: rootOf(req, commit, filter, { files, bytes: totalBytes(all), excluded }, root.ignore, digests), texts };
       }
       const digests = [...root.shards];
       const texts = new Map<string, string>();
@@ -424,20 +422,18 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
         digests[i] = shardDigest(text);
         texts.set(digests[i], text);
       }
-      const nextRoot: ManifestRoot = { ...rootOf(req, commit, filter, {}, excluded, root.ignore, digests), files, bytes };
-      return { root: nextRoot, texts };
+      return { root: rootOf(req, commit, filter, { files, bytes, excluded }, root.ignore, digests), texts };
     },
   };
 }
 
-function rootOf(req: PublishRequest, commit: CommitInfo, filter: string, files: Record<string, ManifestEntry>, excluded: number, ignoreSources: IgnoreSource[], shards: string[]): ManifestRoot {
-  let bytes = 0;
-  let count = 0;
-  for (const path in files) {
-    bytes += files[path]!.size;
-    count++;
-  }
-  return { version: 2, workspace: req.layout.workspace, commit: commit.oid, committedAt: commit.committerTime, files: count, bytes, excluded, filter, ignore: ignoreSources, shards };
+function rootOf(req: PublishRequest, commit: CommitInfo, filter: string, counts: { files: number; bytes: number; excluded: number }, ignoreSources: IgnoreSource[], shards: string[]): ManifestRoot {
+  return { version: 2, workspace: req.layout.workspace, commit: commit.oid, committedAt: commit.committerTime, ...counts, filter, ignore: ignoreSources, shards };
+}
+
+/** The warning when --force replaces a live record that cannot be read. */
+function reportReplaced(reporter: Reporter, e: UnreadableLiveError): void {
+  reporter.event({ type: "warning", message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full` });
 }
 
 function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
