@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { fileRecord, parseEntries, type Manifest, type ManifestEntry } from "./manifest.js";
+import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./manifest.js";
 
 /**
  * Version 2 manifests: a small root that names content-addressed shards, so that a publish that
@@ -111,9 +111,9 @@ export function serializeRoot(root: ManifestRoot): string {
 /** A stored manifest: a version 2 root, or a version 1 manifest (wspub before sharding) read whole. */
 export type StoredManifest = { version: 2; root: ManifestRoot } | { version: 1; manifest: Manifest };
 
-export function parseStoredManifest(text: string, parseV1: (text: string) => Manifest): StoredManifest {
+export function parseStoredManifest(text: string): StoredManifest {
   const value = JSON.parse(text) as (Omit<Partial<ManifestRoot>, "version"> & { version?: unknown }) | null;
-  if (typeof value === "object" && value !== null && value.version === 1) return { version: 1, manifest: parseV1(text) };
+  if (typeof value === "object" && value !== null && value.version === 1) return { version: 1, manifest: parseManifest(text) };
   const isInt = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   const ok =
     typeof value === "object" &&

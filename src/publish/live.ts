@@ -1,4 +1,4 @@
-import { fileRecord, parseManifest, type ManifestEntry } from "../manifest/manifest.js";
+import { fileRecord, type ManifestEntry } from "../manifest/manifest.js";
 import { parseShard, parseStoredManifest, type StoredManifest } from "../manifest/sharded.js";
 import { parsePointer, type Pointer } from "../manifest/pointer.js";
 import type { Layout } from "../store/layout.js";
@@ -41,7 +41,7 @@ export async function readLive(store: ObjectStore, layout: Layout): Promise<Live
     const body = await store.get(pointer.manifest);
     if (body === undefined) return { pointer, pointerEtag: current.etag, stored: undefined };
     try {
-      return { pointer, pointerEtag: current.etag, stored: parseStoredManifest(body.toString("utf8"), parseManifest) };
+      return { pointer, pointerEtag: current.etag, stored: parseStoredManifest(body.toString("utf8")) };
     } catch (e) {
       throw broken(`manifest ${pointer.manifest}`, e);
     }
