@@ -10,7 +10,7 @@
 // mounts every 20 ms until each reads the marker's new content. Latency = first read of the new
 // content - CLI start. Needs `npm run build` and .tools/venv (bash scripts/install-test-deps.sh).
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { cleanEnv, createBucket, startSeaweed, type S3Server } from "../test/harness/seaweed.ts";
 import { fuseUnavailable, rcloneBinary, startMount, type Mount } from "../test/harness/rclone.ts";
 import { tempRepo, type TempRepo } from "../test/harness/repo.ts";
+import { spawnCollect } from "../test/harness/spawn.ts";
 import { max, median, min, percentile } from "./stats.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
@@ -98,15 +99,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 function push(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: repo!.dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.once("error", fail);
-    child.once("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+  return spawnCollect(process.execPath, [BIN, ...args], { cwd: repo!.dir, env });
 }
 
 function table(rows: string[][]): string {

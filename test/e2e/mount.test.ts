@@ -6,7 +6,7 @@
 // first publish). B still showing the previous commit when A shows the new one is the proof that
 // the notification, not a cache expiry, makes the commit visible.
 
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { installCli, runCli, type Installed } from "../harness/cli.js";
 import { freePort, fuseUnavailable, startMount, type Mount } from "../harness/rclone.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
+import { spawnCollect } from "../harness/spawn.js";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
 
@@ -130,15 +131,7 @@ describe.skipIf(unavailable !== undefined && !mustRun)(`the rclone mount shows e
   function runAsync(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     const childEnv = cleanEnv(env(extra));
     childEnv["PATH"] = [dirname(process.execPath), childEnv["PATH"] ?? ""].join(delimiter);
-    return new Promise((done, fail) => {
-      const child = spawn(cli.bin, args, { cwd: repo.dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-      child.once("error", fail);
-      child.once("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-    });
+    return spawnCollect(cli.bin, args, { cwd: repo.dir, env: childEnv });
   }
 
   let c1: string;
