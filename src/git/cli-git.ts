@@ -21,6 +21,7 @@ export async function openGit(dir: string): Promise<GitReader> {
 
 class CliGit implements GitReader {
   private batch: CatFileBatch | undefined;
+  private readonly present = new Set<string>();
 
   constructor(readonly root: string) {}
 
@@ -76,7 +77,11 @@ class CliGit implements GitReader {
   }
 
   async hasCommit(oid: string): Promise<boolean> {
+    // A publish asks twice about the live commit (the ordering guard, then the incremental diff);
+    // a commit that is present stays present.
+    if (this.present.has(oid)) return true;
     const r = await git(this.root, ["cat-file", "-e", `${oid}^{commit}`], { allowFailure: true });
+    if (r.exitCode === 0) this.present.add(oid);
     return r.exitCode === 0;
   }
 
