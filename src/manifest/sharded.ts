@@ -95,13 +95,16 @@ export function buildShards(files: Readonly<Record<string, ManifestEntry>>, bits
   const parts = Array.from({ length: 2 ** bits }, () => fileRecord());
   for (const path in files) parts[shardIndex(path, bits)]![path] = files[path]!;
   const texts = new Map<string, string>();
-  const digests = parts.map((part) => {
-    const text = serializeShard(part);
-    const digest = shardDigest(text);
-    texts.set(digest, text);
-    return digest;
-  });
+  const digests = parts.map((part) => addShard(texts, part));
   return { digests, texts };
+}
+
+/** Serialises a shard into `texts` (digest -> bytes) and returns its digest. */
+export function addShard(texts: Map<string, string>, files: Readonly<Record<string, ManifestEntry>>): string {
+  const text = serializeShard(files);
+  const digest = shardDigest(text);
+  texts.set(digest, text);
+  return digest;
 }
 
 export function serializeRoot(root: ManifestRoot): string {

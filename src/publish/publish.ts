@@ -4,7 +4,7 @@ import type { GitReader } from "../git/port.js";
 import { ancestorIgnoreFiles, buildFilter, buildPublishSet, filterDigest, isIgnoreSource, type ExcludedFile, type PublishFile } from "../filter/publish-set.js";
 import type { CommitInfo } from "../git/parse.js";
 import { entryOf, fileRecord, LINK_SUFFIX, manifestDigest, objectName, totalBytes, type ManifestEntry } from "../manifest/manifest.js";
-import { bitsOf, buildShards, chooseBits, fits, serializeRoot, serializeShard, shardDigest, shardIndex, type IgnoreSource, type ManifestRoot } from "../manifest/sharded.js";
+import { addShard, bitsOf, buildShards, chooseBits, fits, serializeRoot, shardIndex, type IgnoreSource, type ManifestRoot } from "../manifest/sharded.js";
 import { serializePointer, type Pointer } from "../manifest/pointer.js";
 import { objectNameConflicts, planPublish, type Plan } from "../plan/plan.js";
 import { keyTooLong, type Layout } from "../store/layout.js";
@@ -418,9 +418,7 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
             bytes += entry.size;
           }
         }
-        const text = serializeShard(updated);
-        digests[i] = shardDigest(text);
-        texts.set(digests[i], text);
+        digests[i] = addShard(texts, updated);
       }
       return { root: rootOf(req, commit, filter, { files, bytes, excluded }, root.ignore, digests), texts };
     },
