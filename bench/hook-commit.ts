@@ -12,7 +12,13 @@ import { median, percentile } from "./stats.ts";
 const runs = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 30);
 const root = resolve(import.meta.dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "wspub-bench-hook-"));
-const env = { ...process.env, GIT_AUTHOR_NAME: "B", GIT_AUTHOR_EMAIL: "b@x", GIT_COMMITTER_NAME: "B", GIT_COMMITTER_EMAIL: "b@x" };
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "B",
+  GIT_AUTHOR_EMAIL: "b@x",
+  GIT_COMMITTER_NAME: "B",
+  GIT_COMMITTER_EMAIL: "b@x",
+};
 
 function repo(name: string): string {
   const dir = join(scratch, name);
@@ -40,7 +46,11 @@ function commit(dir: string, i: number): number {
 try {
   const plain = repo("plain");
   const hooked = repo("hooked");
-  const install = spawnSync(process.execPath, [join(root, "bin/wspub.js"), "hooks", "install", "--post-commit"], { cwd: hooked, env, encoding: "utf8" });
+  const install = spawnSync(process.execPath, [join(root, "bin/wspub.js"), "hooks", "install", "--post-commit"], {
+    cwd: hooked,
+    env,
+    encoding: "utf8",
+  });
   if (install.status !== 0) throw new Error(install.stderr);
   const without: number[] = [];
   const withHook: number[] = [];
@@ -48,7 +58,8 @@ try {
     without.push(commit(plain, i));
     withHook.push(commit(hooked, i));
   }
-  const row = (name: string, xs: number[]) => `| ${name} | ${xs.length} | ${median(xs).toFixed(1)} | ${percentile(xs, 0.9).toFixed(1)} | ${Math.min(...xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`;
+  const row = (name: string, xs: number[]) =>
+    `| ${name} | ${xs.length} | ${median(xs).toFixed(1)} | ${percentile(xs, 0.9).toFixed(1)} | ${Math.min(...xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`;
   console.log(`git commit wall time, ms (${runs} commits each, interleaved; node ${process.version})\n`);
   console.log("| repository | commits | median | p90 | min | max |\n|:--|--:|--:|--:|--:|--:|");
   console.log(row("no hook", without));

@@ -73,7 +73,10 @@ export function makeMirror(repo: string, dir: string): Mirror {
   mkdirSync(dir, { recursive: true });
   const env = cleanEnv({ ...GIT_ENV });
   // git archive | tar -x (through a shell pipe: the archive of 100k files is ~1 GiB).
-  execFileSync("sh", ["-c", 'git -C "$1" archive --format=tar HEAD | tar -x -C "$2"', "sh", repo, dir], { env, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("sh", ["-c", 'git -C "$1" archive --format=tar HEAD | tar -x -C "$2"', "sh", repo, dir], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const set = publishSet(repo);
   const paths = new Set(set.map((f) => f.path));
   const all: string[] = [];
@@ -88,9 +91,13 @@ export function makeMirror(repo: string, dir: string): Mirror {
   pruneEmpty(dir);
   let bytes = 0;
   for (const f of set) {
-    if (f.mode === "120000" || f.mode === "160000") throw new Error(`mirror: ${f.path} is a symlink or submodule; the peers' handling differs (not supported)`);
+    if (f.mode === "120000" || f.mode === "160000")
+      throw new Error(`mirror: ${f.path} is a symlink or submodule; the peers' handling differs (not supported)`);
     const st = statSync(join(dir, f.path), { throwIfNoEntry: false });
-    if (!st?.isFile() || st.size !== f.size) throw new Error(`mirror: ${f.path} should be a file of ${f.size} bytes after git archive, is ${st ? st.size : "missing"}`);
+    if (!st?.isFile() || st.size !== f.size)
+      throw new Error(
+        `mirror: ${f.path} should be a file of ${f.size} bytes after git archive, is ${st ? st.size : "missing"}`,
+      );
     bytes += f.size;
   }
   return { dir, paths, files: set.length, bytes, excluded, ms: performance.now() - started };
@@ -102,7 +109,11 @@ export function updateMirror(repo: string, mirror: Mirror, paths: readonly strin
   const mtime = Math.floor(Date.now() / 1000) - 1;
   for (const p of paths) {
     if (!mirror.paths.has(p)) continue;
-    const body = execFileSync("git", ["cat-file", "blob", `HEAD:${p}`], { cwd: repo, env: cleanEnv({ ...GIT_ENV }), maxBuffer: 1 << 30 });
+    const body = execFileSync("git", ["cat-file", "blob", `HEAD:${p}`], {
+      cwd: repo,
+      env: cleanEnv({ ...GIT_ENV }),
+      maxBuffer: 1 << 30,
+    });
     const target = join(mirror.dir, p);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, body);

@@ -37,7 +37,9 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  console.log(`usage: node --experimental-strip-types bench/mount-latency.ts [--commits 20] [--files 300] [--dir-cache-time SECONDS (mount B, default 10)] [--out bench-results]`);
+  console.log(
+    `usage: node --experimental-strip-types bench/mount-latency.ts [--commits 20] [--files 300] [--dir-cache-time SECONDS (mount B, default 10)] [--out bench-results]`,
+  );
   process.exit(0);
 }
 const COMMITS = Number(values.commits);
@@ -115,7 +117,13 @@ async function main(): Promise<void> {
   const rcPass = `bench-${process.pid}`;
   // A: the compose file's settings (--dir-cache-time 5m); B: the same with a short directory cache.
   mounts.push(await startMount({ bucket: BUCKET, s3, vars: { WSPUB_MOUNT_RC_PASS: rcPass } }));
-  mounts.push(await startMount({ bucket: BUCKET, s3, vars: { WSPUB_MOUNT_RC_PASS: rcPass, WSPUB_DIR_CACHE_TIME: `${DIR_CACHE_S}s` } }));
+  mounts.push(
+    await startMount({
+      bucket: BUCKET,
+      s3,
+      vars: { WSPUB_MOUNT_RC_PASS: rcPass, WSPUB_DIR_CACHE_TIME: `${DIR_CACHE_S}s` },
+    }),
+  );
   const [a, b] = mounts as [Mount, Mount];
 
   repo = tempRepo("wspub-latency-");
@@ -137,7 +145,9 @@ async function main(): Promise<void> {
   // The first publish (both mounts notified, so both start from the same tree), not measured.
   const first = await push(env, [...args, "--mount-rc", b.rcUrl]);
   if (first.code !== 0) throw new Error(`first publish failed: ${first.stderr}`);
-  for (const m of mounts) if (read(join(m.dir, name, "marker.txt")) !== "commit 0\n") throw new Error(`${m.dir} does not show the first publish`);
+  for (const m of mounts)
+    if (read(join(m.dir, name, "marker.txt")) !== "commit 0\n")
+      throw new Error(`${m.dir} does not show the first publish`);
 
   const samples: Sample[] = [];
   for (let i = 1; i <= COMMITS; i++) {
@@ -146,7 +156,10 @@ async function main(): Promise<void> {
     // Alternate lengths: a changed size is what the kernel's attribute cache gets wrong for up to
     // --attr-timeout (a read is cut to the old size), so "the new content" means every byte of it.
     const marker = `commit ${i}\n${".".repeat((i % 2) * 40)}`;
-    repo.write({ "marker.txt": marker, [`src/d${i % 30}/f${i % FILES}.txt`]: `file ${i % FILES}, edited in commit ${i}\n` });
+    repo.write({
+      "marker.txt": marker,
+      [`src/d${i % 30}/f${i % FILES}.txt`]: `file ${i % FILES}, edited in commit ${i}\n`,
+    });
     repo.commit(`commit ${i}`);
     const t0 = performance.now();
     const running = push(env, args);
@@ -166,24 +179,56 @@ async function main(): Promise<void> {
     }
     const r = result ?? (await running);
     if (r.code !== 0) throw new Error(`publish ${i} failed: ${r.stderr}`);
-    if (seen[0] === undefined || seen[1] === undefined) throw new Error(`commit ${i} did not show through ${seen[0] === undefined ? "the notified" : "the other"} mount in time`);
+    if (seen[0] === undefined || seen[1] === undefined)
+      throw new Error(
+        `commit ${i} did not show through ${seen[0] === undefined ? "the notified" : "the other"} mount in time`,
+      );
     const out = JSON.parse(r.stdout) as { durationMs: number; visibility?: { visible: boolean; waitedMs: number } };
     if (!out.visibility?.visible) throw new Error(`publish ${i}: the mount was not refreshed: ${r.stderr}`);
-    samples.push({ commit: i, notifiedMs: seen[0], unnotifiedMs: seen[1], pushMs, publishMs: out.durationMs, notifyMs: out.visibility.waitedMs, delayBeforeMs });
-    process.stderr.write(`commit ${String(i).padStart(2)}: notified ${seen[0].toFixed(0)} ms, not notified ${seen[1].toFixed(0)} ms, push ${pushMs.toFixed(0)} ms\n`);
+    samples.push({
+      commit: i,
+      notifiedMs: seen[0],
+      unnotifiedMs: seen[1],
+      pushMs,
+      publishMs: out.durationMs,
+      notifyMs: out.visibility.waitedMs,
+      delayBeforeMs,
+    });
+    process.stderr.write(
+      `commit ${String(i).padStart(2)}: notified ${seen[0].toFixed(0)} ms, not notified ${seen[1].toFixed(0)} ms, push ${pushMs.toFixed(0)} ms\n`,
+    );
   }
 
-  const row = (label: string, xs: number[]) => [label, ...[median(xs), percentile(xs, 0.95), min(xs), max(xs)].map((v) => `${(v / 1000).toFixed(2)} s`), String(xs.length)];
+  const row = (label: string, xs: number[]) => [
+    label,
+    ...[median(xs), percentile(xs, 0.95), min(xs), max(xs)].map((v) => `${(v / 1000).toFixed(2)} s`),
+    String(xs.length),
+  ];
   const text = [
     `commit -> visible through an rclone mount (rclone ${rcloneVersion()}, SeaweedFS on 127.0.0.1, ${FILES + 1} files, ${cpus().length} cores, Linux ${release()})`,
     "",
     table([
       ["", "p50", "p95", "min", "max", "commits"],
-      row("notified (wspub --mount-rc), --dir-cache-time 5m", samples.map((s) => s.notifiedMs)),
-      row(`not notified, --dir-cache-time ${DIR_CACHE_S}s`, samples.map((s) => s.unnotifiedMs)),
-      row("wspub push returns (reports visible)", samples.map((s) => s.pushMs)),
-      row("  of which the publish", samples.map((s) => s.publishMs)),
-      row("  of which refresh + attribute wait + refresh", samples.map((s) => s.notifyMs)),
+      row(
+        "notified (wspub --mount-rc), --dir-cache-time 5m",
+        samples.map((s) => s.notifiedMs),
+      ),
+      row(
+        `not notified, --dir-cache-time ${DIR_CACHE_S}s`,
+        samples.map((s) => s.unnotifiedMs),
+      ),
+      row(
+        "wspub push returns (reports visible)",
+        samples.map((s) => s.pushMs),
+      ),
+      row(
+        "  of which the publish",
+        samples.map((s) => s.publishMs),
+      ),
+      row(
+        "  of which refresh + attribute wait + refresh",
+        samples.map((s) => s.notifyMs),
+      ),
     ]),
     "",
     `Latency is measured from the start of \`node bin/wspub.js push\` (Node start-up included) to the first read through the mount that returns the new content (polled every ${POLL_MS} ms). ` +
@@ -193,8 +238,14 @@ async function main(): Promise<void> {
   console.log(text);
   const outDir = resolve(REPO_ROOT, values.out ?? "bench-results");
   mkdirSync(outDir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace(/-\d+Z$/, "Z");
-  writeFileSync(join(outDir, `mount-latency-${stamp}.json`), JSON.stringify({ commits: COMMITS, files: FILES, dirCacheTimeS: DIR_CACHE_S, samples }, null, 2));
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[:.]/g, "-")
+    .replace(/-\d+Z$/, "Z");
+  writeFileSync(
+    join(outDir, `mount-latency-${stamp}.json`),
+    JSON.stringify({ commits: COMMITS, files: FILES, dirCacheTimeS: DIR_CACHE_S, samples }, null, 2),
+  );
   writeFileSync(join(outDir, `mount-latency-${stamp}.md`), `${text}\n`);
 }
 

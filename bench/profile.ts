@@ -71,9 +71,12 @@ function analyse(profile: CpuProfile) {
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const short = (url: string) => {
     const path = url.replace(/^file:\/\//, "");
-    return path.includes("/node_modules/") ? path.replace(/^.*\/node_modules\//, "node_modules/") : path.replace(/^.*\/(lib\/)/, "$1");
+    return path.includes("/node_modules/")
+      ? path.replace(/^.*\/node_modules\//, "node_modules/")
+      : path.replace(/^.*\/(lib\/)/, "$1");
   };
-  const key = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ""}`;
+  const key = (n: ProfileNode) =>
+    `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ""}`;
   const selfByFn = new Map<string, number>();
   const inclByFn = new Map<string, number>();
   const area = new Map<string, number>();
@@ -89,9 +92,14 @@ function analyse(profile: CpuProfile) {
       if (url.includes("/lib/git/")) return "git output parsing (lib/git)";
       if (url.includes("/lib/manifest/")) return "manifest / pointer (lib/manifest)";
       if (url.includes("/lib/plan/")) return "plan (lib/plan)";
-      if (url.includes("/lib/publish/content") ) return "hashing and blob reads (lib/publish/content)";
+      if (url.includes("/lib/publish/content")) return "hashing and blob reads (lib/publish/content)";
       if (url.includes("node_modules/@aws-sdk/") || url.includes("node_modules/@smithy/")) return "AWS SDK";
-      if (url.startsWith("node:internal/modules") || functionName === "compileFunction" || functionName === "compileSourceTextModule") return "module loading";
+      if (
+        url.startsWith("node:internal/modules") ||
+        functionName === "compileFunction" ||
+        functionName === "compileSourceTextModule"
+      )
+        return "module loading";
     }
     const n = byId.get(id)!;
     if (n.callFrame.functionName === "parse" && !n.callFrame.url) return "JSON.parse (callers elsewhere)";
@@ -116,7 +124,12 @@ function analyse(profile: CpuProfile) {
     }
   }
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
-  return { totalMs: (profile.endTime - profile.startTime) / 1000, self: sorted(selfByFn), incl: sorted(inclByFn), area: sorted(area) };
+  return {
+    totalMs: (profile.endTime - profile.startTime) / 1000,
+    self: sorted(selfByFn),
+    incl: sorted(inclByFn),
+    area: sorted(area),
+  };
 }
 
 async function timeCmd(rss: RssMethod, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
@@ -132,21 +145,48 @@ async function main() {
     snapshotBuild(join(scratch, "wspub-build"));
     const rss = detectRssMethod(log);
     log(`generating ${FILES} files`);
-    const ws: Workspace = generateWorkspace({ dir: join(scratch, `ws-${FILES}`), files: FILES, seed: Number(values.seed), nodeModules: 0 });
+    const ws: Workspace = generateWorkspace({
+      dir: join(scratch, `ws-${FILES}`),
+      files: FILES,
+      seed: Number(values.seed),
+      nodeModules: 0,
+    });
     server = await startServer();
     await prepareBucket(server, "bench");
-    const env = cleanEnv({ ...GIT_ENV, XDG_DATA_HOME: scratch, XDG_CONFIG_HOME: scratch, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey });
-    const push = ["push", "--target", "s3://bench/profile", "--endpoint", server.endpoint, "--json", "--concurrency", "16"];
+    const env = cleanEnv({
+      ...GIT_ENV,
+      XDG_DATA_HOME: scratch,
+      XDG_CONFIG_HOME: scratch,
+      AWS_ACCESS_KEY_ID: server.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    });
+    const push = [
+      "push",
+      "--target",
+      "s3://bench/profile",
+      "--endpoint",
+      server.endpoint,
+      "--json",
+      "--concurrency",
+      "16",
+    ];
     log("first publish (not timed)");
     await timeCmd(rss, process.execPath, [wspubBin(), ...push], ws.dir, env);
 
     const steps: { label: string; run: () => { cmd: string; args: string[] }; before?: () => void }[] = [
       { label: "node -e 0", run: () => ({ cmd: process.execPath, args: ["-e", "0"] }) },
       { label: "wspub --version", run: () => ({ cmd: process.execPath, args: [wspubBin(), "--version"] }) },
-      { label: "git ls-tree -r -z HEAD", run: () => ({ cmd: "git", args: ["ls-tree", "-r", "-z", "--full-tree", "-l", "HEAD"] }) },
+      {
+        label: "git ls-tree -r -z HEAD",
+        run: () => ({ cmd: "git", args: ["ls-tree", "-r", "-z", "--full-tree", "-l", "HEAD"] }),
+      },
       { label: "wspub files --json", run: () => ({ cmd: process.execPath, args: [wspubBin(), "files", "--json"] }) },
       { label: "wspub push, nothing changed", run: () => ({ cmd: process.execPath, args: [wspubBin(), ...push] }) },
-      { label: "wspub push, 1 file changed", run: () => ({ cmd: process.execPath, args: [wspubBin(), ...push] }), before: () => void editFiles(ws, 1) },
+      {
+        label: "wspub push, 1 file changed",
+        run: () => ({ cmd: process.execPath, args: [wspubBin(), ...push] }),
+        before: () => void editFiles(ws, 1),
+      },
     ];
     const rows: string[][] = [];
     const raw: Record<string, { wallMs: number[]; rssKb: (number | null)[]; cpuMs: (number | null)[] }> = {};
@@ -155,7 +195,8 @@ async function main() {
         step.before?.();
         const { cmd, args } = step.run();
         const s = await timeCmd(rss, cmd, args, ws.dir, env);
-        const e = (raw[step.label] ??= { wallMs: [], rssKb: [], cpuMs: [] });
+        raw[step.label] ??= { wallMs: [], rssKb: [], cpuMs: [] };
+        const e = raw[step.label]!;
         e.wallMs.push(s.wallMs);
         e.rssKb.push(s.peakRssKb);
         e.cpuMs.push(s.cpuMs);
@@ -165,7 +206,12 @@ async function main() {
       const e = raw[step.label]!;
       const kb = e.rssKb.filter((x): x is number => x !== null);
       const cpu = e.cpuMs.filter((x): x is number => x !== null);
-      rows.push([step.label, (median(e.wallMs) / 1000).toFixed(3), cpu.length ? (median(cpu) / 1000).toFixed(3) : "-", kb.length ? (Math.max(...kb) / 1024).toFixed(0) : "-"]);
+      rows.push([
+        step.label,
+        (median(e.wallMs) / 1000).toFixed(3),
+        cpu.length ? (median(cpu) / 1000).toFixed(3) : "-",
+        kb.length ? (Math.max(...kb) / 1024).toFixed(0) : "-",
+      ]);
     }
 
     log("CPU profile of one more 1-file push");
@@ -173,7 +219,13 @@ async function main() {
     const profDir = join(scratch, "prof");
     // The unbundled build (lib/cli/run.js, tsc's output) so that time is attributed to wspub's
     // modules by file; the timed steps above run the bundled CLI (bin/wspub.js), as users do.
-    await timeCmd(rss, process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profDir}`, join(dirname(dirname(wspubBin())), "lib", "cli", "run.js"), ...push], ws.dir, env);
+    await timeCmd(
+      rss,
+      process.execPath,
+      ["--cpu-prof", `--cpu-prof-dir=${profDir}`, join(dirname(dirname(wspubBin())), "lib", "cli", "run.js"), ...push],
+      ws.dir,
+      env,
+    );
     const profFile = join(profDir, readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"))!);
     const a = analyse(JSON.parse(readFileSync(profFile, "utf8")) as CpuProfile);
     const ms = (x: number) => x.toFixed(0);
@@ -181,22 +233,45 @@ async function main() {
     const md = [
       `wspub profile: ${FILES} files (${(ws.trackedBytes / 1024 ** 2).toFixed(0)} MiB), medians of ${RUNS} runs, node ${process.version}, ${new Date().toISOString()}`,
       "",
-      markdownTable([{ title: "step" }, { title: "wall s", align: "right" }, { title: "CPU s", align: "right" }, { title: "peak RSS MiB", align: "right" }], rows),
+      markdownTable(
+        [
+          { title: "step" },
+          { title: "wall s", align: "right" },
+          { title: "CPU s", align: "right" },
+          { title: "peak RSS MiB", align: "right" },
+        ],
+        rows,
+      ),
       "",
       `CPU profile of a 1-file push (${ms(a.totalMs)} ms profiled, node --cpu-prof, unbundled lib/cli/run.js so that time is attributed by module; the profiler slows the process down):`,
       "",
-      markdownTable([{ title: "area (self time)" }, { title: "ms", align: "right" }], a.area.map(([k, v]) => [k, ms(v)])),
+      markdownTable(
+        [{ title: "area (self time)" }, { title: "ms", align: "right" }],
+        a.area.map(([k, v]) => [k, ms(v)]),
+      ),
       "",
-      markdownTable([{ title: "wspub function (inclusive)" }, { title: "ms", align: "right" }], a.incl.filter(([k]) => lib(k)).slice(0, 25).map(([k, v]) => [k, ms(v)])),
+      markdownTable(
+        [{ title: "wspub function (inclusive)" }, { title: "ms", align: "right" }],
+        a.incl
+          .filter(([k]) => lib(k))
+          .slice(0, 25)
+          .map(([k, v]) => [k, ms(v)]),
+      ),
       "",
-      markdownTable([{ title: "function (self)" }, { title: "ms", align: "right" }], a.self.slice(0, 20).map(([k, v]) => [k, ms(v)])),
+      markdownTable(
+        [{ title: "function (self)" }, { title: "ms", align: "right" }],
+        a.self.slice(0, 20).map(([k, v]) => [k, ms(v)]),
+      ),
     ].join("\n");
     process.stdout.write(`${md}\n`);
     const out = join(REPO_ROOT, "bench-results");
     mkdirSync(out, { recursive: true });
     const base = join(out, `profile-${FILES}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
     writeFileSync(`${base}.md`, `${md}\n`);
-    writeFileSync(`${base}.json`, `${JSON.stringify({ files: FILES, runs: RUNS, steps: raw, area: a.area, inclusive: a.incl.slice(0, 200), self: a.self.slice(0, 200) }, null, 2)}\n`);
+    writeFileSync(
+      `${base}.json`,
+      `${JSON.stringify({ files: FILES, runs: RUNS, steps: raw, area: a.area, inclusive: a.incl.slice(0, 200), self: a.self.slice(0, 200) }, null, 2)}\n`,
+    );
     copyFileSync(profFile, `${base}.cpuprofile`);
     log(`written ${base}.{md,json,cpuprofile}`);
   } finally {

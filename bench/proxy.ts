@@ -6,7 +6,14 @@
 // still verify; bodies and responses streamed), to 127.0.0.1 only. It runs inside the benchmark's
 // own process, which is otherwise idle while a tool runs.
 
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { appendFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 
@@ -61,7 +68,18 @@ export function classify(method: string, url: string, headers: IncomingMessage["
       if (query.get("list-type") === "2") return "ListObjectsV2";
       if (query.has("location")) return "GetBucketLocation";
       if (query.has("uploads")) return "ListMultipartUploads";
-      const sub = ["acl", "policy", "versioning", "lifecycle", "cors", "tagging", "encryption", "versions", "object-lock", "ownershipControls"];
+      const sub = [
+        "acl",
+        "policy",
+        "versioning",
+        "lifecycle",
+        "cors",
+        "tagging",
+        "encryption",
+        "versions",
+        "object-lock",
+        "ownershipControls",
+      ];
       if (sub.some((s) => query.has(s))) return "BucketOther";
       return "ListObjects";
     }
@@ -131,7 +149,8 @@ export async function startProxy(upstream: string, options: ProxyOptions = {}): 
         if (status >= 400) tally.errors[String(status)] = (tally.errors[String(status)] ?? 0) + 1;
         const out: string[] = [];
         for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) {
-          if (!HOP_BY_HOP.has(upstreamRes.rawHeaders[i]!.toLowerCase())) out.push(upstreamRes.rawHeaders[i]!, upstreamRes.rawHeaders[i + 1]!);
+          if (!HOP_BY_HOP.has(upstreamRes.rawHeaders[i]!.toLowerCase()))
+            out.push(upstreamRes.rawHeaders[i]!, upstreamRes.rawHeaders[i + 1]!);
         }
         res.writeHead(status, upstreamRes.statusMessage, out);
         upstreamRes.on("data", (d: Buffer) => (tally.bytesOut += d.length));

@@ -52,7 +52,13 @@ const CASE_TITLES: Record<CaseId, string> = {
 export const CASE_ORDER: CaseId[] = ["first", "incr1", "incr50", "noop"];
 
 export const fmtS = (ms: number | null) =>
-  ms === null || Number.isNaN(ms) ? "-" : ms < 1000 ? (ms / 1000).toFixed(3) : ms < 100_000 ? (ms / 1000).toFixed(2) : (ms / 1000).toFixed(1);
+  ms === null || Number.isNaN(ms)
+    ? "-"
+    : ms < 1000
+      ? (ms / 1000).toFixed(3)
+      : ms < 100_000
+        ? (ms / 1000).toFixed(2)
+        : (ms / 1000).toFixed(1);
 
 export function fmtBytes(n: number | null): string {
   if (n === null || Number.isNaN(n)) return "-";
@@ -70,9 +76,12 @@ export function fmtBytes(n: number | null): string {
 const fmtSize = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const ratio = (x: number) => (x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 
-export const medianWall = (c: CaseResult | undefined): number | null => (c && c.samples.length ? median(c.samples.map((s) => s.wallMs)) : null);
+export const medianWall = (c: CaseResult | undefined): number | null =>
+  c?.samples.length ? median(c.samples.map((s) => s.wallMs)) : null;
 export const maxRssKb = (c: CaseResult | undefined): number | null => {
-  const xs = (c ? [...c.samples, ...(c.counted ? [c.counted] : [])] : []).map((s) => s.peakRssKb).filter((x): x is number => x !== null);
+  const xs = (c ? [...c.samples, ...(c.counted ? [c.counted] : [])] : [])
+    .map((s) => s.peakRssKb)
+    .filter((x): x is number => x !== null);
   return xs.length ? max(xs) : null;
 };
 const medianOf = (samples: readonly SampleRecord[], pick: (s: SampleRecord) => number | null): number | null => {
@@ -107,7 +116,8 @@ interface Row {
 
 function rows(results: Results, sizes: readonly number[]): Row[] {
   const out: Row[] = [];
-  for (const size of sizes) for (const id of CASE_ORDER) if (results.cases.some((c) => c.size === size && c.id === id)) out.push({ size, id });
+  for (const size of sizes)
+    for (const id of CASE_ORDER) if (results.cases.some((c) => c.size === size && c.id === id)) out.push({ size, id });
   return out;
 }
 
@@ -123,7 +133,13 @@ function fastestPeer(results: Results, row: Row, tools: readonly ToolInfo[]): { 
 
 /** Median wall time per tool, each with its ratio to the fastest peer of the row. */
 export function wallTable(results: Results, sizes: readonly number[], tools: readonly ToolInfo[]): string {
-  const cols: Column[] = [{ title: "files" }, { title: "case" }, ...tools.map((t) => ({ title: t.title, align: "right" as const })), { title: "fastest peer" }, { title: "wspub vs fastest peer", align: "right" }];
+  const cols: Column[] = [
+    { title: "files" },
+    { title: "case" },
+    ...tools.map((t) => ({ title: t.title, align: "right" as const })),
+    { title: "fastest peer" },
+    { title: "wspub vs fastest peer", align: "right" },
+  ];
   const body = rows(results, sizes).map((row) => {
     const best = fastestPeer(results, row, tools);
     const cells = tools.map((t) => {
@@ -143,7 +159,11 @@ export function wallTable(results: Results, sizes: readonly number[], tools: rea
 
 /** Peak RSS (MiB, the largest of the row's runs) per tool. */
 export function rssTable(results: Results, sizes: readonly number[], tools: readonly ToolInfo[]): string {
-  const cols: Column[] = [{ title: "files" }, { title: "case" }, ...tools.map((t) => ({ title: t.title, align: "right" as const }))];
+  const cols: Column[] = [
+    { title: "files" },
+    { title: "case" },
+    ...tools.map((t) => ({ title: t.title, align: "right" as const })),
+  ];
   const body = rows(results, sizes).map((row) => [
     fmtSize(row.size),
     CASE_TITLES[row.id],
@@ -156,8 +176,16 @@ export function rssTable(results: Results, sizes: readonly number[], tools: read
 }
 
 /** S3 requests of the counted run per tool (total), and the mix below. */
-export function requestTable(results: Results, sizes: readonly number[], tools: readonly ToolInfo[]): { table: string; mix: string[] } {
-  const cols: Column[] = [{ title: "files" }, { title: "case" }, ...tools.map((t) => ({ title: t.title, align: "right" as const }))];
+export function requestTable(
+  results: Results,
+  sizes: readonly number[],
+  tools: readonly ToolInfo[],
+): { table: string; mix: string[] } {
+  const cols: Column[] = [
+    { title: "files" },
+    { title: "case" },
+    ...tools.map((t) => ({ title: t.title, align: "right" as const })),
+  ];
   const mix: string[] = [];
   const body = rows(results, sizes).map((row) => [
     fmtSize(row.size),
@@ -166,8 +194,12 @@ export function requestTable(results: Results, sizes: readonly number[], tools: 
       const c = results.find(row.size, row.id, t.name);
       const r = c?.counted?.requests;
       if (!r) return "-";
-      const errors = Object.entries(r.errors).map(([code, n]) => `${n}x${code}`).join(" ");
-      mix.push(`${fmtSize(row.size)} ${CASE_TITLES[row.id]}, ${t.title}: ${formatOps(r)}${errors ? ` (HTTP errors: ${errors})` : ""}`);
+      const errors = Object.entries(r.errors)
+        .map(([code, n]) => `${n}x${code}`)
+        .join(" ");
+      mix.push(
+        `${fmtSize(row.size)} ${CASE_TITLES[row.id]}, ${t.title}: ${formatOps(r)}${errors ? ` (HTTP errors: ${errors})` : ""}`,
+      );
       return String(r.total);
     }),
   ]);
@@ -193,13 +225,19 @@ export function proxyOverheadTable(results: Results, tools: readonly ToolInfo[])
 export function startupTable(results: Results, labels: readonly { tool: string; label: string }[]): string {
   const body = labels.flatMap(({ tool, label }) => {
     const c = results.find(null, "startup", tool);
-    if (!c || !c.samples.length) return [];
+    if (!c?.samples.length) return [];
     const wall = c.samples.map((s) => s.wallMs);
     const kb = maxRssKb(c);
     return [[label, fmtS(median(wall)), fmtS(min(wall)), fmtS(max(wall)), kb === null ? "-" : (kb / 1024).toFixed(0)]];
   });
   return markdownTable(
-    [{ title: "command" }, { title: "median s", align: "right" }, { title: "min", align: "right" }, { title: "max", align: "right" }, { title: "peak RSS MiB", align: "right" }],
+    [
+      { title: "command" },
+      { title: "median s", align: "right" },
+      { title: "min", align: "right" },
+      { title: "max", align: "right" },
+      { title: "peak RSS MiB", align: "right" },
+    ],
     body,
   );
 }
@@ -273,7 +311,13 @@ export function targets(results: Results, tools: readonly ToolInfo[], workspaceB
         status: x >= 10 ? "met" : "missed",
         detail: `wspub ${fmtS(mine)} s, fastest peer ${best.tool.title} ${fmtS(best.ms)} s: ${ratio(x)}x`,
       });
-    } else out.push({ id: "incr1-10k", goal: "1-file incremental at 10k >= 10x faster than the fastest peer", status: "n/a", detail: "10k size not run" });
+    } else
+      out.push({
+        id: "incr1-10k",
+        goal: "1-file incremental at 10k >= 10x faster than the fastest peer",
+        status: "n/a",
+        detail: "10k size not run",
+      });
   }
   // 2. flat: incr1 at 100k within 1.3x of incr1 at 10k, while peers grow.
   {
@@ -294,7 +338,13 @@ export function targets(results: Results, tools: readonly ToolInfo[], workspaceB
         status: b / a <= 1.3 ? "met" : "missed",
         detail: `wspub ${fmtS(a)} s -> ${fmtS(b)} s: ${ratio(b / a)}x; peers: ${growth || "-"}`,
       });
-    } else out.push({ id: "incr1-flat", goal: "1-file incremental at 100k within 1.3x of the same at 10k", status: "n/a", detail: "10k and 100k sizes not both run" });
+    } else
+      out.push({
+        id: "incr1-flat",
+        goal: "1-file incremental at 100k within 1.3x of the same at 10k",
+        status: "n/a",
+        detail: "10k and 100k sizes not both run",
+      });
   }
   // 3. first publish throughput >= the fastest of rclone and s5cmd, per size.
   for (const [size, bytes] of workspaceBytes) {
@@ -306,7 +356,8 @@ export function targets(results: Results, tools: readonly ToolInfo[], workspaceB
       .sort((x, y) => x.ms - y.ms);
     const best = rivals[0];
     if (mine === null || !best) continue;
-    const mbps = (ms: number) => `${(bytes / 1024 ** 2 / (ms / 1000)).toFixed(1)} MiB/s, ${Math.round(size / (ms / 1000))} files/s`;
+    const mbps = (ms: number) =>
+      `${(bytes / 1024 ** 2 / (ms / 1000)).toFixed(1)} MiB/s, ${Math.round(size / (ms / 1000))} files/s`;
     out.push({
       id: `first-${fmtSize(size)}`,
       goal: `first publish of ${fmtSize(size)} files: throughput >= the fastest of rclone and s5cmd`,
@@ -316,15 +367,21 @@ export function targets(results: Results, tools: readonly ToolInfo[], workspaceB
   }
   // 4. peak RSS at 100k <= 200 MB.
   {
-    const kbs = results.cases.filter((c) => c.size === 100_000 && c.tool === "wspub").map((c) => maxRssKb(c)).filter((x): x is number => x !== null);
+    const kbs = results.cases
+      .filter((c) => c.size === 100_000 && c.tool === "wspub")
+      .map((c) => maxRssKb(c))
+      .filter((x): x is number => x !== null);
     if (kbs.length) {
       const peak = max(kbs);
-      const worst = results.cases.filter((c) => c.size === 100_000 && c.tool === "wspub").find((c) => maxRssKb(c) === peak);
+      const worst = results.cases
+        .filter((c) => c.size === 100_000 && c.tool === "wspub")
+        .find((c) => maxRssKb(c) === peak);
       out.push({
         id: "rss-100k",
         goal: "wspub peak RSS at 100k files <= 200 MB",
         status: peak / 1024 <= 200 ? "met" : "missed",
-        detail: `largest: ${(peak / 1024).toFixed(0)} MiB (${(peak * 1.024 / 1000).toFixed(0)} MB) in ${worst?.label ?? "?"}; ` +
+        detail:
+          `largest: ${(peak / 1024).toFixed(0)} MiB (${((peak * 1.024) / 1000).toFixed(0)} MB) in ${worst?.label ?? "?"}; ` +
           CASE_ORDER.map((id) => {
             const kb = maxRssKb(results.find(100_000, id, "wspub"));
             return kb === null ? null : `${CASE_TITLES[id]} ${(kb / 1024).toFixed(0)}`;
@@ -332,13 +389,21 @@ export function targets(results: Results, tools: readonly ToolInfo[], workspaceB
             .filter(Boolean)
             .join(", "),
       });
-    } else out.push({ id: "rss-100k", goal: "wspub peak RSS at 100k files <= 200 MB", status: "n/a", detail: "100k size not run" });
+    } else
+      out.push({
+        id: "rss-100k",
+        goal: "wspub peak RSS at 100k files <= 200 MB",
+        status: "n/a",
+        detail: "100k size not run",
+      });
   }
   // 5. start-up: report.
   {
     const node = medianWall(results.find(null, "startup", "node"));
     const version = medianWall(results.find(null, "startup", "wspub"));
-    const noops = [...workspaceBytes.keys()].map((size) => (w(size, "noop") === null ? null : `${fmtSize(size)} ${fmtS(w(size, "noop"))} s`)).filter(Boolean);
+    const noops = [...workspaceBytes.keys()]
+      .map((size) => (w(size, "noop") === null ? null : `${fmtSize(size)} ${fmtS(w(size, "noop"))} s`))
+      .filter(Boolean);
     if (node !== null && version !== null) {
       out.push({
         id: "startup",
@@ -352,5 +417,7 @@ export function targets(results: Results, tools: readonly ToolInfo[], workspaceB
 }
 
 export function targetList(ts: readonly Target[]): string {
-  return ts.map((t) => `- [${t.status === "met" ? "x" : " "}] **${t.status.toUpperCase()}** ${t.goal}: ${t.detail}`).join("\n");
+  return ts
+    .map((t) => `- [${t.status === "met" ? "x" : " "}] **${t.status.toUpperCase()}** ${t.goal}: ${t.detail}`)
+    .join("\n");
 }

@@ -121,20 +121,32 @@ function parseOptions(argv: string[]): Options {
   const int = (name: string, text: string | undefined, fallback: number, lo = 1): number => {
     if (text === undefined) return fallback;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < lo) throw new UsageError(`--${name} wants an integer >= ${lo}, got ${JSON.stringify(text)}`);
+    if (!Number.isInteger(n) || n < lo)
+      throw new UsageError(`--${name} wants an integer >= ${lo}, got ${JSON.stringify(text)}`);
     return n;
   };
-  const list = (text: string | undefined) => (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (text: string | undefined) =>
+    (text ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   const quick = values.quick ?? false;
   const cases = new Set<CaseId>(values.cases === undefined ? ALL_CASES : (list(values.cases) as CaseId[]));
-  for (const c of cases) if (!ALL_CASES.includes(c)) throw new UsageError(`unknown case ${JSON.stringify(c)} (known: ${ALL_CASES.join(", ")})`);
+  for (const c of cases)
+    if (!ALL_CASES.includes(c))
+      throw new UsageError(`unknown case ${JSON.stringify(c)} (known: ${ALL_CASES.join(", ")})`);
   const toolNames = values.tools === undefined ? Object.keys(TOOLS) : list(values.tools);
   const tools = toolNames.map((name) => {
     const t = TOOLS[name];
     if (!t) throw new UsageError(`unknown tool ${JSON.stringify(name)} (known: ${Object.keys(TOOLS).join(", ")})`);
     return t;
   });
-  const sizes = values.sizes === undefined ? (quick ? [1000] : [1000, 10_000, 100_000]) : list(values.sizes).map((s) => int("sizes", s, 0, 100));
+  const sizes =
+    values.sizes === undefined
+      ? quick
+        ? [1000]
+        : [1000, 10_000, 100_000]
+      : list(values.sizes).map((s) => int("sizes", s, 0, 100));
   const options: Options = {
     sizes,
     runs: int("runs", values.runs, quick ? 3 : 5),
@@ -153,7 +165,8 @@ function parseOptions(argv: string[]): Options {
     keep: values.keep ?? false,
   };
   options.largeRuns = Math.min(options.largeRuns, options.runs);
-  if (options.cases.has("incr50") && Math.min(...sizes) < 100) throw new UsageError("the 50-file case needs sizes >= 100");
+  if (options.cases.has("incr50") && Math.min(...sizes) < 100)
+    throw new UsageError("the 50-file case needs sizes >= 100");
   return options;
 }
 
@@ -182,7 +195,15 @@ class Bench {
   readonly proxy: CountingProxy;
   readonly scratchRoot: string;
   readonly weedPid: number | null;
-  readonly verifications: { size: number; tool: string; prefix: string; objects: number; expected: number; problems: string[]; ms: number }[] = [];
+  readonly verifications: {
+    size: number;
+    tool: string;
+    prefix: string;
+    objects: number;
+    expected: number;
+    problems: string[];
+    ms: number;
+  }[] = [];
   private stateDirs: string[] = [];
 
   constructor(options: Options, rss: RssMethod, server: S3Server, proxy: CountingProxy, scratchRoot: string) {
@@ -201,10 +222,20 @@ class Bench {
   }
 
   /** Runs one command; fails loudly on a non-zero exit. */
-  private async sample(tool: { name: string; parse: Tool["parse"] }, command: Command, run: number, proxied: boolean, target?: string): Promise<SampleRecord> {
+  private async sample(
+    tool: { name: string; parse: Tool["parse"] },
+    command: Command,
+    run: number,
+    proxied: boolean,
+    target?: string,
+  ): Promise<SampleRecord> {
     if (proxied) this.proxy.take();
     const serverBefore = processCpuMs(this.weedPid);
-    const s = await runCommand(this.rss, command.cmd, command.args, { cwd: command.cwd, env: command.env, timeoutMs: RUN_TIMEOUT_MS });
+    const s = await runCommand(this.rss, command.cmd, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
     const serverAfter = processCpuMs(this.weedPid);
     const requests = proxied ? this.proxy.take() : undefined;
     if (s.code !== 0) {
@@ -226,7 +257,14 @@ class Bench {
     };
   }
 
-  private record(size: number | null, id: CaseId, tool: Tool | { name: string }, label: string, s: SampleRecord, expectUploaded?: number): void {
+  private record(
+    size: number | null,
+    id: CaseId,
+    tool: Tool | { name: string },
+    label: string,
+    s: SampleRecord,
+    expectUploaded?: number,
+  ): void {
     const c = this.results.get(size, id, tool.name, label);
     if (s.proxied) c.counted = s;
     else c.samples.push(s);
@@ -251,20 +289,41 @@ class Bench {
     const withStartup = tools.filter((t) => t.startup);
     const node = {
       name: "node",
-      parse: () => ({ files: null, uploaded: null, copied: null, deleted: null, unchanged: null, bytesUploaded: null, internalMs: null }),
+      parse: () => ({
+        files: null,
+        uploaded: null,
+        copied: null,
+        deleted: null,
+        unchanged: null,
+        bytesUploaded: null,
+        internalMs: null,
+      }),
     };
     for (let r = 1; r <= this.options.runs; r++) {
       for (const t of rotate([node, ...withStartup], r)) {
         const opts = this.publishOptions();
         const cmd: Command =
-          t === node ? { cmd: process.execPath, args: ["-e", "0"], cwd: opts.scratch, env: cleanEnv() } : (t as Tool).startup!(opts);
-        this.record(null, "startup", t, t === node ? "node -e 0" : `${t.name} start-up`, await this.sample(t, cmd, r, false));
+          t === node
+            ? { cmd: process.execPath, args: ["-e", "0"], cwd: opts.scratch, env: cleanEnv() }
+            : (t as Tool).startup!(opts);
+        this.record(
+          null,
+          "startup",
+          t,
+          t === node ? "node -e 0" : `${t.name} start-up`,
+          await this.sample(t, cmd, r, false),
+        );
       }
     }
   }
 
   private target(prefix: string, proxied: boolean) {
-    return { server: this.server, endpoint: proxied ? this.proxy.endpoint : this.server.endpoint, bucket: BUCKET, prefix };
+    return {
+      server: this.server,
+      endpoint: proxied ? this.proxy.endpoint : this.server.endpoint,
+      bucket: BUCKET,
+      prefix,
+    };
   }
 
   /** First publishes into fresh prefixes, interleaved; the last timed one becomes the tool's live prefix. */
@@ -277,7 +336,14 @@ class Bench {
       for (const tool of rotate(tools, r)) {
         const prefix = `s${st.size}/${tool.name}/${proxied ? "first-counted" : `first-${r}`}`;
         const cmd = tool.publish(st.src, this.target(prefix, proxied), this.publishOptions());
-        this.record(st.size, "first", tool, `${tool.name} first publish`, await this.sample(tool, cmd, r, proxied, prefix), st.mirror.files);
+        this.record(
+          st.size,
+          "first",
+          tool,
+          `${tool.name} first publish`,
+          await this.sample(tool, cmd, r, proxied, prefix),
+          st.mirror.files,
+        );
         if (!proxied) st.live.set(tool.name, prefix);
       }
     }
@@ -297,7 +363,14 @@ class Bench {
    * `runs` rounds (plus a counted one): commit a change to `count` files (0: none), update the
    * peers' tree, then every tool publishes onto its live prefix, in rotating order.
    */
-  async incremental(st: SizeState, tools: readonly Tool[], count: number, runs: number, counted: boolean, firstRun = 1): Promise<void> {
+  async incremental(
+    st: SizeState,
+    tools: readonly Tool[],
+    count: number,
+    runs: number,
+    counted: boolean,
+    firstRun = 1,
+  ): Promise<void> {
     const id: CaseId = count === 0 ? "noop" : count === 1 ? "incr1" : "incr50";
     const label = (t: Tool) => (count === 0 ? `${t.name} no-op publish` : `${t.name} ${count}-file incremental`);
     const total = runs + (counted ? 1 : 0);
@@ -336,7 +409,9 @@ class Bench {
         const seen = new Map<string, number>();
         let token: string | undefined;
         do {
-          const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: base, ContinuationToken: token }));
+          const page = await client.send(
+            new ListObjectsV2Command({ Bucket: BUCKET, Prefix: base, ContinuationToken: token }),
+          );
           for (const o of page.Contents ?? []) seen.set(o.Key!.slice(base.length), o.Size ?? -1);
           token = page.NextContinuationToken;
         } while (token);
@@ -348,7 +423,15 @@ class Bench {
         }
         for (const path of seen.keys()) if (!expected.has(path)) problems.push(`unexpected ${path}`);
         const ms = performance.now() - started;
-        this.verifications.push({ size: st.size, tool: tool.name, prefix: base, objects: seen.size, expected: expected.size, problems: problems.slice(0, 20), ms });
+        this.verifications.push({
+          size: st.size,
+          tool: tool.name,
+          prefix: base,
+          objects: seen.size,
+          expected: expected.size,
+          problems: problems.slice(0, 20),
+          ms,
+        });
         if (problems.length) {
           const msg = `live prefix differs from the publish set: ${problems.length} problem(s), e.g. ${problems.slice(0, 3).join("; ")}`;
           log(`WARNING ${st.size} ${tool.name}: ${msg}`);
@@ -371,8 +454,17 @@ class Bench {
         `${ws.ignoredFiles} ignored files (${fmtBytes(ws.ignoredBytes)}), in ${fmtS(ws.generateMs)} s`,
     );
     const mirror = makeMirror(ws.dir, join(this.scratchRoot, `tree-${size}`));
-    log(`peers' tree: ${mirror.files} files (${fmtBytes(mirror.bytes)}), ${mirror.excluded} excluded by the filter, exported in ${fmtS(mirror.ms)} s`);
-    const st: SizeState = { size, ws, mirror, src: { repo: ws.dir, tree: mirror.dir, name: basename(ws.dir) }, live: new Map(), generateMs: ws.generateMs };
+    log(
+      `peers' tree: ${mirror.files} files (${fmtBytes(mirror.bytes)}), ${mirror.excluded} excluded by the filter, exported in ${fmtS(mirror.ms)} s`,
+    );
+    const st: SizeState = {
+      size,
+      ws,
+      mirror,
+      src: { repo: ws.dir, tree: mirror.dir, name: basename(ws.dir) },
+      live: new Map(),
+      generateMs: ws.generateMs,
+    };
 
     const large = size >= o.large;
     const wspubTool = tools.filter((t) => !t.peer);
@@ -386,8 +478,10 @@ class Bench {
     if (o.verify && incr.length) await this.verify(st, tools);
     if (large && incr.length && wspubTool.length) {
       // wspub's remaining runs, after the peers are done with this size (its own live prefix only).
-      if (o.cases.has("incr1") && o.runs > peerRuns) await this.incremental(st, wspubTool, 1, o.runs - peerRuns, false, peerRuns + 2);
-      if (o.cases.has("incr50") && o.runs > peerRuns) await this.incremental(st, wspubTool, 50, o.runs - peerRuns, false, peerRuns + 2);
+      if (o.cases.has("incr1") && o.runs > peerRuns)
+        await this.incremental(st, wspubTool, 1, o.runs - peerRuns, false, peerRuns + 2);
+      if (o.cases.has("incr50") && o.runs > peerRuns)
+        await this.incremental(st, wspubTool, 50, o.runs - peerRuns, false, peerRuns + 2);
       if (o.cases.has("noop")) await this.incremental(st, wspubTool, 0, o.runs, o.count);
       if (o.verify) await this.verify(st, wspubTool);
     }
@@ -403,7 +497,11 @@ class Bench {
 function gitInfo(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "bin", "package.json"], { cwd: REPO_ROOT, encoding: "utf8" }).trim() !== "";
+    const dirty =
+      execFileSync("git", ["status", "--porcelain", "--", "src", "bin", "package.json"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      }).trim() !== "";
     return { commit, dirty };
   } catch {
     return { commit: "?", dirty: true };
@@ -468,8 +566,13 @@ async function main(): Promise<number> {
     const t0 = performance.now();
     server = await startServer();
     await prepareBucket(server, BUCKET);
-    proxy = await startProxy(server.endpoint, process.env["BENCH_PROXY_LOG"] ? { logFile: process.env["BENCH_PROXY_LOG"] } : {});
-    log(`SeaweedFS at ${server.endpoint} in ${fmtS(performance.now() - t0)} s (${weedVersion()}); counting proxy at ${proxy.endpoint}; peak RSS via ${rss}`);
+    proxy = await startProxy(
+      server.endpoint,
+      process.env["BENCH_PROXY_LOG"] ? { logFile: process.env["BENCH_PROXY_LOG"] } : {},
+    );
+    log(
+      `SeaweedFS at ${server.endpoint} in ${fmtS(performance.now() - t0)} s (${weedVersion()}); counting proxy at ${proxy.endpoint}; peak RSS via ${rss}`,
+    );
 
     bench = new Bench(options, rss, server, proxy, scratchRoot);
     const phases: Record<string, number> = {};
@@ -507,7 +610,11 @@ async function main(): Promise<number> {
     load.end = loadavg();
     const totalMs = performance.now() - t0;
 
-    const tools: ToolInfo[] = options.tools.map((t) => ({ name: t.name, title: TITLES[t.name] ?? t.name, peer: t.peer }));
+    const tools: ToolInfo[] = options.tools.map((t) => ({
+      name: t.name,
+      title: TITLES[t.name] ?? t.name,
+      peer: t.peer,
+    }));
     const r = bench.results;
     const cpu = cpus();
     const header =
@@ -541,7 +648,15 @@ async function main(): Promise<number> {
       "",
       "## Start-up",
       "",
-      startupTable(r, [{ tool: "node", label: "node -e 0 (bare Node start)" }, ...options.tools.filter((t) => t.startup).map((t) => ({ tool: t.name, label: `${TITLES[t.name] ?? t.name}: ${t.name === "wspub" ? "wspub --version" : t.name === "aws" ? "aws --version" : `${t.name.split("-")[0]} version`}` }))]),
+      startupTable(r, [
+        { tool: "node", label: "node -e 0 (bare Node start)" },
+        ...options.tools
+          .filter((t) => t.startup)
+          .map((t) => ({
+            tool: t.name,
+            label: `${TITLES[t.name] ?? t.name}: ${t.name === "wspub" ? "wspub --version" : t.name === "aws" ? "aws --version" : `${t.name.split("-")[0]} version`}`,
+          })),
+      ]),
       "",
       "## Counting proxy: counted run's wall time / direct median (median over sizes)",
       "",
@@ -555,15 +670,20 @@ async function main(): Promise<number> {
       `RSS = GNU time %M (${rss}), the tool with its children; CPU = user+system of the tool and its children (git);`,
       "server CPU = what weed used meanwhile (/proc); proxied s = the counted run through the counting proxy.",
       "",
-      "Tools: " + options.tools.map((t) => `${t.name} = ${t.describe} [${versions[t.name]}]`).join("; "),
+      `Tools: ${options.tools.map((t) => `${t.name} = ${t.describe} [${versions[t.name]}]`).join("; ")}`,
       "",
-      `Phases: ${Object.entries(phases).map(([k, v]) => `${k} ${fmtS(v)} s`).join(", ")}`,
+      `Phases: ${Object.entries(phases)
+        .map(([k, v]) => `${k} ${fmtS(v)} s`)
+        .join(", ")}`,
       ...(warnings.length ? ["", ...warnings] : []),
     ].join("\n");
     process.stdout.write(`\n${report}\n`);
 
     mkdirSync(options.out, { recursive: true });
-    const stamp = startedAt.toISOString().replace(/[:.]/g, "-").replace(/-\d{3}Z$/, "Z");
+    const stamp = startedAt
+      .toISOString()
+      .replace(/[:.]/g, "-")
+      .replace(/-\d{3}Z$/, "Z");
     const base = join(options.out, `bench-${stamp}`);
     const raw = {
       schema: 2,
@@ -581,7 +701,9 @@ async function main(): Promise<number> {
         loadavg: load,
         seaweedfs: weedVersion(),
         rssMethod: rss,
-        tools: Object.fromEntries(options.tools.map((t) => [t.name, { version: versions[t.name], command: t.describe }])),
+        tools: Object.fromEntries(
+          options.tools.map((t) => [t.name, { version: versions[t.name], command: t.describe }]),
+        ),
       },
       workspaces,
       targets: ts,

@@ -84,7 +84,12 @@ function readHwmKb(pid: number): number | null {
   }
 }
 
-export function runCommand(method: RssMethod, cmd: string, args: readonly string[], options: RunOptions): Promise<Sample> {
+export function runCommand(
+  method: RssMethod,
+  cmd: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<Sample> {
   let scratch: string | undefined;
   let file = cmd;
   let argv = [...args];
@@ -95,7 +100,12 @@ export function runCommand(method: RssMethod, cmd: string, args: readonly string
   }
   return new Promise<Sample>((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(file, argv, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     running.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -79,9 +79,41 @@ const DATA_EXTS = [".json", ".md", ".csv", ".snap", ".svg"];
 const ASSET_EXTS = [".png", ".jpg", ".woff2", ".pdf", ".mp3", ".wasm"];
 
 const IDENTS = [
-  "const", "let", "return", "function", "import", "export", "if", "else", "await", "async", "for", "of",
-  "new", "this", "value", "result", "options", "items", "index", "key", "error", "name", "type",
-  "props", "state", "ctx", "req", "res", "next", "config", "data", "id", "path", "count", "list",
+  "const",
+  "let",
+  "return",
+  "function",
+  "import",
+  "export",
+  "if",
+  "else",
+  "await",
+  "async",
+  "for",
+  "of",
+  "new",
+  "this",
+  "value",
+  "result",
+  "options",
+  "items",
+  "index",
+  "key",
+  "error",
+  "name",
+  "type",
+  "props",
+  "state",
+  "ctx",
+  "req",
+  "res",
+  "next",
+  "config",
+  "data",
+  "id",
+  "path",
+  "count",
+  "list",
 ];
 
 /** ~1 MiB of code-like lines that file contents are cut from. */
@@ -135,7 +167,7 @@ export function generateWorkspace(options: WorkspaceOptions): Workspace {
   const dirCount = Math.max(TOP_DIRS.length, Math.ceil(count / 15));
   const seen = new Set(dirs.map((d) => d.path));
   while (dirs.length < dirCount) {
-    const parent = dirs[Math.floor(Math.pow(r.next(), 1.5) * dirs.length)]!;
+    const parent = dirs[Math.floor(r.next() ** 1.5 * dirs.length)]!;
     if (parent.depth >= 7) continue;
     let path = `${parent.path}/${r.pick(WORDS)}`;
     if (seen.has(path)) path = `${path}_${r.int(2, 999)}`;
@@ -168,8 +200,14 @@ export function generateWorkspace(options: WorkspaceOptions): Workspace {
     if (names.has(path)) path = `${d}/${r.pick(WORDS)}_${r.pick(WORDS)}_${files.length}${ext}`;
     if (names.has(path)) continue;
     names.add(path);
-    const size = kind === "asset" ? r.logInt(100 * 1024, 2 * 1024 * 1024) : kind === "data" ? r.logInt(8 * 1024, 64 * 1024) : r.logInt(200, 8 * 1024);
-    const body = kind === "asset" ? randomBytes(byteRng, size) : textContent(pool, r, `${path} (${files.length})`, size);
+    const size =
+      kind === "asset"
+        ? r.logInt(100 * 1024, 2 * 1024 * 1024)
+        : kind === "data"
+          ? r.logInt(8 * 1024, 64 * 1024)
+          : r.logInt(200, 8 * 1024);
+    const body =
+      kind === "asset" ? randomBytes(byteRng, size) : textContent(pool, r, `${path} (${files.length})`, size);
     writeFileSync(join(dir, path), body);
     files.push({ path, size: body.length, kind });
     trackedBytes += body.length;

@@ -10,6 +10,8 @@ export const sharedOptions = {
   keepNames: true,
   legalComments: "eof",
   charset: "utf8",
-  banner: { js: 'import { createRequire as __wspubCreateRequire } from "node:module"; const require = __wspubCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __wspubCreateRequire } from "node:module"; const require = __wspubCreateRequire(import.meta.url);',
+  },
   logLevel: "warning",
 };

@@ -40,18 +40,14 @@ export class WspubError extends Error {
   }
 }
 
-export const usageError = (message: string, cause?: unknown) =>
-  new WspubError("usage", message, { cause });
+export const usageError = (message: string, cause?: unknown) => new WspubError("usage", message, { cause });
 export const configError = (file: string, message: string, cause?: unknown) =>
   new WspubError("config", `${file}: ${message}`, { cause });
 /** A git problem caused by the input (not a repository, unknown ref): exit 2. */
-export const gitInputError = (message: string, cause?: unknown) =>
-  new WspubError("git", message, { cause });
+export const gitInputError = (message: string, cause?: unknown) => new WspubError("git", message, { cause });
 /** git itself failed while reading a repository that looked valid: exit 1. */
 export const gitFailure = (message: string, cause?: unknown) =>
   new WspubError("git", message, { cause, exitCode: ExitCode.failure });
-export const storeError = (message: string, cause?: unknown) =>
-  new WspubError("store", message, { cause });
+export const storeError = (message: string, cause?: unknown) => new WspubError("store", message, { cause });
 export const refusedError = (message: string) => new WspubError("refused", message);
-export const internalError = (message: string, cause?: unknown) =>
-  new WspubError("internal", message, { cause });
+export const internalError = (message: string, cause?: unknown) => new WspubError("internal", message, { cause });

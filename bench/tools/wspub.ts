@@ -5,7 +5,15 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, sym
 import { join, resolve } from "node:path";
 import { cleanEnv } from "../server.ts";
 import { GIT_ENV } from "../workspace.ts";
-import { emptyOutcome, type Command, type Outcome, type PublishOptions, type PublishTarget, type Source, type Tool } from "./tool.ts";
+import {
+  emptyOutcome,
+  type Command,
+  type Outcome,
+  type PublishOptions,
+  type PublishTarget,
+  type Source,
+  type Tool,
+} from "./tool.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 let BIN = join(REPO_ROOT, "bin", "wspub.js");
@@ -43,7 +51,8 @@ export const wspubBin = () => BIN;
  */
 export function snapshotBuild(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  for (const entry of ["bin", "lib", "package.json"]) cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
+  for (const entry of ["bin", "lib", "package.json"])
+    cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   BIN = join(dir, "bin", "wspub.js");
 }
@@ -54,7 +63,8 @@ function env(options: PublishOptions, extra: Record<string, string> = {}): NodeJ
 
 export const wspub: Tool = {
   name: "wspub",
-  describe: "node bin/wspub.js push --target s3://<bucket>/<prefix> --endpoint <url> --concurrency N --json (reads the commit from git)",
+  describe:
+    "node bin/wspub.js push --target s3://<bucket>/<prefix> --endpoint <url> --concurrency N --json (reads the commit from git)",
   peer: false,
   version() {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
@@ -62,7 +72,17 @@ export const wspub: Tool = {
   },
   publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
     const url = `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ""}`;
-    const args = [BIN, "push", "--target", url, "--endpoint", target.endpoint, "--json", "--concurrency", String(options.concurrency)];
+    const args = [
+      BIN,
+      "push",
+      "--target",
+      url,
+      "--endpoint",
+      target.endpoint,
+      "--json",
+      "--concurrency",
+      String(options.concurrency),
+    ];
     return {
       cmd: process.execPath,
       args,

@@ -22,7 +22,9 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
   if (target !== undefined) named("target", () => parseTarget(target, cwd));
   const endpoint = core.getInput("endpoint") || undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
-    throw usageError(`input "endpoint" must be an http(s) URL such as https://s3.example.com or http://minio:9000, got ${JSON.stringify(endpoint)}`);
+    throw usageError(
+      `input "endpoint" must be an http(s) URL such as https://s3.example.com or http://minio:9000, got ${JSON.stringify(endpoint)}`,
+    );
   }
   const region = core.getInput("region") || undefined;
   const concurrency = integerInput("concurrency", 1, 64);
@@ -64,7 +66,9 @@ function directoryInput(name: string, base: string): string {
   const raw = core.getInput(name);
   const dir = resolve(base, raw);
   if (!(statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false)) {
-    throw usageError(`input "${name}": ${dir} is not a directory (a relative path is resolved against GITHUB_WORKSPACE, ${base})`);
+    throw usageError(
+      `input "${name}": ${dir} is not a directory (a relative path is resolved against GITHUB_WORKSPACE, ${base})`,
+    );
   }
   return dir;
 }

@@ -30,7 +30,9 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
     `| ${r.uploaded} | ${r.copied} | ${r.deleted} | ${r.unchanged} | ${formatBytes(r.bytesUploaded)} | ${(r.durationMs / 1000).toFixed(2)} s |`,
     "",
     `${r.files} files ${r.dryRun ? "in the publish set" : "published"}` +
-      (r.excluded > 0 ? `, ${r.excluded} tracked files excluded (\`wspub files --explain\` lists them).` : ", no tracked file excluded."),
+      (r.excluded > 0
+        ? `, ${r.excluded} tracked files excluded (\`wspub files --explain\` lists them).`
+        : ", no tracked file excluded."),
   ];
   const rows = [
     ...r.changes.uploaded.map((p) => ["uploaded", p]),
@@ -39,7 +41,14 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
   ];
   if (rows.length > 0) {
     const shown = rows.slice(0, MAX_CHANGES);
-    lines.push("", "<details><summary>Changes</summary>", "", "| change | path |", "|---|---|", ...shown.map(([k, p]) => `| ${verb}${k} | \`${cell(p!)}\` |`));
+    lines.push(
+      "",
+      "<details><summary>Changes</summary>",
+      "",
+      "| change | path |",
+      "|---|---|",
+      ...shown.map(([k, p]) => `| ${verb}${k} | \`${cell(p!)}\` |`),
+    );
     const total = r.uploaded + r.copied + r.deleted;
     if (total > shown.length) lines.push("", `${shown.length} of ${total} changes shown.`);
     lines.push("", "</details>");
@@ -47,7 +56,10 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
   if (r.submodules.length > 0) {
     const shown = r.submodules.slice(0, MAX_LISTED).map((p) => `\`${cell(p)}\``);
     const more = r.submodules.length - shown.length;
-    lines.push("", `Skipped submodules (gitlinks are not published): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`);
+    lines.push(
+      "",
+      `Skipped submodules (gitlinks are not published): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

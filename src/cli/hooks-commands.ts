@@ -15,14 +15,18 @@ const chosen = (o: { postCommit?: boolean; prePush?: boolean }): HookName[] => {
 function describe(report: HooksReport): string {
   const where = report.location.kind === "husky" ? `husky (${report.location.dir})` : report.location.dir;
   const lines = [`hooks directory: ${where}`];
-  for (const h of report.hooks) lines.push(`  ${h.hook}: ${h.change}${h.change === "chained" ? " (your existing hook still runs first)" : ""}`);
-  if (report.location.kind === "husky" && !report.location.active) lines.push(`  note: husky is not set up in this clone yet (run npm install, or npx husky)`);
+  for (const h of report.hooks)
+    lines.push(`  ${h.hook}: ${h.change}${h.change === "chained" ? " (your existing hook still runs first)" : ""}`);
+  if (report.location.kind === "husky" && !report.location.active)
+    lines.push(`  note: husky is not set up in this clone yet (run npm install, or npx husky)`);
   return lines.join("\n");
 }
 
 /** `wspub hooks install|uninstall|status|run`. */
 export function addHooksCommands(program: Command, rt: Runtime, setCode: (code: number) => void): void {
-  const hooks = program.command("hooks").description("publish on commit and push: git hooks (plain, core.hooksPath or husky)");
+  const hooks = program
+    .command("hooks")
+    .description("publish on commit and push: git hooks (plain, core.hooksPath or husky)");
   const root = async () => {
     const g = await openGit(rt.cwd);
     await g.close();
@@ -70,8 +74,13 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: (code: 
           const optOut = rt.env["WSPUB_SKIP"] === "1" ? "WSPUB_SKIP=1" : rt.env["HUSKY"] === "0" ? "HUSKY=0" : null;
           if (o.json) rt.io.out(JSON.stringify({ ...s, optOut, background: background ?? null }));
           else {
-            const lines = [`hooks directory: ${s.location.kind === "husky" ? `husky (${s.location.dir})` : s.location.dir}`];
-            for (const h of s.hooks) lines.push(`  ${h.hook}: ${h.installed ? "installed" : "not installed"}${h.chained ? ", chained to your hook" : ""}`);
+            const lines = [
+              `hooks directory: ${s.location.kind === "husky" ? `husky (${s.location.dir})` : s.location.dir}`,
+            ];
+            for (const h of s.hooks)
+              lines.push(
+                `  ${h.hook}: ${h.installed ? "installed" : "not installed"}${h.chained ? ", chained to your hook" : ""}`,
+              );
             if (optOut) lines.push(`  ${optOut} is set: hooks do nothing in this environment`);
             if (background) lines.push(`  log: ${background.log}`, ...background.tail.map((l) => `    ${l}`));
             rt.io.out(lines.join("\n"));

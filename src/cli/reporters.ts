@@ -22,7 +22,14 @@ export function humanReporter(io: Output): Reporter & { stop(): void } {
           break;
         case "plan":
           if (io.isTTY && e.put + e.copy > 50) {
-            bar = new SingleBar({ format: "  {bar} {value}/{total} files | {eta_formatted} left", stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+            bar = new SingleBar(
+              {
+                format: "  {bar} {value}/{total} files | {eta_formatted} left",
+                stream: process.stderr,
+                clearOnComplete: true,
+              },
+              Presets.shades_classic,
+            );
             bar.start(e.put + e.copy, 0);
           }
           break;
@@ -42,7 +49,8 @@ export function humanReporter(io: Output): Reporter & { stop(): void } {
 export function jsonReporter(io: Output): Reporter & { stop(): void } {
   return {
     event(e: PublishEvent) {
-      if (e.type === "warning" || e.type === "notice") io.err(`wspub: ${e.type === "warning" ? "warning: " : ""}${e.message}`);
+      if (e.type === "warning" || e.type === "notice")
+        io.err(`wspub: ${e.type === "warning" ? "warning: " : ""}${e.message}`);
     },
     stop() {},
   };

@@ -26,7 +26,8 @@ export async function loadConfig(repoRoot: string): Promise<LoadedConfig> {
   if (ownText !== undefined) {
     file = own;
     raw = parseJson(own, ownText);
-    if (pkgText !== undefined && hasWspubKey(pkgText)) warnings.push(`${pkg}: the "wspub" key is ignored because ${own} exists`);
+    if (pkgText !== undefined && hasWspubKey(pkgText))
+      warnings.push(`${pkg}: the "wspub" key is ignored because ${own} exists`);
   } else if (pkgText !== undefined && hasWspubKey(pkgText)) {
     file = `${pkg} ("wspub" key)`;
     raw = (parseJson(pkg, pkgText) as { wspub: unknown }).wspub;
@@ -49,7 +50,10 @@ export async function loadConfig(repoRoot: string): Promise<LoadedConfig> {
       throw configError(file, `workspaces.${name}: ${(e as Error).message}`);
     }
     if (isAbsolute(path) || normalize(path).split(/[\\/]/).includes("..")) {
-      throw configError(file, `workspaces.${name}: ${JSON.stringify(path)} must be a path inside the repository, relative to its root`);
+      throw configError(
+        file,
+        `workspaces.${name}: ${JSON.stringify(path)} must be a path inside the repository, relative to its root`,
+      );
     }
   }
   return { config, file, warnings };

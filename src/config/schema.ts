@@ -9,7 +9,10 @@ export const mountSchema = z
     /** Discouraged (the config is committed): prefer passEnv or WSPUB_MOUNT_RC_PASS. */
     pass: z.string().min(1).optional(),
     /** The name of an environment variable holding the password. */
-    passEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    passEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
     /** The path inside the bucket that the mount's remote points at (remote:bucket/<root>); default "". */
     root: z.string().optional(),
     /** The VFS to address when one rclone serves several (`fs` of the vfs/* calls). */

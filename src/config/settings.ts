@@ -21,13 +21,20 @@ export interface StoreSettings {
 export const DEFAULT_CONCURRENCY = 16;
 
 /** Flags > environment > config, for every store setting. Relative paths in the config are relative to the repository. */
-export function resolveStoreSettings(flags: StoreFlags, env: NodeJS.ProcessEnv, config: Config, paths: { cwd: string; repoRoot: string }): StoreSettings {
+export function resolveStoreSettings(
+  flags: StoreFlags,
+  env: NodeJS.ProcessEnv,
+  config: Config,
+  paths: { cwd: string; repoRoot: string },
+): StoreSettings {
   const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== "");
   const endpoint = pick(flags.endpoint, env["AWS_ENDPOINT_URL_S3"], env["AWS_ENDPOINT_URL"], config.endpoint);
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
     throw usageError(`invalid endpoint ${JSON.stringify(endpoint)}: expected http(s)://host[:port]`);
   }
-  const region = pick(flags.region, env["AWS_REGION"], env["AWS_DEFAULT_REGION"], config.region) ?? (endpoint ? "us-east-1" : undefined);
+  const region =
+    pick(flags.region, env["AWS_REGION"], env["AWS_DEFAULT_REGION"], config.region) ??
+    (endpoint ? "us-east-1" : undefined);
   let target: Target;
   let isDefault = false;
   if (flags.target) target = parseTarget(flags.target, paths.cwd);
@@ -37,7 +44,11 @@ export function resolveStoreSettings(flags: StoreFlags, env: NodeJS.ProcessEnv, 
     target = parseTarget(defaultStoreDir(env), paths.cwd);
     isDefault = true;
   }
-  const concurrency = flags.concurrency ?? (env["WSPUB_CONCURRENCY"] ? Number(env["WSPUB_CONCURRENCY"]) : undefined) ?? config.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency =
+    flags.concurrency ??
+    (env["WSPUB_CONCURRENCY"] ? Number(env["WSPUB_CONCURRENCY"]) : undefined) ??
+    config.concurrency ??
+    DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw usageError(`invalid concurrency ${concurrency}: give an integer from 1 to 64`);
   }

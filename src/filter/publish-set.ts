@@ -52,8 +52,15 @@ export async function buildPublishSet(
   // in git a deeper file takes precedence, and in one matcher the later rule wins.
   const above = wsDir === "" ? [] : await git.listPaths(commit, ancestorIgnoreFiles(wsDir));
   const nested = entries.filter((e) => isRegular(e) && (e.path === ".gitignore" || e.path.endsWith("/.gitignore")));
-  const sources: IgnoreSource[] = [...above.filter(isRegular).sort(byDepth), ...nested.sort(byDepth)].map((e) => ({ path: e.path, blob: e.oid, kind: "gitignore" as const }));
-  for (const [name, kind] of [[".dockerignore", "dockerignore"], [".wspubignore", "wspubignore"]] as const) {
+  const sources: IgnoreSource[] = [...above.filter(isRegular).sort(byDepth), ...nested.sort(byDepth)].map((e) => ({
+    path: e.path,
+    blob: e.oid,
+    kind: "gitignore" as const,
+  }));
+  for (const [name, kind] of [
+    [".dockerignore", "dockerignore"],
+    [".wspubignore", "wspubignore"],
+  ] as const) {
     const e = entries.find((x) => isRegular(x) && x.path === `${wsBase}${name}`);
     if (e) sources.push({ path: e.path, blob: e.oid, kind });
   }
@@ -79,7 +86,12 @@ export function ancestorIgnoreFiles(wsDir: string): string[] {
 /** Whether a change to this repository-relative path can change how other paths are filtered. */
 export function isIgnoreSource(path: string, wsDir: string): boolean {
   const wsBase = base(wsDir);
-  return path === ".gitignore" || path.endsWith("/.gitignore") || path === `${wsBase}.dockerignore` || path === `${wsBase}.wspubignore`;
+  return (
+    path === ".gitignore" ||
+    path.endsWith("/.gitignore") ||
+    path === `${wsBase}.dockerignore` ||
+    path === `${wsBase}.wspubignore`
+  );
 }
 
 const byDepth = (a: TreeEntry, b: TreeEntry) => depth(a.path) - depth(b.path);
@@ -99,9 +111,17 @@ export interface Filter {
  * The filter of a workspace: the default excludes, then the ignore files in `sources` (already in
  * precedence order), with the config's excludes just before `.wspubignore`.
  */
-export async function buildFilter(git: GitReader, wsDir: string, sources: readonly IgnoreSource[], extraExcludes: readonly string[]): Promise<Filter> {
+export async function buildFilter(
+  git: GitReader,
+  wsDir: string,
+  sources: readonly IgnoreSource[],
+  extraExcludes: readonly string[],
+): Promise<Filter> {
   const wsBase = base(wsDir);
-  const rules: Rule[] = [...rulesFromList(DEFAULT_EXCLUDES, wsBase, "default"), ...rulesFromList(SECRET_EXCLUDES, wsBase, "secret")];
+  const rules: Rule[] = [
+    ...rulesFromList(DEFAULT_EXCLUDES, wsBase, "default"),
+    ...rulesFromList(SECRET_EXCLUDES, wsBase, "secret"),
+  ];
   let configAdded = false;
   const addConfig = () => {
     if (!configAdded) rules.push(...rulesFromList(extraExcludes, wsBase, "config exclude"));
@@ -110,7 +130,14 @@ export async function buildFilter(git: GitReader, wsDir: string, sources: readon
   for (const source of sources) {
     if (source.kind === "wspubignore") addConfig();
     const dir = source.kind === "gitignore" ? source.path.slice(0, -".gitignore".length) : wsBase;
-    rules.push(...parseIgnoreFile(await blobText(git, source.blob), dir, source.path, source.kind === "dockerignore" ? "dockerignore" : "gitignore"));
+    rules.push(
+      ...parseIgnoreFile(
+        await blobText(git, source.blob),
+        dir,
+        source.path,
+        source.kind === "dockerignore" ? "dockerignore" : "gitignore",
+      ),
+    );
   }
   addConfig();
   const matcher = ignore({ ignorecase: false }).add(rules.map((r) => ({ pattern: r.pattern, mark: r.source })));
@@ -120,9 +147,20 @@ export async function buildFilter(git: GitReader, wsDir: string, sources: readon
       if (e.type === "commit") return { kind: "submodule", path };
       if (e.type !== "blob") return { kind: "none" };
       const verdict = matcher.test(e.path);
-      if (verdict.ignored) return { kind: "excluded", excluded: { path, reason: verdict.rule?.mark ?? verdict.rule?.pattern ?? "excluded" } };
-      if ((path === ".npmrc" || path.endsWith("/.npmrc")) && !verdict.unignored && NPMRC_CREDENTIALS.test(await blobText(git, e.oid))) {
-        return { kind: "excluded", excluded: { path, reason: "secret: .npmrc with credentials (_authToken/_auth/_password)" } };
+      if (verdict.ignored)
+        return {
+          kind: "excluded",
+          excluded: { path, reason: verdict.rule?.mark ?? verdict.rule?.pattern ?? "excluded" },
+        };
+      if (
+        (path === ".npmrc" || path.endsWith("/.npmrc")) &&
+        !verdict.unignored &&
+        NPMRC_CREDENTIALS.test(await blobText(git, e.oid))
+      ) {
+        return {
+          kind: "excluded",
+          excluded: { path, reason: "secret: .npmrc with credentials (_authToken/_auth/_password)" },
+        };
       }
       return { kind: "file", file: { path, mode: e.mode, oid: e.oid, size: e.size } };
     },
@@ -135,7 +173,14 @@ export async function buildFilter(git: GitReader, wsDir: string, sources: readon
  * commit with the same digest have the same publish set.
  */
 export function filterDigest(wsDir: string, extraExcludes: readonly string[]): string {
-  const inputs = { version: FILTER_VERSION, wsDir, defaults: DEFAULT_EXCLUDES, secrets: SECRET_EXCLUDES, npmrc: NPMRC_CREDENTIALS.source, extraExcludes };
+  const inputs = {
+    version: FILTER_VERSION,
+    wsDir,
+    defaults: DEFAULT_EXCLUDES,
+    secrets: SECRET_EXCLUDES,
+    npmrc: NPMRC_CREDENTIALS.source,
+    extraExcludes,
+  };
   return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 32);
 }
 

@@ -53,11 +53,14 @@ export function escapeGlob(text: string): string {
 export function parseIgnoreFile(text: string, base: string, file: string, syntax: Syntax): Rule[] {
   const rules: Rule[] = [];
   // git skips a UTF-8 byte order mark at the start of an ignore file.
-  text.replace(/^\uFEFF/, "").split("\n").forEach((raw, index) => {
-    const line = cleanLine(raw);
-    if (line === undefined || line === "!") return;
-    rules.push({ pattern: rebasePattern(line, base, syntax), source: `${file}:${index + 1}: ${line}` });
-  });
+  text
+    .replace(/^\uFEFF/, "")
+    .split("\n")
+    .forEach((raw, index) => {
+      const line = cleanLine(raw);
+      if (line === undefined || line === "!") return;
+      rules.push({ pattern: rebasePattern(line, base, syntax), source: `${file}:${index + 1}: ${line}` });
+    });
   return rules;
 }
 
@@ -65,6 +68,8 @@ export function parseIgnoreFile(text: string, base: string, file: string, syntax
 export function rulesFromList(patterns: readonly string[], base: string, source: string): Rule[] {
   return patterns.flatMap((p) => {
     const line = cleanLine(p);
-    return line === undefined ? [] : [{ pattern: rebasePattern(line, base, "gitignore"), source: `${source}: ${line}` }];
+    return line === undefined
+      ? []
+      : [{ pattern: rebasePattern(line, base, "gitignore"), source: `${source}: ${line}` }];
   });
 }

@@ -3,7 +3,14 @@ import { realpathSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { CatFileBatch } from "./cat-file.js";
 import { git, GIT_ENV, GIT_GLOBAL_ARGS } from "./exec.js";
-import { parseCommitInfo, parseDiffTree, parseLsTree, type CommitInfo, type DiffEntry, type TreeEntry } from "./parse.js";
+import {
+  parseCommitInfo,
+  parseDiffTree,
+  parseLsTree,
+  type CommitInfo,
+  type DiffEntry,
+  type TreeEntry,
+} from "./parse.js";
 import type { GitReader } from "./port.js";
 import { gitFailure, gitInputError } from "../errors.js";
 import { messages } from "../messages.js";

@@ -24,7 +24,11 @@ export interface GitResult {
 }
 
 /** Runs git; throws a GitError carrying stderr unless `allowFailure` is set. */
-export function git(cwd: string, args: readonly string[], options: { allowFailure?: boolean; input?: string } = {}): Promise<GitResult> {
+export function git(
+  cwd: string,
+  args: readonly string[],
+  options: { allowFailure?: boolean; input?: string } = {},
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
@@ -33,7 +37,9 @@ export function git(cwd: string, args: readonly string[], options: { allowFailur
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
         if (code === undefined) {
-          reject(gitFailure(`could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error!.message}`, error));
+          reject(
+            gitFailure(`could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error!.message}`, error),
+          );
           return;
         }
         const out = { stdout, stderr, exitCode: code };

@@ -2,7 +2,9 @@ import { git } from "../git/exec.js";
 
 /** The branch hooks publish when the config names none: origin's HEAD, else init.defaultBranch, else main/master. */
 export async function defaultBranch(root: string): Promise<string> {
-  const origin = await git(root, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], { allowFailure: true });
+  const origin = await git(root, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], {
+    allowFailure: true,
+  });
   if (origin.exitCode === 0 && origin.stdout.trim() !== "") return origin.stdout.trim().replace(/^origin\//, "");
   const init = await git(root, ["config", "--get", "init.defaultBranch"], { allowFailure: true });
   if (init.exitCode === 0 && init.stdout.trim() !== "") return init.stdout.trim();
@@ -19,7 +21,12 @@ export function branchMatches(name: string, patterns: readonly string[]): boolea
     if (!p.includes("*")) return p === name;
     const re = p
       .split("**")
-      .map((part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*"))
+      .map((part) =>
+        part
+          .split("*")
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join("[^/]*"),
+      )
       .join(".*");
     return new RegExp(`^${re}$`).test(name);
   });

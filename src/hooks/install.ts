@@ -1,7 +1,16 @@
 import { chmod, readFile, rename, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { locateHooks, type HooksLocation } from "./locate.js";
-import { CHAINED_SUFFIX, hasBlock, hookBlock, isEffectivelyEmpty, plainScript, removeBlock, type HookName, type Launcher } from "./script.js";
+import {
+  CHAINED_SUFFIX,
+  hasBlock,
+  hookBlock,
+  isEffectivelyEmpty,
+  plainScript,
+  removeBlock,
+  type HookName,
+  type Launcher,
+} from "./script.js";
 
 export type HookChange = "installed" | "updated" | "unchanged" | "chained" | "removed" | "restored" | "absent";
 
@@ -97,14 +106,20 @@ export interface HookStatus {
   chained: boolean;
 }
 
-export async function hooksStatus(root: string, hooks: readonly HookName[]): Promise<{ location: HooksLocation; hooks: HookStatus[] }> {
+export async function hooksStatus(
+  root: string,
+  hooks: readonly HookName[],
+): Promise<{ location: HooksLocation; hooks: HookStatus[] }> {
   const location = await locateHooks(root);
   const out: HookStatus[] = [];
   for (const hook of hooks) {
     const file = join(location.dir, hook);
     const text = await readOptional(file);
     const installed = text !== undefined && hasBlock(text, hook);
-    const chained = location.kind === "husky" ? installed && isEffectivelyEmpty(removeBlock(text!, hook)) === false : await exists(`${file}${CHAINED_SUFFIX}`);
+    const chained =
+      location.kind === "husky"
+        ? installed && isEffectivelyEmpty(removeBlock(text!, hook)) === false
+        : await exists(`${file}${CHAINED_SUFFIX}`);
     out.push({ hook, file, installed, chained });
   }
   return { location, hooks: out };

@@ -35,6 +35,7 @@ export async function locateHooks(root: string): Promise<HooksLocation> {
 
 /** As husky does, refuse a husky directory outside the repository. */
 function checkInside(root: string, dir: string): string {
-  if (relative(root, dir).startsWith("..")) throw usageError(`husky's directory ${dir} is outside the repository ${root}: refusing to write hooks there`);
+  if (relative(root, dir).startsWith(".."))
+    throw usageError(`husky's directory ${dir} is outside the repository ${root}: refusing to write hooks there`);
   return dir;
 }

@@ -84,7 +84,10 @@ const chainEnd = "# <<< wspub chain <<<";
 export function plainScript(hook: HookName, launcher: Launcher, chained: boolean): string {
   const lines = ["#!/bin/sh"];
   if (chained) {
-    lines.push(chainBegin, `# The hook that was here before wspub, kept as ${hook}${CHAINED_SUFFIX}: it runs first, and its failure stops git.`);
+    lines.push(
+      chainBegin,
+      `# The hook that was here before wspub, kept as ${hook}${CHAINED_SUFFIX}: it runs first, and its failure stops git.`,
+    );
     if (hook === "pre-push") {
       lines.push(
         `wspub_updates=$(cat)`,

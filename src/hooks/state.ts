@@ -80,7 +80,9 @@ export async function readBackground(root: string, lines = 5): Promise<Backgroun
   const last = await readFile(state.lastResult, "utf8")
     .then((t) => JSON.parse(t) as LastResult)
     .catch(() => undefined);
-  const error = (await readFile(state.lastError, "utf8").catch(() => undefined)) ?? (await readFile(state.lastErrorShown, "utf8").catch(() => undefined));
+  const error =
+    (await readFile(state.lastError, "utf8").catch(() => undefined)) ??
+    (await readFile(state.lastErrorShown, "utf8").catch(() => undefined));
   return { log: state.log, last, error: error?.trim(), tail: log.trimEnd().split("\n").slice(-lines) };
 }
 

@@ -138,7 +138,9 @@ async function takeWhenQuiet(root: string, state: HookState, quiet: number): Pro
       await sleep(quiet - age);
       continue;
     }
-    const busy = ["rebase-merge", "rebase-apply", "sequencer", "CHERRY_PICK_HEAD", "REVERT_HEAD"].some((f) => existsSync(join(gitDir, f)));
+    const busy = ["rebase-merge", "rebase-apply", "sequencer", "CHERRY_PICK_HEAD", "REVERT_HEAD"].some((f) =>
+      existsSync(join(gitDir, f)),
+    );
     if (busy && Date.now() < deadline) {
       await sleep(quiet);
       continue;
@@ -150,12 +152,20 @@ async function takeWhenQuiet(root: string, state: HookState, quiet: number): Pro
   }
 }
 
-async function publishRequest(root: string, state: HookState, request: Request, env: NodeJS.ProcessEnv, published: Set<string>): Promise<void> {
+async function publishRequest(
+  root: string,
+  state: HookState,
+  request: Request,
+  env: NodeJS.ProcessEnv,
+  published: Set<string>,
+): Promise<void> {
   const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
   const branch = request.branch ?? (await currentBranch(root));
   const branches = await configuredBranches(root);
   if (!branch || !branchMatches(branch, branches)) {
-    await log(`${branch ? `branch ${branch}` : "detached HEAD"} is not one of the configured branches (${branches.join(", ")}); not published`);
+    await log(
+      `${branch ? `branch ${branch}` : "detached HEAD"} is not one of the configured branches (${branches.join(", ")}); not published`,
+    );
     return;
   }
   const sha = (await git(root, ["rev-parse", "--verify", `${request.ref}^{commit}`])).stdout.trim();
@@ -182,7 +192,10 @@ async function publishRequest(root: string, state: HookState, request: Request, 
     result.ok = true;
     published.add(sha);
     result.message = results
-      .map((r) => `${r.workspace} ${r.commit.slice(0, 12)}: ${r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`}`)
+      .map(
+        (r) =>
+          `${r.workspace} ${r.commit.slice(0, 12)}: ${r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`}`,
+      )
       .join("; ");
     await Promise.all(pending);
     await log(`published ${branch} ${result.message}`);

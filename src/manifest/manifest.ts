@@ -52,7 +52,8 @@ export function parseManifest(text: string): Manifest {
 
 /** Checks a `files` object (path -> entry) as stored in a manifest or a manifest shard. */
 export function parseEntries(files: unknown): Record<string, ManifestEntry> {
-  if (typeof files !== "object" || files === null || Array.isArray(files)) throw new Error("manifest files are not an object");
+  if (typeof files !== "object" || files === null || Array.isArray(files))
+    throw new Error("manifest files are not an object");
   const record = files as Record<string, unknown>;
   for (const path in record) {
     const e = record[path] as Partial<ManifestEntry> | null;

@@ -82,7 +82,8 @@ export function serializeShard(files: Readonly<Record<string, ManifestEntry>>): 
 
 export function parseShard(text: string): Record<string, ManifestEntry> {
   const value = JSON.parse(text) as { version?: unknown; files?: unknown } | null;
-  if (typeof value !== "object" || value === null || value.version !== 2) throw new Error("not a version 2 manifest shard");
+  if (typeof value !== "object" || value === null || value.version !== 2)
+    throw new Error("not a version 2 manifest shard");
   return parseEntries(value.files);
 }
 
@@ -91,7 +92,10 @@ export function shardDigest(text: string): string {
 }
 
 /** Splits a whole file list into shard texts. */
-export function buildShards(files: Readonly<Record<string, ManifestEntry>>, bits: number): { digests: string[]; texts: Map<string, string> } {
+export function buildShards(
+  files: Readonly<Record<string, ManifestEntry>>,
+  bits: number,
+): { digests: string[]; texts: Map<string, string> } {
   const parts = Array.from({ length: 2 ** bits }, () => fileRecord());
   for (const path in files) parts[shardIndex(path, bits)]![path] = files[path]!;
   const texts = new Map<string, string>();
@@ -116,7 +120,8 @@ export type StoredManifest = { version: 2; root: ManifestRoot } | { version: 1; 
 
 export function parseStoredManifest(text: string): StoredManifest {
   const value = JSON.parse(text) as (Omit<Partial<ManifestRoot>, "version"> & { version?: unknown }) | null;
-  if (typeof value === "object" && value !== null && value.version === 1) return { version: 1, manifest: parseManifest(text) };
+  if (typeof value === "object" && value !== null && value.version === 1)
+    return { version: 1, manifest: parseManifest(text) };
   const isInt = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   const ok =
     typeof value === "object" &&
@@ -130,7 +135,14 @@ export function parseStoredManifest(text: string): StoredManifest {
     isInt(value.excluded) &&
     typeof value.filter === "string" &&
     Array.isArray(value.ignore) &&
-    value.ignore.every((s) => typeof s === "object" && s !== null && typeof s.path === "string" && typeof s.blob === "string" && ["gitignore", "dockerignore", "wspubignore"].includes(s.kind)) &&
+    value.ignore.every(
+      (s) =>
+        typeof s === "object" &&
+        s !== null &&
+        typeof s.path === "string" &&
+        typeof s.blob === "string" &&
+        ["gitignore", "dockerignore", "wspubignore"].includes(s.kind),
+    ) &&
     Array.isArray(value.shards) &&
     value.shards.length > 0 &&
     Number.isInteger(Math.log2(value.shards.length)) &&

@@ -70,7 +70,10 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
         } catch (e) {
           outcome.ok = false;
           outcome.error = (e as Error).message;
-          reporter.event({ type: "warning", message: messages.mountNotRefreshed(m.display, req.layout.workspace, outcome.error) });
+          reporter.event({
+            type: "warning",
+            message: messages.mountNotRefreshed(m.display, req.layout.workspace, outcome.error),
+          });
         }
       }),
     );
@@ -83,9 +86,19 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
   };
   if (settings.webhook) {
     const { visible, waitedMs } = visibility;
-    const payload = { event: "wspub.published", ...req.result, url: req.where, prefix: req.layout.filesPrefix, visibility: { visible, waitedMs, mounts } };
+    const payload = {
+      event: "wspub.published",
+      ...req.result,
+      url: req.where,
+      prefix: req.layout.filesPrefix,
+      visibility: { visible, waitedMs, mounts },
+    };
     visibility.webhook = await postWebhook(settings.webhook, payload);
-    if (!visibility.webhook.ok) reporter.event({ type: "warning", message: messages.webhookFailed(visibility.webhook.url, visibility.webhook.error ?? "") });
+    if (!visibility.webhook.ok)
+      reporter.event({
+        type: "warning",
+        message: messages.webhookFailed(visibility.webhook.url, visibility.webhook.error ?? ""),
+      });
   }
   return visibility;
 }

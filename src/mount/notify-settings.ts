@@ -54,15 +54,22 @@ export function resolveNotifySettings(flags: NotifyFlags, env: NodeJS.ProcessEnv
   const fromEnv = (env["WSPUB_MOUNT_RC"] ?? "").split(/[\s,]+/).filter((s) => s !== "");
   type Entry = NonNullable<Config["mounts"]>[number];
   let entries: { entry: Entry; source: string }[];
-  if (flags.mountRc && flags.mountRc.length > 0) entries = flags.mountRc.map((url) => ({ entry: { url }, source: "--mount-rc" }));
+  if (flags.mountRc && flags.mountRc.length > 0)
+    entries = flags.mountRc.map((url) => ({ entry: { url }, source: "--mount-rc" }));
   else if (fromEnv.length > 0) entries = fromEnv.map((url) => ({ entry: { url }, source: "WSPUB_MOUNT_RC" }));
   else entries = (config.mounts ?? []).map((entry, i) => ({ entry, source: `mounts[${i}]` }));
 
   const mounts = entries.map(({ entry, source }): MountTarget => {
     const split = splitCredentials(entry.url);
-    if (!split) throw usageError(`invalid ${source} URL ${JSON.stringify(entry.url)}: expected http(s)://host:port of rclone's remote control (rclone mount --rc)`);
+    if (!split)
+      throw usageError(
+        `invalid ${source} URL ${JSON.stringify(entry.url)}: expected http(s)://host:port of rclone's remote control (rclone mount --rc)`,
+      );
     const root = normaliseRoot(entry.root ?? "");
-    if (root === undefined) throw usageError(`invalid ${source}.root ${JSON.stringify(entry.root)}: give the path after the bucket in the mount's remote, without "." or ".." segments`);
+    if (root === undefined)
+      throw usageError(
+        `invalid ${source}.root ${JSON.stringify(entry.root)}: give the path after the bucket in the mount's remote, without "." or ".." segments`,
+      );
     if (entry.pass !== undefined) warnings.push(messages.mountPassInConfig(source));
     let pass = split.pass ?? entry.pass;
     if (pass === undefined && entry.passEnv !== undefined) {
@@ -89,7 +96,8 @@ export function resolveNotifySettings(flags: NotifyFlags, env: NodeJS.ProcessEnv
     const token = env["WSPUB_WEBHOOK_TOKEN"];
     if (token) headers["authorization"] = `Bearer ${token}`;
     else if (split.user !== undefined || split.pass !== undefined) {
-      headers["authorization"] = `Basic ${Buffer.from(`${split.user ?? ""}:${split.pass ?? ""}`, "utf8").toString("base64")}`;
+      headers["authorization"] =
+        `Basic ${Buffer.from(`${split.user ?? ""}:${split.pass ?? ""}`, "utf8").toString("base64")}`;
     }
     // The query string is kept for the request (some receivers take a token there) but not shown.
     webhook = { url: `${split.url}${new URL(hook).search}`, display: split.display, headers };

@@ -30,15 +30,23 @@ export async function refreshMount(target: RcTarget, dir: string): Promise<void>
  * entry from before the refresh reappears until the next re-read (rclone vfs/dir.go addObject).
  */
 export async function refreshTree(target: RcTarget, dir: string): Promise<void> {
-  const out = await callRc(target, "vfs/refresh", dir === "" ? { recursive: "true" } : { dir, recursive: "true" }, REFRESH_TIMEOUT_MS);
+  const out = await callRc(
+    target,
+    "vfs/refresh",
+    dir === "" ? { recursive: "true" } : { dir, recursive: "true" },
+    REFRESH_TIMEOUT_MS,
+  );
   // {"result": {"<dir>": "OK"}}; a path the mount cannot find reads "file does not exist".
   const result = out["result"];
-  const statuses = typeof result === "object" && result !== null ? Object.values(result as Record<string, unknown>) : [];
+  const statuses =
+    typeof result === "object" && result !== null ? Object.values(result as Record<string, unknown>) : [];
   if (statuses.length === 0) throw new RcError(`vfs/refresh returned no result (${JSON.stringify(out).slice(0, 200)})`);
   const bad = statuses.find((s) => s !== "OK");
   if (bad === undefined) return;
   if (bad === "file does not exist") {
-    throw new RcError(`the mount has no directory ${JSON.stringify(dir)}: check that it mounts the target's bucket, and that the mount's "root" is the path after the bucket in its remote (remote:bucket/<root>)`);
+    throw new RcError(
+      `the mount has no directory ${JSON.stringify(dir)}: check that it mounts the target's bucket, and that the mount's "root" is the path after the bucket in its remote (remote:bucket/<root>)`,
+    );
   }
   throw new RcError(`vfs/refresh of ${JSON.stringify(dir)}: ${String(bad)}`);
 }

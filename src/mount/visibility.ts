@@ -33,7 +33,11 @@ export function formatVisibility(v: Visibility): string {
   const lines: string[] = [];
   for (const m of v.mounts) {
     const where = m.dir === null ? "" : ` (${m.dir === "" ? "its root" : m.dir})`;
-    lines.push(m.ok ? `  mount ${m.url}${where}: refreshed` : `  mount ${m.url}${where}: NOT refreshed: ${m.error ?? "unknown error"}`);
+    lines.push(
+      m.ok
+        ? `  mount ${m.url}${where}: refreshed`
+        : `  mount ${m.url}${where}: NOT refreshed: ${m.error ?? "unknown error"}`,
+    );
   }
   if (v.mounts.length > 0) {
     lines.push(
@@ -42,6 +46,9 @@ export function formatVisibility(v: Visibility): string {
         : `  not confirmed visible: a mount that was not refreshed shows the new commit when its directory cache expires (--dir-cache-time)`,
     );
   }
-  if (v.webhook) lines.push(`  webhook ${v.webhook.url}: ${v.webhook.ok ? `HTTP ${v.webhook.status}` : `failed: ${v.webhook.error ?? "unknown error"}`}`);
+  if (v.webhook)
+    lines.push(
+      `  webhook ${v.webhook.url}: ${v.webhook.ok ? `HTTP ${v.webhook.status}` : `failed: ${v.webhook.error ?? "unknown error"}`}`,
+    );
   return lines.join("\n");
 }

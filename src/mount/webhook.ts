@@ -16,7 +16,12 @@ export async function postWebhook(target: WebhookTarget, payload: unknown): Prom
     });
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return { url: target.display, ok: true, status: res.status };
-    return { url: target.display, ok: false, status: res.status, error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}` };
+    return {
+      url: target.display,
+      ok: false,
+      status: res.status,
+      error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`,
+    };
   } catch (e) {
     return { url: target.display, ok: false, status: null, error: fetchFailure(e, WEBHOOK_TIMEOUT_MS) };
   }

@@ -20,7 +20,14 @@ export interface Journal {
   deletes: string[];
 }
 
-const JOURNAL_FIELDS = { version: { literal: 1 }, commit: "string", startedAt: "string", holder: "string", writes: "string[]", deletes: "string[]" } as const;
+const JOURNAL_FIELDS = {
+  version: { literal: 1 },
+  commit: "string",
+  startedAt: "string",
+  holder: "string",
+  writes: "string[]",
+  deletes: "string[]",
+} as const;
 
 export const journalKey = (layout: Layout) => `${layout.metaPrefix}journal.json`;
 

@@ -24,7 +24,14 @@ interface LockRecord {
   acquiredAt: string;
   expiresAt: number;
 }
-const RECORD_FIELDS = { id: "string", holder: "string", host: "string", pid: "number", acquiredAt: "string", expiresAt: "number" } as const;
+const RECORD_FIELDS = {
+  id: "string",
+  holder: "string",
+  host: "string",
+  pid: "number",
+  acquiredAt: "string",
+  expiresAt: "number",
+} as const;
 
 export interface LeaseOptions {
   store: ObjectStore;
@@ -56,7 +63,14 @@ export class Lease {
   static async acquire(o: LeaseOptions): Promise<Lease> {
     const key = `${o.layout.metaPrefix}lock.json`;
     const ms = leaseMs(o.env);
-    const record: LockRecord = { id: randomUUID(), holder: o.holder, host: hostname(), pid: process.pid, acquiredAt: new Date().toISOString(), expiresAt: Date.now() + ms };
+    const record: LockRecord = {
+      id: randomUUID(),
+      holder: o.holder,
+      host: hostname(),
+      pid: process.pid,
+      acquiredAt: new Date().toISOString(),
+      expiresAt: Date.now() + ms,
+    };
     const deadline = Date.now() + o.waitMs;
     let delay = 100;
     let told = false;
@@ -72,7 +86,10 @@ export class Lease {
       if (!other || isStale(other)) {
         const taken = await o.store.putConditional(key, body, { ifMatch: current.etag });
         if (taken !== "conflict") {
-          o.reporter.event({ type: "warning", message: `took over a stale publish lock${other ? ` held by ${describe(other)}` : ""}` });
+          o.reporter.event({
+            type: "warning",
+            message: `took over a stale publish lock${other ? ` held by ${describe(other)}` : ""}`,
+          });
           return new Lease(o, record, taken.etag).start();
         }
         continue;
@@ -107,7 +124,10 @@ export class Lease {
         await this.o.store.deleteMany([this.key]);
       }
     } catch (e) {
-      this.o.reporter.event({ type: "warning", message: `could not release the publish lock (${(e as Error).message}); it expires by itself` });
+      this.o.reporter.event({
+        type: "warning",
+        message: `could not release the publish lock (${(e as Error).message}); it expires by itself`,
+      });
     }
   }
 
@@ -174,7 +194,10 @@ function isStale(r: LockRecord): boolean {
 const describe = (r: LockRecord) => `${r.holder} (pid ${r.pid} on ${r.host}, since ${r.acquiredAt})`;
 
 /** Reads the lock record, for `wspub unlock` and status. */
-export async function readLock(store: ObjectStore, layout: Layout): Promise<{ text: string; etag: string } | undefined> {
+export async function readLock(
+  store: ObjectStore,
+  layout: Layout,
+): Promise<{ text: string; etag: string } | undefined> {
   const current = await store.getVersioned(`${layout.metaPrefix}lock.json`);
   if (!current) return undefined;
   const r = parseRecord(current.body);

@@ -31,7 +31,13 @@ export async function readLive(store: ObjectStore, layout: Layout): Promise<Live
     const current = await store.getVersioned(layout.pointerKey);
     if (current === undefined) return undefined;
     const broken = (what: string, e: unknown) =>
-      new Unreadable(new UnreadableLiveError(`the ${what} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`, current.etag, e));
+      new Unreadable(
+        new UnreadableLiveError(
+          `the ${what} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`,
+          current.etag,
+          e,
+        ),
+      );
     let pointer: Pointer;
     try {
       pointer = parsePointer(current.body.toString("utf8"));
@@ -49,7 +55,12 @@ export async function readLive(store: ObjectStore, layout: Layout): Promise<Live
 }
 
 /** One shard of a version 2 manifest; undefined when it is gone. */
-export async function readShard(store: ObjectStore, layout: Layout, live: LiveState, digest: string): Promise<Record<string, ManifestEntry> | undefined> {
+export async function readShard(
+  store: ObjectStore,
+  layout: Layout,
+  live: LiveState,
+  digest: string,
+): Promise<Record<string, ManifestEntry> | undefined> {
   const key = layout.shardKey(digest);
   return withRetry(async () => {
     const body = await store.get(key);
@@ -57,13 +68,24 @@ export async function readShard(store: ObjectStore, layout: Layout, live: LiveSt
     try {
       return parseShard(body.toString("utf8"));
     } catch (e) {
-      throw new Unreadable(new UnreadableLiveError(`the manifest shard ${key} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`, live.pointerEtag, e));
+      throw new Unreadable(
+        new UnreadableLiveError(
+          `the manifest shard ${key} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`,
+          live.pointerEtag,
+          e,
+        ),
+      );
     }
   });
 }
 
 /** Every entry of the live manifest (all shards, read concurrently); undefined when the manifest or one of its shards is gone. */
-export async function readLiveFiles(store: ObjectStore, layout: Layout, live: LiveState, concurrency = 16): Promise<Record<string, ManifestEntry> | undefined> {
+export async function readLiveFiles(
+  store: ObjectStore,
+  layout: Layout,
+  live: LiveState,
+  concurrency = 16,
+): Promise<Record<string, ManifestEntry> | undefined> {
   const stored = live.stored;
   if (stored === undefined) return undefined;
   if (stored.version === 1) return stored.manifest.files;

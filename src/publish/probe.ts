@@ -25,14 +25,20 @@ export async function checkConditionalWrites(store: ObjectStore, layout: Layout)
       throw refusedError(messages.noConditionalWrites(store.description, "a create of a new key was refused"));
     }
     if ((await store.putConditional(scratch, body, { ifNoneMatch: true })) !== "conflict") {
-      throw refusedError(messages.noConditionalWrites(store.description, "If-None-Match: * did not stop a second create"));
+      throw refusedError(
+        messages.noConditionalWrites(store.description, "If-None-Match: * did not stop a second create"),
+      );
     }
     if ((await store.putConditional(scratch, body, { ifMatch: "0123456789abcdef0123456789abcdef" })) !== "conflict") {
-      throw refusedError(messages.noConditionalWrites(store.description, "If-Match with a wrong ETag did not stop a write"));
+      throw refusedError(
+        messages.noConditionalWrites(store.description, "If-Match with a wrong ETag did not stop a write"),
+      );
     }
   } finally {
     await store.deleteMany([scratch]);
   }
-  const record = Buffer.from(`${JSON.stringify({ conditionalWrites: true, checkedAt: new Date().toISOString() }, null, 1)}\n`);
+  const record = Buffer.from(
+    `${JSON.stringify({ conditionalWrites: true, checkedAt: new Date().toISOString() }, null, 1)}\n`,
+  );
   await store.putConditional(cacheKey, record, { ifNoneMatch: true });
 }

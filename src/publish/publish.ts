@@ -1,10 +1,36 @@
 import { hostname, userInfo } from "node:os";
 import { posix } from "node:path";
 import type { GitReader } from "../git/port.js";
-import { ancestorIgnoreFiles, buildFilter, buildPublishSet, filterDigest, isIgnoreSource, type ExcludedFile, type PublishFile } from "../filter/publish-set.js";
+import {
+  ancestorIgnoreFiles,
+  buildFilter,
+  buildPublishSet,
+  filterDigest,
+  isIgnoreSource,
+  type ExcludedFile,
+  type PublishFile,
+} from "../filter/publish-set.js";
 import type { CommitInfo } from "../git/parse.js";
-import { entryOf, fileRecord, LINK_SUFFIX, manifestDigest, objectName, totalBytes, type ManifestEntry } from "../manifest/manifest.js";
-import { addShard, bitsOf, buildShards, chooseBits, fits, serializeRoot, shardIndex, type IgnoreSource, type ManifestRoot } from "../manifest/sharded.js";
+import {
+  entryOf,
+  fileRecord,
+  LINK_SUFFIX,
+  manifestDigest,
+  objectName,
+  totalBytes,
+  type ManifestEntry,
+} from "../manifest/manifest.js";
+import {
+  addShard,
+  bitsOf,
+  buildShards,
+  chooseBits,
+  fits,
+  serializeRoot,
+  shardIndex,
+  type IgnoreSource,
+  type ManifestRoot,
+} from "../manifest/sharded.js";
 import { serializePointer, type Pointer } from "../manifest/pointer.js";
 import { objectNameConflicts, planPublish, type Plan } from "../plan/plan.js";
 import { keyTooLong, type Layout } from "../store/layout.js";
@@ -107,7 +133,8 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   await guard(req, first, commit.oid);
   // The live commit, filtered with the same rules and nothing interrupted: its publish set is the live one.
   // --force republishes the live commit in full: it rewrites a manifest whose shards were lost.
-  if (!req.force && isLive(first, commit.oid, filter) && !(await readJournal(store, layout))) return noopOutcome(req, started, first);
+  if (!req.force && isLive(first, commit.oid, filter) && !(await readJournal(store, layout)))
+    return noopOutcome(req, started, first);
   // Planned before the lock, so that bad input (names, symlinks, an empty set) is refused before
   // anything is written, and reused under the lock when nothing moved meanwhile.
   const planned = await propose(req, commit, filter, first, undefined);
@@ -116,19 +143,39 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   let lease: Lease | undefined;
   if (req.lock !== false) {
     await checkConditionalWrites(store, layout);
-    lease = await Lease.acquire({ store, layout, holder: req.actor ?? defaultActor(), reporter, env, waitMs: req.lockWaitMs ?? 300_000 });
+    lease = await Lease.acquire({
+      store,
+      layout,
+      holder: req.actor ?? defaultActor(),
+      reporter,
+      env,
+      waitMs: req.lockWaitMs ?? 300_000,
+    });
   } else {
-    reporter.event({ type: "warning", message: "publishing without the lock (--unsafe-no-lock): a concurrent publish can tear the workspace" });
+    reporter.event({
+      type: "warning",
+      message: "publishing without the lock (--unsafe-no-lock): a concurrent publish can tear the workspace",
+    });
   }
   try {
     // Under the lock, the state to build on: it may have moved while we waited.
     const [now, journal] = await Promise.all([store.getVersioned(layout.pointerKey), readJournal(store, layout)]);
-    const unchanged = first !== undefined ? now?.etag === first.pointerEtag : now === undefined && brokenEtag === undefined;
+    const unchanged =
+      first !== undefined ? now?.etag === first.pointerEtag : now === undefined && brokenEtag === undefined;
     const live = unchanged ? first : await readState();
     if (live?.pointer.commit !== first?.pointer.commit) await guard(req, live, commit.oid);
-    if (journal) reporter.event({ type: "warning", message: `an earlier publish${journal.commit ? ` of ${journal.commit.slice(0, 12)}` : ""} was interrupted: finishing the job` });
+    if (journal)
+      reporter.event({
+        type: "warning",
+        message: `an earlier publish${journal.commit ? ` of ${journal.commit.slice(0, 12)}` : ""} was interrupted: finishing the job`,
+      });
     else if (!req.force && isLive(live, commit.oid, filter)) return noopOutcome(req, started, live);
-    const proposal = reportPlan(req, commit, live, unchanged && !journal ? planned : await propose(req, commit, filter, live, journal));
+    const proposal = reportPlan(
+      req,
+      commit,
+      live,
+      unchanged && !journal ? planned : await propose(req, commit, filter, live, journal),
+    );
     const { plan } = proposal;
     const previous = live?.pointer.commit ?? null;
     const hold = () => lease?.assertHeld();
@@ -151,16 +198,27 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     const written = fileRecord();
     for (const a of [...plan.put, ...plan.copy]) {
       const d = proposal.digests.get(a.file.oid)!;
-      written[a.file.path] = { blob: a.file.oid, sha256: d.sha256, md5: d.md5, size: a.file.size, mode: a.file.mode as ManifestEntry["mode"], mtime: commit.committerTime };
+      written[a.file.path] = {
+        blob: a.file.oid,
+        sha256: d.sha256,
+        md5: d.md5,
+        size: a.file.size,
+        mode: a.file.mode as ManifestEntry["mode"],
+        mtime: commit.committerTime,
+      };
     }
     const next = await proposal.manifest(written);
     const rootText = serializeRoot(next.root);
     const manifestKey = layout.manifestKey(commit.oid, manifestDigest(rootText));
     crashPoint(env, "before-manifest");
-    await runBounded([...next.texts].filter(([digest]) => !proposal.present.has(digest)), req.concurrency, async ([digest, text]) => {
-      hold();
-      await putJson(store, layout.shardKey(digest), text);
-    });
+    await runBounded(
+      [...next.texts].filter(([digest]) => !proposal.present.has(digest)),
+      req.concurrency,
+      async ([digest, text]) => {
+        hold();
+        await putJson(store, layout.shardKey(digest), text);
+      },
+    );
     hold();
     await putJson(store, manifestKey, rootText);
     crashPoint(env, "after-manifest");
@@ -193,8 +251,17 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
 }
 
 /** Whether `commit` is live with a version 2 manifest made by the same filter. */
-function isLive(live: LiveState | undefined, commit: string, filter: string): live is LiveState & { stored: { version: 2; root: ManifestRoot } } {
-  return live?.pointer.commit === commit && live.stored?.version === 2 && live.stored.root.commit === commit && live.stored.root.filter === filter;
+function isLive(
+  live: LiveState | undefined,
+  commit: string,
+  filter: string,
+): live is LiveState & { stored: { version: 2; root: ManifestRoot } } {
+  return (
+    live?.pointer.commit === commit &&
+    live.stored?.version === 2 &&
+    live.stored.root.commit === commit &&
+    live.stored.root.filter === filter
+  );
 }
 
 /** The ordering guard: the live commit must be an ancestor of the new one, unless forced or replaceable. */
@@ -227,13 +294,27 @@ interface Proposal {
   manifest: (written: Record<string, ManifestEntry>) => Promise<{ root: ManifestRoot; texts: Map<string, string> }>;
 }
 
-async function propose(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined, journal: Journal | undefined): Promise<Proposal> {
+async function propose(
+  req: PublishRequest,
+  commit: CommitInfo,
+  filter: string,
+  live: LiveState | undefined,
+  journal: Journal | undefined,
+): Promise<Proposal> {
   // A forced republish of the live commit compares in full (it is how a lost shard is rewritten).
   const incremental = journal === undefined && !(req.force && live?.pointer.commit === commit.oid);
-  return (incremental && (await incrementalProposal(req, commit, filter, live))) || (await fullProposal(req, commit, filter, live, journal));
+  return (
+    (incremental && (await incrementalProposal(req, commit, filter, live))) ||
+    (await fullProposal(req, commit, filter, live, journal))
+  );
 }
 
-function reportPlan(req: PublishRequest, commit: CommitInfo, live: LiveState | undefined, proposal: Proposal): Proposal {
+function reportPlan(
+  req: PublishRequest,
+  commit: CommitInfo,
+  live: LiveState | undefined,
+  proposal: Proposal,
+): Proposal {
   const { plan } = proposal;
   for (const message of proposal.notices) req.reporter.event({ type: "notice", message });
   req.reporter.event({
@@ -255,7 +336,13 @@ function reportPlan(req: PublishRequest, commit: CommitInfo, live: LiveState | u
  * objects, a listing of the prefix): a first publish, a filter that changed, an interrupted
  * publish, or a live commit this clone does not have.
  */
-async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined, journal: Journal | undefined): Promise<Proposal> {
+async function fullProposal(
+  req: PublishRequest,
+  commit: CommitInfo,
+  filter: string,
+  live: LiveState | undefined,
+  journal: Journal | undefined,
+): Promise<Proposal> {
   const { git, store, layout, reporter } = req;
   const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
   if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
@@ -271,7 +358,11 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
   }
   const strays = new Set<string>();
   if (!liveFiles) {
-    if (live) reporter.event({ type: "warning", message: `the live manifest ${live.pointer.manifest} (or a shard of it) is missing: publishing in full` });
+    if (live)
+      reporter.event({
+        type: "warning",
+        message: `the live manifest ${live.pointer.manifest} (or a shard of it) is missing: publishing in full`,
+      });
     for await (const o of store.list(layout.filesPrefix)) strays.add(layout.nameOf(o.key));
   }
   for (const name of [...(journal?.writes ?? []), ...(journal?.deletes ?? [])]) strays.add(name);
@@ -292,7 +383,17 @@ async function fullProposal(req: PublishRequest, commit: CommitInfo, filter: str
       const files = fileRecord(written);
       for (const k of plan.keep) files[k.file.path] = k.entry;
       const { digests, texts } = buildShards(files, chooseBits(set.files.length, liveBits));
-      return { root: rootOf(req, commit, filter, { files: set.files.length, bytes: totalBytes(files), excluded }, set.ignore, digests), texts };
+      return {
+        root: rootOf(
+          req,
+          commit,
+          filter,
+          { files: set.files.length, bytes: totalBytes(files), excluded },
+          set.ignore,
+          digests,
+        ),
+        texts,
+      };
     },
   };
 }
@@ -308,20 +409,33 @@ const MAX_ARG_BYTES = 512 * 1024;
  * clone has the live commit, and no ignore file changed (a changed ignore file can change the
  * verdict on paths that did not change). Undefined when not possible.
  */
-async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filter: string, live: LiveState | undefined): Promise<Proposal | undefined> {
+async function incrementalProposal(
+  req: PublishRequest,
+  commit: CommitInfo,
+  filter: string,
+  live: LiveState | undefined,
+): Promise<Proposal | undefined> {
   const { git, store, layout, reporter } = req;
   if (live?.stored?.version !== 2) return undefined;
   const root = live.stored.root;
-  if (root.filter !== filter || root.commit !== live.pointer.commit || !(await git.hasCommit(root.commit))) return undefined;
+  if (root.filter !== filter || root.commit !== live.pointer.commit || !(await git.hasCommit(root.commit)))
+    return undefined;
   const wsBase = req.dir === "" ? "" : `${req.dir}/`;
-  const diff = await git.diffTree(root.commit, commit.oid, req.dir === "" ? [] : [wsBase, ...ancestorIgnoreFiles(req.dir)]);
+  const diff = await git.diffTree(
+    root.commit,
+    commit.oid,
+    req.dir === "" ? [] : [wsBase, ...ancestorIgnoreFiles(req.dir)],
+  );
   if (diff.length > MAX_INCREMENTAL || diff.some((d) => isIgnoreSource(d.path, req.dir))) return undefined;
   // The changed paths go on one `git ls-tree` command line: stay far below ARG_MAX (2 MiB on Linux).
   if (diff.reduce((sum, d) => sum + Buffer.byteLength(d.path) + 1, 0) > MAX_ARG_BYTES) return undefined;
 
   const bits = bitsOf(root);
   const changed = diff.map((d) => d.path.slice(wsBase.length));
-  const present = await git.listPaths(commit.oid, diff.filter((d) => d.newMode !== "000000").map((d) => d.path));
+  const present = await git.listPaths(
+    commit.oid,
+    diff.filter((d) => d.newMode !== "000000").map((d) => d.path),
+  );
   // No changed path in the workspace (a monorepo commit elsewhere): no need to read the ignore files.
   const rules = present.length === 0 ? undefined : await buildFilter(git, req.dir, root.ignore, req.excludes);
   // (rules is only undefined when there is nothing to classify)
@@ -335,7 +449,15 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
     else if (verdict.kind === "submodule") submodules.push(verdict.path);
   }
   // Object-name twins (`x` a symlink, `x.rclonelink` a file) may be among the unchanged paths.
-  const twins = desired.map((f) => (f.mode === "120000" ? `${f.path}${LINK_SUFFIX}` : f.path.endsWith(LINK_SUFFIX) ? f.path.slice(0, -LINK_SUFFIX.length) : undefined)).filter((t): t is string => t !== undefined);
+  const twins = desired
+    .map((f) =>
+      f.mode === "120000"
+        ? `${f.path}${LINK_SUFFIX}`
+        : f.path.endsWith(LINK_SUFFIX)
+          ? f.path.slice(0, -LINK_SUFFIX.length)
+          : undefined,
+    )
+    .filter((t): t is string => t !== undefined);
 
   const indexes = [...new Set([...changed, ...twins].map((p) => shardIndex(p, bits)))];
   const shards = new Map<number, Record<string, ManifestEntry>>();
@@ -397,11 +519,17 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
         const all = await readLiveFiles(store, layout, live, req.concurrency);
         // A shard gone since it was planned: stop before any manifest is written; the journal
         // makes the next run compare in full.
-        if (all === undefined) throw storeError(`a shard of the live manifest ${live.pointer.manifest} disappeared during the publish: run wspub push again`);
+        if (all === undefined)
+          throw storeError(
+            `a shard of the live manifest ${live.pointer.manifest} disappeared during the publish: run wspub push again`,
+          );
         for (const path of changed) delete all[path];
         Object.assign(all, next);
         const { digests, texts } = buildShards(all, chooseBits(files));
-        return { root: rootOf(req, commit, filter, { files, bytes: totalBytes(all), excluded }, root.ignore, digests), texts };
+        return {
+          root: rootOf(req, commit, filter, { files, bytes: totalBytes(all), excluded }, root.ignore, digests),
+          texts,
+        };
       }
       const digests = [...root.shards];
       const texts = new Map<string, string>();
@@ -425,13 +553,32 @@ async function incrementalProposal(req: PublishRequest, commit: CommitInfo, filt
   };
 }
 
-function rootOf(req: PublishRequest, commit: CommitInfo, filter: string, counts: { files: number; bytes: number; excluded: number }, ignoreSources: IgnoreSource[], shards: string[]): ManifestRoot {
-  return { version: 2, workspace: req.layout.workspace, commit: commit.oid, committedAt: commit.committerTime, ...counts, filter, ignore: ignoreSources, shards };
+function rootOf(
+  req: PublishRequest,
+  commit: CommitInfo,
+  filter: string,
+  counts: { files: number; bytes: number; excluded: number },
+  ignoreSources: IgnoreSource[],
+  shards: string[],
+): ManifestRoot {
+  return {
+    version: 2,
+    workspace: req.layout.workspace,
+    commit: commit.oid,
+    committedAt: commit.committerTime,
+    ...counts,
+    filter,
+    ignore: ignoreSources,
+    shards,
+  };
 }
 
 /** The warning when --force replaces a live record that cannot be read. */
 function reportReplaced(reporter: Reporter, e: UnreadableLiveError): void {
-  reporter.event({ type: "warning", message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full` });
+  reporter.event({
+    type: "warning",
+    message: `${e.message.replace(/; republish with --force to replace it$/, "")}: replacing it (--force), publishing in full`,
+  });
 }
 
 function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
@@ -444,21 +591,42 @@ function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
 function notices(submodules: readonly string[], excluded: readonly ExcludedFile[]): string[] {
   const out = submodules.map((path) => `skipped submodule ${path} (gitlinks are not published)`);
   const withheld = excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
-  if (withheld.length > 0) out.push(messages.withheld(withheld.length, withheld.slice(0, 10).map((x) => x.path).join(", ")));
+  if (withheld.length > 0)
+    out.push(
+      messages.withheld(
+        withheld.length,
+        withheld
+          .slice(0, 10)
+          .map((x) => x.path)
+          .join(", "),
+      ),
+    );
   return out;
 }
 
 /** Compare-and-swap of the pointer. A 412 whose pointer now holds exactly our text is our own write, its response lost. */
 async function movePointer(store: ObjectStore, layout: Layout, etag: string | undefined, text: string): Promise<void> {
   const body = Buffer.from(text, "utf8");
-  const moved = await store.putConditional(layout.pointerKey, body, etag !== undefined ? { ifMatch: etag } : { ifNoneMatch: true });
+  const moved = await store.putConditional(
+    layout.pointerKey,
+    body,
+    etag !== undefined ? { ifMatch: etag } : { ifNoneMatch: true },
+  );
   if (moved !== "conflict") return;
   const now = await store.getVersioned(layout.pointerKey);
   if (now?.body.equals(body)) return;
   throw refusedError(messages.pointerMoved(layout.workspace));
 }
 
-function outcome(req: PublishRequest, started: number, commit: string, live: LiveState | undefined, p: Pick<Proposal, "plan" | "files" | "excluded" | "submodules" | "incremental">, manifest: string | null, noop: boolean): PublishResult {
+function outcome(
+  req: PublishRequest,
+  started: number,
+  commit: string,
+  live: LiveState | undefined,
+  p: Pick<Proposal, "plan" | "files" | "excluded" | "submodules" | "incremental">,
+  manifest: string | null,
+  noop: boolean,
+): PublishResult {
   const { plan } = p;
   const list = <T>(items: readonly T[], name: (t: T) => string) => items.slice(0, MAX_LISTED).map(name);
   return {
@@ -488,13 +656,31 @@ function outcome(req: PublishRequest, started: number, commit: string, live: Liv
   };
 }
 
-function noopOutcome(req: PublishRequest, started: number, live: LiveState & { stored: { version: 2; root: ManifestRoot } }): PublishResult {
+function noopOutcome(
+  req: PublishRequest,
+  started: number,
+  live: LiveState & { stored: { version: 2; root: ManifestRoot } },
+): PublishResult {
   const { root } = live.stored;
   const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
-  return outcome(req, started, root.commit, live, { plan, files: root.files, excluded: root.excluded, submodules: [], incremental: true }, live.pointer.manifest, true);
+  return outcome(
+    req,
+    started,
+    root.commit,
+    live,
+    { plan, files: root.files, excluded: root.excluded, submodules: [], incremental: true },
+    live.pointer.manifest,
+    true,
+  );
 }
 
-async function applyWrites(req: PublishRequest, plan: Plan, mtime: number, digests: Map<string, Digests>, hold: () => void): Promise<void> {
+async function applyWrites(
+  req: PublishRequest,
+  plan: Plan,
+  mtime: number,
+  digests: Map<string, Digests>,
+  hold: () => void,
+): Promise<void> {
   const { git, store, layout, reporter } = req;
   const env = req.env ?? {};
   const total = plan.put.length + plan.copy.length;
@@ -538,7 +724,9 @@ async function applyWrites(req: PublishRequest, plan: Plan, mtime: number, diges
 function checkNames(files: readonly PublishFile[], layout: Layout): void {
   const conflicts = objectNameConflicts(files);
   if (conflicts.length > 0) {
-    throw usageError(`two paths map to the same object ${JSON.stringify(conflicts[0])} (a symlink next to a file named like its .rclonelink): rename one, or exclude it in .wspubignore`);
+    throw usageError(
+      `two paths map to the same object ${JSON.stringify(conflicts[0])} (a symlink next to a file named like its .rclonelink): rename one, or exclude it in .wspubignore`,
+    );
   }
   for (const file of files) {
     // XML 1.0 (S3 listings) cannot carry these: the object could never be listed, verified or deleted by name.
@@ -547,7 +735,9 @@ function checkNames(files: readonly PublishFile[], layout: Layout): void {
     // git stores names as bytes; one that is not UTF-8 reaches us with U+FFFD and would be published under another name.
     if (file.path.includes("\ufffd")) throw usageError(messages.notUtf8(file.path));
     if (keyTooLong(layout.objectKey(objectName(file.path, file.mode)))) {
-      throw usageError(`the path ${JSON.stringify(file.path.slice(0, 80))}... makes an object key over S3's 1024-byte limit: shorten it or exclude it in .wspubignore. Nothing was written.`);
+      throw usageError(
+        `the path ${JSON.stringify(file.path.slice(0, 80))}... makes an object key over S3's 1024-byte limit: shorten it or exclude it in .wspubignore. Nothing was written.`,
+      );
     }
   }
 }
@@ -567,7 +757,12 @@ async function checkSymlinks(git: GitReader, files: readonly PublishFile[]): Pro
 async function putJson(store: ObjectStore, key: string, text: string): Promise<void> {
   const body = Buffer.from(text, "utf8");
   const d = digestBuffer(body);
-  await store.put(key, body, { size: body.length, md5: d.md5, contentType: "application/json", metadata: { md5chksum: d.md5 } });
+  await store.put(key, body, {
+    size: body.length,
+    md5: d.md5,
+    contentType: "application/json",
+    metadata: { md5chksum: d.md5 },
+  });
 }
 
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {

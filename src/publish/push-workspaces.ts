@@ -45,37 +45,50 @@ export type Published = PublishResult & { visibility?: Visibility };
  * Action all come through here with the same typed options.
  */
 export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
-  return withStore(o, { all: o.all ?? false, workspace: o.workspace, requireTarget: o.requireTarget }, async (ctx, settings, store) => {
-    const notify = resolveNotifySettings(o.notify ?? {}, o.env, ctx.loaded.config);
-    for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
-    const results: Published[] = [];
-    for (const w of ctx.workspaces) {
-      const result = await publish({
-        git: ctx.git,
-        store,
-        layout: new Layout(settings.target.prefix, w.name),
-        dir: w.dir,
-        ref: o.ref,
-        force: o.force ?? false,
-        dryRun: o.dryRun ?? false,
-        concurrency: settings.concurrency,
-        excludes: ctx.loaded.config.exclude ?? [],
-        reporter: o.reporter,
-        ...(o.actor ? { actor: o.actor } : {}),
-        replaceable: o.replaceable,
-        lock: o.lock ?? o.env["WSPUB_UNSAFE_NO_LOCK"] !== "1",
-        lockWaitMs: o.lockWaitMs,
-        env: o.env,
-      });
-      const where = `${settings.target.url.replace(/\/$/, "")}/${w.name}/`;
-      // Only a publish that changed the bucket is announced: mounts re-read, then the webhook.
-      const visibility = result.dryRun || result.noop ? undefined : await notifyPublished({ result, layout: new Layout(settings.target.prefix, w.name), where, settings: notify, reporter: o.reporter });
-      const published: Published = visibility ? { ...result, visibility } : result;
-      results.push(published);
-      o.onResult?.(published, where);
-    }
-    return results;
-  });
+  return withStore(
+    o,
+    { all: o.all ?? false, workspace: o.workspace, requireTarget: o.requireTarget },
+    async (ctx, settings, store) => {
+      const notify = resolveNotifySettings(o.notify ?? {}, o.env, ctx.loaded.config);
+      for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
+      const results: Published[] = [];
+      for (const w of ctx.workspaces) {
+        const result = await publish({
+          git: ctx.git,
+          store,
+          layout: new Layout(settings.target.prefix, w.name),
+          dir: w.dir,
+          ref: o.ref,
+          force: o.force ?? false,
+          dryRun: o.dryRun ?? false,
+          concurrency: settings.concurrency,
+          excludes: ctx.loaded.config.exclude ?? [],
+          reporter: o.reporter,
+          ...(o.actor ? { actor: o.actor } : {}),
+          replaceable: o.replaceable,
+          lock: o.lock ?? o.env["WSPUB_UNSAFE_NO_LOCK"] !== "1",
+          lockWaitMs: o.lockWaitMs,
+          env: o.env,
+        });
+        const where = `${settings.target.url.replace(/\/$/, "")}/${w.name}/`;
+        // Only a publish that changed the bucket is announced: mounts re-read, then the webhook.
+        const visibility =
+          result.dryRun || result.noop
+            ? undefined
+            : await notifyPublished({
+                result,
+                layout: new Layout(settings.target.prefix, w.name),
+                where,
+                settings: notify,
+                reporter: o.reporter,
+              });
+        const published: Published = visibility ? { ...result, visibility } : result;
+        results.push(published);
+        o.onResult?.(published, where);
+      }
+      return results;
+    },
+  );
 }
 
 /** Opens the repository, config and store for a command, and closes them afterwards. */

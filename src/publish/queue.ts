@@ -3,7 +3,11 @@
  * task starts; the ones in flight finish, then the first error is thrown. The AWS SDK retries each
  * request itself, so there is no retry loop here.
  */
-export async function runBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function runBounded<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {

@@ -23,20 +23,38 @@ export interface RepairResult {
  * objects under the workspace prefix. Only the drifted objects are written, under the lock.
  */
 export async function repair(
-  o: { git: GitReader; store: ObjectStore; layout: Layout; reporter: Reporter; env: NodeJS.ProcessEnv; concurrency: number; holder: string },
+  o: {
+    git: GitReader;
+    store: ObjectStore;
+    layout: Layout;
+    reporter: Reporter;
+    env: NodeJS.ProcessEnv;
+    concurrency: number;
+    holder: string;
+  },
   drift: VerifyResult,
 ): Promise<RepairResult> {
-  const lease = await Lease.acquire({ store: o.store, layout: o.layout, holder: o.holder, reporter: o.reporter, env: o.env, waitMs: 300_000 });
+  const lease = await Lease.acquire({
+    store: o.store,
+    layout: o.layout,
+    holder: o.holder,
+    reporter: o.reporter,
+    env: o.env,
+    waitMs: 300_000,
+  });
   try {
     const live = await readLive(o.store, o.layout);
-    if (live?.pointer.commit !== drift.commit) throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
+    if (live?.pointer.commit !== drift.commit)
+      throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
     const files = await readLiveFiles(o.store, o.layout, live, o.concurrency);
     if (!files) throw gitInputError(messages.manifestLost(drift.commit));
     const broken = [...drift.missing, ...drift.changed].filter((d) => entryOf(files, d.path) !== undefined);
     for (const d of broken) {
       const blob = files[d.path]!.blob;
       if ((await o.git.readObject(`${blob}^{blob}`).catch(() => undefined)) === undefined) {
-        throw gitInputError(`cannot repair ${d.path}: its blob ${blob.slice(0, 12)} is not in this clone (fetch the live commit ${drift.commit.slice(0, 12)} first)`);
+        throw gitInputError(
+          `cannot repair ${d.path}: its blob ${blob.slice(0, 12)} is not in this clone (fetch the live commit ${drift.commit.slice(0, 12)} first)`,
+        );
       }
     }
     await runBounded(broken, o.concurrency, async (d) => {

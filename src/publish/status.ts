@@ -64,7 +64,11 @@ export interface ListedWorkspace {
 }
 
 /** Every workspace with a pointer at the target. */
-export async function listWorkspaces(store: ObjectStore, prefix: string, concurrency: number): Promise<ListedWorkspace[]> {
+export async function listWorkspaces(
+  store: ObjectStore,
+  prefix: string,
+  concurrency: number,
+): Promise<ListedWorkspace[]> {
   const metaRoot = `${prefix === "" ? "" : `${prefix}/`}.wspub/`;
   const names = await store.listDirs(metaRoot);
   const rows: ListedWorkspace[] = [];
@@ -77,7 +81,14 @@ export async function listWorkspaces(store: ObjectStore, prefix: string, concurr
     } catch {
       return;
     }
-    rows.push({ workspace: name, commit: p.commit, publishedAt: p.publishedAt, publishedBy: p.publishedBy, files: p.files, bytes: p.bytes });
+    rows.push({
+      workspace: name,
+      commit: p.commit,
+      publishedAt: p.publishedAt,
+      publishedBy: p.publishedBy,
+      files: p.files,
+      bytes: p.bytes,
+    });
   });
   return rows.sort((a, b) => (a.workspace < b.workspace ? -1 : 1));
 }

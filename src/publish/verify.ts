@@ -35,7 +35,11 @@ const plainMd5 = /^[0-9a-f]{32}$/;
  * server's MD5 ETag where the object has one (single-part uploads and copies), otherwise (multipart
  * ETags, stores without ETags, or `deep`) by reading the object and comparing its SHA-256.
  */
-export async function verify(store: ObjectStore, layout: Layout, options: { deep: boolean; concurrency: number }): Promise<VerifyResult> {
+export async function verify(
+  store: ObjectStore,
+  layout: Layout,
+  options: { deep: boolean; concurrency: number },
+): Promise<VerifyResult> {
   const live = await readLive(store, layout);
   if (!live) throw usageError(messages.nothingPublished(layout.workspace, store.description));
   const result: VerifyResult = {
@@ -51,7 +55,11 @@ export async function verify(store: ObjectStore, layout: Layout, options: { deep
   };
   const files = await readLiveFiles(store, layout, live, options.concurrency);
   if (!files) {
-    result.missing.push({ path: "(manifest)", object: live.pointer.manifest, reason: messages.manifestLost(live.pointer.commit) });
+    result.missing.push({
+      path: "(manifest)",
+      object: live.pointer.manifest,
+      reason: messages.manifestLost(live.pointer.commit),
+    });
     return result;
   }
   const present = new Map<string, ObjectInfo>();
@@ -77,7 +85,12 @@ export async function verify(store: ObjectStore, layout: Layout, options: { deep
     const hash = createHash("sha256");
     for await (const chunk of await store.read(layout.objectKey(object))) hash.update(chunk as Buffer);
     const actual = hash.digest("hex");
-    if (actual !== sha256) result.changed.push({ path, object, reason: `SHA-256 ${actual.slice(0, 16)}..., expected ${sha256.slice(0, 16)}...` });
+    if (actual !== sha256)
+      result.changed.push({
+        path,
+        object,
+        reason: `SHA-256 ${actual.slice(0, 16)}..., expected ${sha256.slice(0, 16)}...`,
+      });
   });
   result.unexpected = [...present.keys()].sort();
   result.missing.sort((a, b) => (a.object < b.object ? -1 : 1));

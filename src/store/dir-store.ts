@@ -1,6 +1,19 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, type Dirent } from "node:fs";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, utimes, writeFile, chmod, lstat, link } from "node:fs/promises";
+import {
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  utimes,
+  writeFile,
+  chmod,
+  lstat,
+  link,
+} from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
@@ -77,7 +90,10 @@ export class DirStore implements ObjectStore {
       if (isMissing(e)) return [];
       throw e;
     });
-    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   }
 
   async read(key: string): Promise<Readable> {
@@ -127,7 +143,7 @@ export class DirStore implements ObjectStore {
   close(): void {}
 
   private async *walk(dir: string, dirKey: string): AsyncIterable<ObjectInfo> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {

@@ -37,7 +37,10 @@ export function loadCaBundle(env: NodeJS.ProcessEnv): string | undefined {
   try {
     pem = readFileSync(file, "utf8");
   } catch (e) {
-    throw usageError(`AWS_CA_BUNDLE=${file} cannot be loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of CA certificates, or unset it`, e);
+    throw usageError(
+      `AWS_CA_BUNDLE=${file} cannot be loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of CA certificates, or unset it`,
+      e,
+    );
   }
   try {
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
@@ -46,7 +49,10 @@ export function loadCaBundle(env: NodeJS.ProcessEnv): string | undefined {
     for (const block of blocks) new X509Certificate(block);
     createSecureContext({ ca: pem });
   } catch (e) {
-    throw usageError(`AWS_CA_BUNDLE=${file} is not a usable CA bundle (${(e as Error).message}): point it at a PEM file of CA certificates, or unset it`, e);
+    throw usageError(
+      `AWS_CA_BUNDLE=${file} is not a usable CA bundle (${(e as Error).message}): point it at a PEM file of CA certificates, or unset it`,
+      e,
+    );
   }
   return pem;
 }

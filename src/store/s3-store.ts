@@ -1,9 +1,10 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { Readable, Transform } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
+  type DeleteObjectsCommandOutput,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -58,7 +59,11 @@ export class S3Store implements ObjectStore {
         // A server that accepts a connection and then says nothing must not hang a publish forever.
         requestTimeout: 120_000,
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets, ...(settings.ca ? { ca: settings.ca } : {}) }),
+        httpsAgent: new HttpsAgent({
+          keepAlive: true,
+          maxSockets: sockets,
+          ...(settings.ca ? { ca: settings.ca } : {}),
+        }),
       }),
     });
   }
@@ -132,7 +137,14 @@ export class S3Store implements ObjectStore {
         client: this.client,
         // Every part carries a CRC32 that the server verifies (x-amz-checksum-crc32): a part
         // damaged in transit is refused, and the upload is aborted instead of stored.
-        params: { Bucket: this.bucket, Key: key, Body: source.pipe(tap), ContentType: o.contentType, Metadata: o.metadata, ChecksumAlgorithm: "CRC32" },
+        params: {
+          Bucket: this.bucket,
+          Key: key,
+          Body: source.pipe(tap),
+          ContentType: o.contentType,
+          Metadata: o.metadata,
+          ChecksumAlgorithm: "CRC32",
+        },
         partSize: PART_SIZE,
         queueSize: 4,
         leavePartsOnError: false,
@@ -141,12 +153,17 @@ export class S3Store implements ObjectStore {
     } catch (e) {
       throw this.fail(e, `upload ${key}`);
     }
-    const expected = parts.length === 1 ? parts[0]!.toString("hex") : `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`;
+    const expected =
+      parts.length === 1
+        ? parts[0]!.toString("hex")
+        : `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`;
     if (etag === expected) return;
     const md5 = createHash("md5");
     for await (const chunk of await this.read(key)) md5.update(chunk as Buffer);
     if (md5.digest("base64") !== o.md5) {
-      throw storeError(`the upload of ${key} arrived corrupted (the server's ETag ${etag} is not the ${expected} of the bytes sent): run wspub push again`);
+      throw storeError(
+        `the upload of ${key} arrived corrupted (the server's ETag ${etag} is not the ${expected} of the bytes sent): run wspub push again`,
+      );
     }
   }
 
@@ -171,7 +188,7 @@ export class S3Store implements ObjectStore {
   async deleteMany(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      let out;
+      let out: DeleteObjectsCommandOutput;
       try {
         out = await this.client.send(
           new DeleteObjectsCommand({
@@ -185,14 +202,19 @@ export class S3Store implements ObjectStore {
       const errors = out.Errors ?? [];
       if (errors.length > 0) {
         const first = errors[0]!;
-        throw storeError(`could not delete ${errors.length} objects, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ""}`);
+        throw storeError(
+          `could not delete ${errors.length} objects, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ""}`,
+        );
       }
     }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     try {
-      for await (const page of paginateListObjectsV2({ client: this.client, pageSize: 1000 }, { Bucket: this.bucket, Prefix: prefix })) {
+      for await (const page of paginateListObjectsV2(
+        { client: this.client, pageSize: 1000 },
+        { Bucket: this.bucket, Prefix: prefix },
+      )) {
         for (const o of page.Contents ?? []) {
           yield { key: o.Key!, size: o.Size ?? 0, ...(o.ETag ? { etag: unquote(o.ETag) } : {}) };
         }
@@ -238,7 +260,9 @@ export class S3Store implements ObjectStore {
         const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
         const body = Buffer.from(await out.Body!.transformToByteArray());
         if (out.ContentLength !== undefined && body.length !== out.ContentLength) {
-          throw Object.assign(new Error(`response body cut short (${body.length} of ${out.ContentLength} bytes)`), { name: "TruncatedBody" });
+          throw Object.assign(new Error(`response body cut short (${body.length} of ${out.ContentLength} bytes)`), {
+            name: "TruncatedBody",
+          });
         }
         return { body, etag: unquote(out.ETag ?? "") };
       } catch (e) {

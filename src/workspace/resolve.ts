@@ -21,7 +21,11 @@ export interface WorkspaceContext {
 }
 
 const toPosix = (p: string) => p.split(sep).join("/");
-const normalizeDir = (p: string) => toPosix(p).replace(/^\.\/+/, "").replace(/\/+$/, "").replace(/^\.$/, "");
+const normalizeDir = (p: string) =>
+  toPosix(p)
+    .replace(/^\.\/+/, "")
+    .replace(/\/+$/, "")
+    .replace(/^\.$/, "");
 
 /**
  * Finds the repository and the workspace(s) a command is about:
@@ -30,24 +34,40 @@ const normalizeDir = (p: string) => toPosix(p).replace(/^\.\/+/, "").replace(/\/
  * - nothing: the configured workspace that contains the current directory, else the repository root;
  * - `all`: every configured workspace.
  */
-export async function resolveWorkspaces(arg: string | undefined, options: { cwd: string; all?: boolean }): Promise<WorkspaceContext> {
-  const argDir = arg !== undefined && (await isDirectory(resolve(options.cwd, arg))) ? resolve(options.cwd, arg) : undefined;
+export async function resolveWorkspaces(
+  arg: string | undefined,
+  options: { cwd: string; all?: boolean },
+): Promise<WorkspaceContext> {
+  const argDir =
+    arg !== undefined && (await isDirectory(resolve(options.cwd, arg))) ? resolve(options.cwd, arg) : undefined;
   const git = await openGit(argDir ?? options.cwd);
   try {
     const loaded = await loadConfig(git.root);
-    const configured = Object.entries(loaded.config.workspaces ?? {}).map(([name, path]) => ({ name, dir: normalizeDir(path) }));
+    const configured = Object.entries(loaded.config.workspaces ?? {}).map(([name, path]) => ({
+      name,
+      dir: normalizeDir(path),
+    }));
     const named = (dir: string): Workspace => {
       const hit = configured.find((w) => w.dir === dir);
       return hit ?? { name: validateWorkspaceName(basename(dir === "" ? git.root : dir)), dir };
     };
     if (options.all) {
       if (arg !== undefined) throw usageError("give either a workspace or --all, not both");
-      if (configured.length === 0) throw usageError(`--all publishes the workspaces configured under "workspaces" in wspub.config.json, and there are none`);
+      if (configured.length === 0)
+        throw usageError(
+          `--all publishes the workspaces configured under "workspaces" in wspub.config.json, and there are none`,
+        );
       return { git, loaded, workspaces: configured };
     }
     if (arg !== undefined && argDir === undefined) {
       const hit = configured.find((w) => w.name === arg);
-      if (!hit) throw usageError(messages.unknownWorkspace(arg, configured.map((w) => w.name)));
+      if (!hit)
+        throw usageError(
+          messages.unknownWorkspace(
+            arg,
+            configured.map((w) => w.name),
+          ),
+        );
       return { git, loaded, workspaces: [hit] };
     }
     const here = await repoRelative(git.root, argDir ?? options.cwd);

@@ -26,7 +26,17 @@ interface ActionMetadata {
 const action = parse(readFileSync(ACTION_YML, "utf8")) as ActionMetadata;
 
 /** What the issue asks the action to declare. */
-const INPUTS = ["workspace", "target", "endpoint", "region", "ref", "force", "dry-run", "working-directory", "concurrency"];
+const INPUTS = [
+  "workspace",
+  "target",
+  "endpoint",
+  "region",
+  "ref",
+  "force",
+  "dry-run",
+  "working-directory",
+  "concurrency",
+];
 const OUTPUTS = ["commit", "uploaded", "copied", "deleted", "manifest", "changed"];
 
 describe("action.yml", () => {
@@ -56,13 +66,16 @@ describe("action.yml", () => {
   it("is used by the workflows with declared inputs and outputs only", () => {
     for (const file of WORKFLOWS) {
       const text = readFileSync(join(ROOT, file), "utf8");
-      const wf = parse(text) as { jobs: Record<string, { steps: { id?: string; uses?: string; with?: Record<string, unknown> }[] }> };
+      const wf = parse(text) as {
+        jobs: Record<string, { steps: { id?: string; uses?: string; with?: Record<string, unknown> }[] }>;
+      };
       const ours = new Set<string>();
       for (const job of Object.values(wf.jobs)) {
         for (const step of job.steps) {
           if (step.uses !== "./") continue;
           if (step.id) ours.add(step.id);
-          for (const key of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `${file}: with.${key}`).toContain(key);
+          for (const key of Object.keys(step.with ?? {}))
+            expect(Object.keys(action.inputs), `${file}: with.${key}`).toContain(key);
         }
       }
       expect(ours.size, `${file} uses the action`).toBeGreaterThan(0);
@@ -118,19 +131,37 @@ interface ActionRun {
  * Runs dist/action/index.js as the runner does for `uses: ./` with `with:` = `inputs`, in
  * `workspace` (GITHUB_WORKSPACE and the cwd) for a push of `sha`.
  */
-function runAction(workspace: string, sha: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): ActionRun {
+function runAction(
+  workspace: string,
+  sha: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): ActionRun {
   const runner = temp("wspub-runner-");
-  const files = { output: join(runner, "output"), summary: join(runner, "summary.md"), event: join(runner, "event.json") };
+  const files = {
+    output: join(runner, "output"),
+    summary: join(runner, "summary.md"),
+    event: join(runner, "event.json"),
+  };
   writeFileSync(files.output, "");
   writeFileSync(files.summary, "");
   writeFileSync(
     files.event,
-    JSON.stringify({ ref: "refs/heads/main", before: "0".repeat(40), after: sha, head_commit: { id: sha }, repository: { full_name: "acme/myapp" }, pusher: { name: "octocat" } }),
+    JSON.stringify({
+      ref: "refs/heads/main",
+      before: "0".repeat(40),
+      after: sha,
+      head_commit: { id: sha },
+      repository: { full_name: "acme/myapp" },
+      pusher: { name: "octocat" },
+    }),
   );
   const inputEnv: Record<string, string> = {};
   const withDefaults: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(action.inputs)) if (spec.default !== undefined) withDefaults[name] = spec.default;
-  for (const [name, value] of Object.entries({ ...withDefaults, ...inputs })) inputEnv[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
+  for (const [name, spec] of Object.entries(action.inputs))
+    if (spec.default !== undefined) withDefaults[name] = spec.default;
+  for (const [name, value] of Object.entries({ ...withDefaults, ...inputs }))
+    inputEnv[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
   const env = cleanEnv({
     CI: "true",
     GITHUB_ACTIONS: "true",
@@ -153,11 +184,26 @@ function runAction(workspace: string, sha: string, inputs: Record<string, string
     ...extraEnv,
   });
   for (const key of Object.keys(env)) if (key.startsWith("WSPUB_")) delete env[key];
-  const r = spawnSync(process.execPath, [join(ROOT, action.runs.main)], { cwd: workspace, env, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, action.runs.main)], {
+    cwd: workspace,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (r.error) throw r.error;
-  const run = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, outputs: parseOutputs(readFileSync(files.output, "utf8")), summary: readFileSync(files.summary, "utf8"), runner };
+  const run = {
+    code: r.status ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    outputs: parseOutputs(readFileSync(files.output, "utf8")),
+    summary: readFileSync(files.summary, "utf8"),
+    runner,
+  };
   // The runner reads `::add-mask::` lines and never shows them; nothing else may carry a secret.
-  const shown = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
+  const shown = `${r.stdout}\n${r.stderr}`
+    .split("\n")
+    .filter((l) => !l.startsWith("::add-mask::"))
+    .join("\n");
   expect(r.stdout).toContain(`::add-mask::${s3.secretAccessKey}`);
   expect(shown).not.toContain(s3.secretAccessKey);
   expect(shown).not.toContain(SESSION_TOKEN);
@@ -176,7 +222,8 @@ function clone(origin: TempRepo, args: string[]): string {
   execFileSync("git", ["clone", "-q", ...args, `file://${origin.dir}`, dir], { env: cleanEnv() });
   return dir;
 }
-const isShallow = (dir: string) => execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: dir, encoding: "utf8" }).trim() === "true";
+const isShallow = (dir: string) =>
+  execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: dir, encoding: "utf8" }).trim() === "true";
 
 describe("the Action against S3, as the runner runs it", () => {
   let origin: TempRepo;
@@ -187,7 +234,9 @@ describe("the Action against S3, as the runner runs it", () => {
   const snapshot = () => bucketObjects(client, bucket);
   /** The objects a commit's published files must be: name -> SHA-256 of the blob. */
   const expected = (commit: string, paths: string[]) =>
-    new Map(paths.map((p) => [p, sha256(execFileSync("git", ["cat-file", "blob", `${commit}:${p}`], { cwd: origin.dir }))]));
+    new Map(
+      paths.map((p) => [p, sha256(execFileSync("git", ["cat-file", "blob", `${commit}:${p}`], { cwd: origin.dir }))]),
+    );
 
   beforeAll(async () => {
     bucket = `action-${process.pid}`;
@@ -228,16 +277,21 @@ describe("the Action against S3, as the runner runs it", () => {
     const files = ["index.html", "src/app.js", "src/util.js", "bin/run.sh", "docs/guide.md"];
     expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expected(c1, files));
 
-    expect(r.summary).toContain("### wspub: published `myapp` `" + c1.slice(0, 12) + "`");
+    expect(r.summary).toContain(`### wspub: published \`myapp\` \`${c1.slice(0, 12)}\``);
     expect(r.summary).toContain(`| commit | \`${c1}\` |`);
     expect(r.summary).toContain("| previous | none (first publish) |");
     expect(r.summary).toContain(`| location | \`${target}/myapp/\` |`);
     expect(r.summary).toContain(`| manifest | \`${r.outputs["manifest"]}\` |`);
-    expect(r.summary).toMatch(/\| uploaded \| copied \| deleted \| unchanged \| bytes uploaded \| duration \|\n\|---:\|---:\|---:\|---:\|---:\|---:\|\n\| 5 \| 0 \| 0 \| 0 \| \d+ B \| \d+\.\d\d s \|/);
+    expect(r.summary).toMatch(
+      /\| uploaded \| copied \| deleted \| unchanged \| bytes uploaded \| duration \|\n\|---:\|---:\|---:\|---:\|---:\|---:\|\n\| 5 \| 0 \| 0 \| 0 \| \d+ B \| \d+\.\d\d s \|/,
+    );
     expect(r.summary).toContain("5 files published, 3 tracked files excluded");
 
     const pointer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "sites/.wspub/myapp/live.json" }));
-    expect(JSON.parse(await pointer.Body!.transformToString())).toMatchObject({ commit: c1, publishedBy: "github-actions acme/myapp run 4242 (octocat)" });
+    expect(JSON.parse(await pointer.Body!.transformToString())).toMatchObject({
+      commit: c1,
+      publishedBy: "github-actions acme/myapp run 4242 (octocat)",
+    });
   });
 
   it("refuses the next commit in a fresh shallow clone that lacks the live commit, naming fetch-depth; force publishes it", async () => {
@@ -252,7 +306,9 @@ describe("the Action against S3, as the runner runs it", () => {
 
     const refused = runAction(checkout, c2, base());
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain(`::error::wspub: refused: the live commit ${c1.slice(0, 12)} is not in this clone`);
+    expect(refused.stdout).toContain(
+      `::error::wspub: refused: the live commit ${c1.slice(0, 12)} is not in this clone`,
+    );
     expect(refused.stdout).toContain("in GitHub Actions set fetch-depth: 0 on actions/checkout");
     expect(refused.outputs).toEqual({});
     expect(refused.summary).toBe("");
@@ -260,10 +316,19 @@ describe("the Action against S3, as the runner runs it", () => {
 
     const forced = runAction(checkout, c2, { ...base(), force: "true" });
     expect(forced.code, forced.stdout).toBe(0);
-    expect(forced.outputs).toMatchObject({ commit: c2, previous: c1, uploaded: "2", copied: "1", deleted: "2", changed: "true" });
+    expect(forced.outputs).toMatchObject({
+      commit: c2,
+      previous: c1,
+      uploaded: "2",
+      copied: "1",
+      deleted: "2",
+      changed: "true",
+    });
     expect(forced.summary).toContain(`| previous | \`${c1}\` |`);
     expect(forced.summary).toMatch(/\| 2 \| 1 \| 2 \| 2 \| \d+ B \|/);
-    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expected(c2, ["index.html", "src/app.js", "lib-util.js", "bin/run.sh", "new.txt"]));
+    expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(
+      expected(c2, ["index.html", "src/app.js", "lib-util.js", "bin/run.sh", "new.txt"]),
+    );
   });
 
   it("dry-run: reports the plan and writes nothing (a depth-2 clone has the live commit: no force needed)", async () => {
@@ -274,7 +339,15 @@ describe("the Action against S3, as the runner runs it", () => {
     const before = await snapshot();
     const r = runAction(checkout, c3, { ...base(), "dry-run": "true" });
     expect(r.code, r.stdout).toBe(0);
-    expect(r.outputs).toEqual({ commit: c3, previous: commits[1], uploaded: "1", copied: "0", deleted: "0", manifest: "", changed: "false" });
+    expect(r.outputs).toEqual({
+      commit: c3,
+      previous: commits[1],
+      uploaded: "1",
+      copied: "0",
+      deleted: "0",
+      manifest: "",
+      changed: "false",
+    });
     expect(r.summary).toContain("### wspub: dry run of `myapp`");
     expect(r.summary).toContain("| would be uploaded | would be copied | would be deleted |");
     expect(await snapshot()).toEqual(before);
@@ -285,12 +358,27 @@ describe("the Action against S3, as the runner runs it", () => {
     const checkout = clone(origin, ["--filter=blob:none", "--no-local"]);
     const r = runAction(checkout, c3, base());
     expect(r.code, r.stdout).toBe(0);
-    expect(r.outputs).toMatchObject({ commit: c3, previous: c2, uploaded: "1", copied: "0", deleted: "0", changed: "true" });
+    expect(r.outputs).toMatchObject({
+      commit: c3,
+      previous: c2,
+      uploaded: "1",
+      copied: "0",
+      deleted: "0",
+      changed: "true",
+    });
 
     // Rerun of the same commit, with the checkout in a subdirectory of GITHUB_WORKSPACE.
     const again = runAction(resolve(checkout, ".."), c3, { ...base(), "working-directory": "myapp" });
     expect(again.code, again.stdout).toBe(0);
-    expect(again.outputs).toMatchObject({ commit: c3, previous: c3, uploaded: "0", copied: "0", deleted: "0", manifest: r.outputs["manifest"], changed: "false" });
+    expect(again.outputs).toMatchObject({
+      commit: c3,
+      previous: c3,
+      uploaded: "0",
+      copied: "0",
+      deleted: "0",
+      manifest: r.outputs["manifest"],
+      changed: "false",
+    });
     expect(again.summary).toContain("is already live");
   });
 
@@ -328,4 +416,3 @@ describe("the Action against S3, as the runner runs it", () => {
     expect(existsSync(xdg) ? readdirSync(xdg) : []).toEqual([]);
   });
 });
-

@@ -27,8 +27,13 @@ const { temp } = e2eSetup(s3, (c, k) => {
   client = k;
 });
 
-const creds = (): Record<string, string> => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, XDG_DATA_HOME: temp("wspub-xdg-") });
-const wspub = (cwd: string, args: string[], env: Record<string, string> = creds()) => runCli(cli.bin, args, { cwd, env });
+const creds = (): Record<string, string> => ({
+  AWS_ACCESS_KEY_ID: s3.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  XDG_DATA_HOME: temp("wspub-xdg-"),
+});
+const wspub = (cwd: string, args: string[], env: Record<string, string> = creds()) =>
+  runCli(cli.bin, args, { cwd, env });
 
 /** A committed repository `dir/<name>` holding `tree`. */
 function repoWith(name: string, tree: Tree, options: { force?: string[] } = {}): TempRepo {
@@ -103,7 +108,12 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
 
   const cases: Case[] = [
     // --- the repository and the ref
-    { name: "not a git repository", code: 2, message: /is not inside a git repository: run wspub from a repository/, run: () => wspub(temp("wspub-norepo-"), ["push", ...store()]) },
+    {
+      name: "not a git repository",
+      code: 2,
+      message: /is not inside a git repository: run wspub from a repository/,
+      run: () => wspub(temp("wspub-norepo-"), ["push", ...store()]),
+    },
     {
       name: "a repository with no commits",
       code: 2,
@@ -120,21 +130,56 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
         return wspub(bare, ["push", ...store()]);
       },
     },
-    { name: "an unknown ref", code: 2, message: /unknown ref "no-such-branch": give a commit, branch or tag that exists here/, run: () => wspub(app.dir, ["push", ...store(), "--ref", "no-such-branch"]) },
-    { name: "a ref that looks like an option", code: 2, message: /unknown ref "--output=\/tmp\/x"/, run: () => wspub(app.dir, ["push", ...store(), "--ref=--output=/tmp/x"]) },
-    { name: "a ref naming a tree, not a commit", code: 2, message: /unknown ref "HEAD\^\{tree\}"/, run: () => wspub(app.dir, ["push", ...store(), "--ref", "HEAD^{tree}"]) },
-    { name: "an unknown workspace", code: 2, message: /unknown workspace "nope": it is not a directory, nor a name under "workspaces"/, run: () => wspub(app.dir, ["push", "nope", ...store()]) },
+    {
+      name: "an unknown ref",
+      code: 2,
+      message: /unknown ref "no-such-branch": give a commit, branch or tag that exists here/,
+      run: () => wspub(app.dir, ["push", ...store(), "--ref", "no-such-branch"]),
+    },
+    {
+      name: "a ref that looks like an option",
+      code: 2,
+      message: /unknown ref "--output=\/tmp\/x"/,
+      run: () => wspub(app.dir, ["push", ...store(), "--ref=--output=/tmp/x"]),
+    },
+    {
+      name: "a ref naming a tree, not a commit",
+      code: 2,
+      message: /unknown ref "HEAD\^\{tree\}"/,
+      run: () => wspub(app.dir, ["push", ...store(), "--ref", "HEAD^{tree}"]),
+    },
+    {
+      name: "an unknown workspace",
+      code: 2,
+      message: /unknown workspace "nope": it is not a directory, nor a name under "workspaces"/,
+      run: () => wspub(app.dir, ["push", "nope", ...store()]),
+    },
     {
       name: "a directory outside any repository as the workspace",
       code: 2,
       message: /is not inside a git repository/,
       run: () => wspub(app.dir, ["push", temp("wspub-outside-"), ...store()]),
     },
-    { name: "--all with a workspace", code: 2, message: /give either a workspace or --all, not both/, run: () => wspub(app.dir, ["push", "app", "--all", ...store()]) },
-    { name: "--all without configured workspaces", code: 2, message: /--all publishes the workspaces configured under "workspaces".*there are none/, run: () => wspub(app.dir, ["push", "--all", ...store()]) },
+    {
+      name: "--all with a workspace",
+      code: 2,
+      message: /give either a workspace or --all, not both/,
+      run: () => wspub(app.dir, ["push", "app", "--all", ...store()]),
+    },
+    {
+      name: "--all without configured workspaces",
+      code: 2,
+      message: /--all publishes the workspaces configured under "workspaces".*there are none/,
+      run: () => wspub(app.dir, ["push", "--all", ...store()]),
+    },
 
     // --- the store
-    { name: "a missing bucket", code: 2, message: /bucket "no-such-bucket-x" does not exist at .*: create it/, run: () => wspub(app.dir, ["push", "--target", "s3://no-such-bucket-x", "--endpoint", s3.endpoint]) },
+    {
+      name: "a missing bucket",
+      code: 2,
+      message: /bucket "no-such-bucket-x" does not exist at .*: create it/,
+      run: () => wspub(app.dir, ["push", "--target", "s3://no-such-bucket-x", "--endpoint", s3.endpoint]),
+    },
     {
       name: "a wrong secret key",
       code: 2,
@@ -153,7 +198,12 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       code: 2,
       message: /no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/,
       // An empty HOME (no ~/.aws), and no instance metadata service (it is not on 127.0.0.1).
-      run: () => wspub(app.dir, ["push", ...store()], { HOME: temp("wspub-home-"), XDG_DATA_HOME: temp("wspub-xdg-"), AWS_EC2_METADATA_DISABLED: "true" }),
+      run: () =>
+        wspub(app.dir, ["push", ...store()], {
+          HOME: temp("wspub-home-"),
+          XDG_DATA_HOME: temp("wspub-xdg-"),
+          AWS_EC2_METADATA_DISABLED: "true",
+        }),
     },
     {
       name: "an endpoint that is down",
@@ -161,12 +211,21 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       message: /cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9 .*check --endpoint/,
       run: () => wspub(app.dir, ["push", "--target", target, "--endpoint", "http://127.0.0.1:9"]),
     },
-    { name: "an endpoint that is not http(s)", code: 2, message: /invalid endpoint "ftp:\/\/127\.0\.0\.1:21": expected http\(s\):\/\/host\[:port\]/, run: () => wspub(app.dir, ["push", "--target", target, "--endpoint", "ftp://127.0.0.1:21"]) },
+    {
+      name: "an endpoint that is not http(s)",
+      code: 2,
+      message: /invalid endpoint "ftp:\/\/127\.0\.0\.1:21": expected http\(s\):\/\/host\[:port\]/,
+      run: () => wspub(app.dir, ["push", "--target", target, "--endpoint", "ftp://127.0.0.1:21"]),
+    },
     {
       name: "a CA bundle that does not exist",
       code: 2,
       message: /AWS_CA_BUNDLE=\/nonexistent\/ca\.pem cannot be loaded \(ENOENT\): point it at a PEM file/,
-      run: () => wspub(app.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], { ...creds(), AWS_CA_BUNDLE: "/nonexistent/ca.pem" }),
+      run: () =>
+        wspub(app.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], {
+          ...creds(),
+          AWS_CA_BUNDLE: "/nonexistent/ca.pem",
+        }),
     },
     {
       name: "a CA bundle that is not PEM",
@@ -175,7 +234,10 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       run: () => {
         const file = join(temp("wspub-ca-"), "ca.der");
         writeFileSync(file, Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00, 0xff]));
-        return wspub(app.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], { ...creds(), AWS_CA_BUNDLE: file });
+        return wspub(app.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], {
+          ...creds(),
+          AWS_CA_BUNDLE: file,
+        });
       },
     },
     {
@@ -185,25 +247,84 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       run: () => {
         const file = join(temp("wspub-ca-"), "broken.pem");
         writeFileSync(file, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
-        return wspub(app.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], { ...creds(), AWS_CA_BUNDLE: file });
+        return wspub(app.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], {
+          ...creds(),
+          AWS_CA_BUNDLE: file,
+        });
       },
     },
 
     // --- targets
-    { name: "target s3:// (no bucket)", code: 2, message: /invalid target "s3:\/\/": expected s3:\/\/bucket\[\/prefix\]/, run: () => wspub(app.dir, ["push", "--target", "s3://", "--endpoint", s3.endpoint]) },
+    {
+      name: "target s3:// (no bucket)",
+      code: 2,
+      message: /invalid target "s3:\/\/": expected s3:\/\/bucket\[\/prefix\]/,
+      run: () => wspub(app.dir, ["push", "--target", "s3://", "--endpoint", s3.endpoint]),
+    },
     // S3 bucket names are 3-63 characters: "ab" can never exist, and should be named as invalid, not looked up.
-    { name: "target s3://ab (bucket name too short)", code: 2, message: /invalid target "s3:\/\/ab"/, run: () => wspub(app.dir, ["push", "--target", "s3://ab", "--endpoint", s3.endpoint]) },
-    { name: "target http://x", code: 2, message: /unsupported target "http:\/\/x": use s3:\/\/bucket\[\/prefix\], file:\/\/\/abs\/dir or a directory path/, run: () => wspub(app.dir, ["push", "--target", "http://x", "--endpoint", s3.endpoint]) },
-    { name: "a target prefix with ..", code: 2, message: /invalid target ".*": the prefix must not contain empty, '\.' or '\.\.' segments/, run: () => wspub(app.dir, ["push", "--target", `${target}/a/../b`, "--endpoint", s3.endpoint]) },
+    {
+      name: "target s3://ab (bucket name too short)",
+      code: 2,
+      message: /invalid target "s3:\/\/ab"/,
+      run: () => wspub(app.dir, ["push", "--target", "s3://ab", "--endpoint", s3.endpoint]),
+    },
+    {
+      name: "target http://x",
+      code: 2,
+      message:
+        /unsupported target "http:\/\/x": use s3:\/\/bucket\[\/prefix\], file:\/\/\/abs\/dir or a directory path/,
+      run: () => wspub(app.dir, ["push", "--target", "http://x", "--endpoint", s3.endpoint]),
+    },
+    {
+      name: "a target prefix with ..",
+      code: 2,
+      message: /invalid target ".*": the prefix must not contain empty, '\.' or '\.\.' segments/,
+      run: () => wspub(app.dir, ["push", "--target", `${target}/a/../b`, "--endpoint", s3.endpoint]),
+    },
 
     // --- options and commands
-    { name: "--concurrency 0", code: 2, message: /--concurrency.*give an integer from 1 to 64/, run: () => wspub(app.dir, ["push", ...store(), "--concurrency", "0"]) },
-    { name: "--concurrency 65", code: 2, message: /--concurrency.*give an integer from 1 to 64/, run: () => wspub(app.dir, ["push", ...store(), "--concurrency", "65"]) },
-    { name: "--concurrency abc", code: 2, message: /--concurrency.*give an integer from 1 to 64/, run: () => wspub(app.dir, ["push", ...store(), "--concurrency", "abc"]) },
-    { name: "WSPUB_CONCURRENCY=0", code: 2, message: /invalid concurrency 0: give an integer from 1 to 64/, run: () => wspub(app.dir, ["push", ...store()], { ...creds(), WSPUB_CONCURRENCY: "0" }) },
-    { name: "--lock-wait -1", code: 2, message: /--lock-wait.*give a number of seconds, 0 or more/, run: () => wspub(app.dir, ["push", ...store(), "--lock-wait", "-1"]) },
-    { name: "an unknown command", code: 2, message: /unknown command 'pubish'/, run: () => wspub(app.dir, ["pubish", ...store()]) },
-    { name: "an unknown option", code: 2, message: /unknown option '--nope'/, run: () => wspub(app.dir, ["push", "--nope", ...store()]) },
+    {
+      name: "--concurrency 0",
+      code: 2,
+      message: /--concurrency.*give an integer from 1 to 64/,
+      run: () => wspub(app.dir, ["push", ...store(), "--concurrency", "0"]),
+    },
+    {
+      name: "--concurrency 65",
+      code: 2,
+      message: /--concurrency.*give an integer from 1 to 64/,
+      run: () => wspub(app.dir, ["push", ...store(), "--concurrency", "65"]),
+    },
+    {
+      name: "--concurrency abc",
+      code: 2,
+      message: /--concurrency.*give an integer from 1 to 64/,
+      run: () => wspub(app.dir, ["push", ...store(), "--concurrency", "abc"]),
+    },
+    {
+      name: "WSPUB_CONCURRENCY=0",
+      code: 2,
+      message: /invalid concurrency 0: give an integer from 1 to 64/,
+      run: () => wspub(app.dir, ["push", ...store()], { ...creds(), WSPUB_CONCURRENCY: "0" }),
+    },
+    {
+      name: "--lock-wait -1",
+      code: 2,
+      message: /--lock-wait.*give a number of seconds, 0 or more/,
+      run: () => wspub(app.dir, ["push", ...store(), "--lock-wait", "-1"]),
+    },
+    {
+      name: "an unknown command",
+      code: 2,
+      message: /unknown command 'pubish'/,
+      run: () => wspub(app.dir, ["pubish", ...store()]),
+    },
+    {
+      name: "an unknown option",
+      code: 2,
+      message: /unknown option '--nope'/,
+      run: () => wspub(app.dir, ["push", "--nope", ...store()]),
+    },
     {
       name: "verify of a workspace never published",
       code: 2,
@@ -216,81 +337,130 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       name: "an invalid config value",
       code: 2,
       message: /wspub\.config\.json: concurrency: .*expected number/,
-      run: () => wspub(repoWith("cfg", { "a.txt": "a\n", "wspub.config.json": JSON.stringify({ concurrency: "many" }) }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(repoWith("cfg", { "a.txt": "a\n", "wspub.config.json": JSON.stringify({ concurrency: "many" }) }).dir, [
+          "push",
+          ...store(),
+        ]),
     },
     {
       name: "a config that is not JSON",
       code: 2,
       message: /wspub\.config\.json: not valid JSON/,
-      run: () => wspub(repoWith("cfg", { "a.txt": "a\n", "wspub.config.json": "{ target: s3://x }" }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(repoWith("cfg", { "a.txt": "a\n", "wspub.config.json": "{ target: s3://x }" }).dir, ["push", ...store()]),
     },
     {
       name: "a config with an unknown field",
       code: 2,
       message: /wspub\.config\.json: .*tagret/,
-      run: () => wspub(repoWith("cfg", { "a.txt": "a\n", "wspub.config.json": JSON.stringify({ tagret: target }) }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(repoWith("cfg", { "a.txt": "a\n", "wspub.config.json": JSON.stringify({ tagret: target }) }).dir, [
+          "push",
+          ...store(),
+        ]),
     },
     {
       name: "workspace name .. (config key)",
       code: 2,
       message: /wspub\.config\.json: workspaces\.\.\.: invalid workspace name "\.\."/,
-      run: () => wspub(repoWith("cfg", { "pkg/a.txt": "a\n", "wspub.config.json": JSON.stringify({ workspaces: { "..": "pkg" } }) }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(
+          repoWith("cfg", { "pkg/a.txt": "a\n", "wspub.config.json": JSON.stringify({ workspaces: { "..": "pkg" } }) })
+            .dir,
+          ["push", ...store()],
+        ),
     },
     {
       name: "workspace name a/b (config key)",
       code: 2,
       message: /invalid workspace name "a\/b": use letters, digits/,
-      run: () => wspub(repoWith("cfg", { "pkg/a.txt": "a\n", "wspub.config.json": JSON.stringify({ workspaces: { "a/b": "pkg" } }) }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(
+          repoWith("cfg", { "pkg/a.txt": "a\n", "wspub.config.json": JSON.stringify({ workspaces: { "a/b": "pkg" } }) })
+            .dir,
+          ["push", ...store()],
+        ),
     },
     {
       name: "workspace name .wspub (config key)",
       code: 2,
       message: /invalid workspace name "\.wspub"/,
-      run: () => wspub(repoWith("cfg", { "pkg/a.txt": "a\n", "wspub.config.json": JSON.stringify({ workspaces: { ".wspub": "pkg" } }) }).dir, ["push", ".wspub", ...store()]),
+      run: () =>
+        wspub(
+          repoWith("cfg", {
+            "pkg/a.txt": "a\n",
+            "wspub.config.json": JSON.stringify({ workspaces: { ".wspub": "pkg" } }),
+          }).dir,
+          ["push", ".wspub", ...store()],
+        ),
     },
     {
       name: "a config workspace path with ..",
       code: 2,
       message: /workspaces\.www: "\.\.\/elsewhere" must be a path inside the repository/,
-      run: () => wspub(repoWith("cfg", { "pkg/a.txt": "a\n", "wspub.config.json": JSON.stringify({ workspaces: { www: "../elsewhere" } }) }).dir, ["push", "www", ...store()]),
+      run: () =>
+        wspub(
+          repoWith("cfg", {
+            "pkg/a.txt": "a\n",
+            "wspub.config.json": JSON.stringify({ workspaces: { www: "../elsewhere" } }),
+          }).dir,
+          ["push", "www", ...store()],
+        ),
     },
     {
       name: "a .wspub directory as the workspace",
       code: 2,
       message: /invalid workspace name "\.wspub".*set a name for this directory under "workspaces"/,
-      run: () => wspub(repoWith("dotdir", { ".wspub/index.html": "x\n", "a.txt": "a\n" }).dir, ["push", ".wspub", ...store()]),
+      run: () =>
+        wspub(repoWith("dotdir", { ".wspub/index.html": "x\n", "a.txt": "a\n" }).dir, ["push", ".wspub", ...store()]),
     },
 
     // --- the publish set
     {
       name: "an empty publish set (every file excluded)",
       code: 2,
-      message: /nothing to publish: commit [0-9a-f]{12} has no unexcluded files .*see wspub files --explain.*nothing was changed/,
-      run: () => wspub(repoWith("allout", { "a.txt": "a\n", "b/c.txt": "c\n", ".wspubignore": "*\n" }).dir, ["push", ...store()]),
+      message:
+        /nothing to publish: commit [0-9a-f]{12} has no unexcluded files .*see wspub files --explain.*nothing was changed/,
+      run: () =>
+        wspub(repoWith("allout", { "a.txt": "a\n", "b/c.txt": "c\n", ".wspubignore": "*\n" }).dir, [
+          "push",
+          ...store(),
+        ]),
     },
     {
       name: "a key over 1024 bytes",
       code: 2,
-      message: /makes an object key over S3's 1024-byte limit: shorten it or exclude it in \.wspubignore\. Nothing was written/,
+      message:
+        /makes an object key over S3's 1024-byte limit: shorten it or exclude it in \.wspubignore\. Nothing was written/,
       run: () => wspub(repoWith("longkey", { "ok.txt": "ok\n", [LONG_PATH]: "deep\n" }).dir, ["push", ...store()]),
     },
     {
       name: "a symlink next to a file named like its .rclonelink",
       code: 2,
       message: /two paths map to the same object "x\.rclonelink".*rename one, or exclude it/,
-      run: () => wspub(repoWith("clash", { "a.txt": "a\n", x: { link: "a.txt" }, "x.rclonelink": "a.txt" }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(repoWith("clash", { "a.txt": "a\n", x: { link: "a.txt" }, "x.rclonelink": "a.txt" }).dir, [
+          "push",
+          ...store(),
+        ]),
     },
     {
       name: "a symlink to ../../etc/passwd",
       code: 2,
       message: /symlink.*escape\/passwd.*(outside|leaves)|(outside|leaves).*escape\/passwd/i,
-      run: () => wspub(repoWith("escape", { "a.txt": "a\n", "escape/passwd": { link: "../../etc/passwd" } }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(repoWith("escape", { "a.txt": "a\n", "escape/passwd": { link: "../../etc/passwd" } }).dir, [
+          "push",
+          ...store(),
+        ]),
     },
     {
       name: "a symlink to an absolute path",
       code: 2,
       message: /symlink.*abs-link.*(outside|absolute|leaves)|(outside|absolute|leaves).*abs-link/i,
-      run: () => wspub(repoWith("absolute", { "a.txt": "a\n", "abs-link": { link: "/etc/passwd" } }).dir, ["push", ...store()]),
+      run: () =>
+        wspub(repoWith("absolute", { "a.txt": "a\n", "abs-link": { link: "/etc/passwd" } }).dir, ["push", ...store()]),
     },
     {
       name: "a symlink out of a monorepo workspace into a sibling",
@@ -314,7 +484,14 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       code: 2,
       message: /bell\\u0007|bell.*control character|control character.*bell/i,
       bucket: `bad-ctrl-${process.pid}`,
-      run: () => wspub(repoWith("ctrl", { "a.txt": "a\n", "bell\u0007.txt": "ding\n" }).dir, ["push", "--target", `s3://bad-ctrl-${process.pid}`, "--endpoint", s3.endpoint]),
+      run: () =>
+        wspub(repoWith("ctrl", { "a.txt": "a\n", "bell\u0007.txt": "ding\n" }).dir, [
+          "push",
+          "--target",
+          `s3://bad-ctrl-${process.pid}`,
+          "--endpoint",
+          s3.endpoint,
+        ]),
     },
     {
       name: "a file name that is not UTF-8",
@@ -324,14 +501,31 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       run: () => {
         const repo = repoWith("latin1", { "a.txt": "a\n" });
         // "caf\xe9.txt" (Latin-1): git stores the bytes, S3 keys are UTF-8 (it would be published as "caf\uFFFD.txt").
-        execFileSync("bash", ["-c", "printf 'x\\n' > $'caf\\xe9.txt' && git add -A && git -c user.name=T -c user.email=t@e commit -q -m latin1"], { cwd: repo.dir });
+        execFileSync(
+          "bash",
+          [
+            "-c",
+            "printf 'x\\n' > $'caf\\xe9.txt' && git add -A && git -c user.name=T -c user.email=t@e commit -q -m latin1",
+          ],
+          { cwd: repo.dir },
+        );
         return wspub(repo.dir, ["push", "--target", `s3://bad-latin1-${process.pid}`, "--endpoint", s3.endpoint]);
       },
     },
 
     // --- refused on purpose, and a broken live state
-    { name: "a commit older than the live one", code: 3, message: /is older than the live commit .*Nothing was changed\. Pass --force to roll back/, run: () => wspub(app.dir, ["push", ...store(), "--ref", c1]) },
-    { name: "a commit on another line of history", code: 3, message: /is not an ancestor of .*Nothing was changed\. Pass --force to replace it/, run: () => wspub(app.dir, ["push", ...store(), "--ref", side]) },
+    {
+      name: "a commit older than the live one",
+      code: 3,
+      message: /is older than the live commit .*Nothing was changed\. Pass --force to roll back/,
+      run: () => wspub(app.dir, ["push", ...store(), "--ref", c1]),
+    },
+    {
+      name: "a commit on another line of history",
+      code: 3,
+      message: /is not an ancestor of .*Nothing was changed\. Pass --force to replace it/,
+      run: () => wspub(app.dir, ["push", ...store(), "--ref", side]),
+    },
     {
       name: "a lock held by a live publisher, --lock-wait 0",
       code: 3,
@@ -343,8 +537,17 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
         locked.write({ "a.txt": "a v2\n" });
         locked.commit("two");
         lockedDir = locked.dir;
-        const record = { id: "test-lock", holder: "someone@elsewhere", host: hostname(), pid: process.pid, acquiredAt: new Date().toISOString(), expiresAt: Date.now() + 3_600_000 };
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: ".wspub/locked/lock.json", Body: JSON.stringify(record) }));
+        const record = {
+          id: "test-lock",
+          holder: "someone@elsewhere",
+          host: hostname(),
+          pid: process.pid,
+          acquiredAt: new Date().toISOString(),
+          expiresAt: Date.now() + 3_600_000,
+        };
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: ".wspub/locked/lock.json", Body: JSON.stringify(record) }),
+        );
       },
       run: () => wspub(lockedDir, ["push", ...store(), "--lock-wait", "0"]),
     },
@@ -357,7 +560,13 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
         const r = wspub(broken.dir, ["push", ...store()]);
         expect(r.code, r.stderr).toBe(0);
         brokenDir = broken.dir;
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: ".wspub/broken/live.json", Body: '{"version": 1, "commit": "abc' }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: ".wspub/broken/live.json",
+            Body: '{"version": 1, "commit": "abc',
+          }),
+        );
       },
       run: () => wspub(brokenDir, ["push", ...store()]),
     },
@@ -438,7 +647,9 @@ describe("odd but legitimate input publishes correctly", () => {
     const store = ["--target", `s3://${bucket}`, "--endpoint", s3.endpoint];
     const r = wspub(repo.dir, ["push", ...store]);
     expect(r.code, r.stderr).toBe(0);
-    expect(filesUnder(await bucketObjects(client, bucket), "newline/")).toEqual(expectedObjects(repo, repo.git("rev-parse", "HEAD").trim()));
+    expect(filesUnder(await bucketObjects(client, bucket), "newline/")).toEqual(
+      expectedObjects(repo, repo.git("rev-parse", "HEAD").trim()),
+    );
     const v = wspub(repo.dir, ["verify", "--deep", ...store]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
@@ -447,11 +658,22 @@ describe("odd but legitimate input publishes correctly", () => {
     const bucket = `region-${process.pid}`;
     await createBucket(s3, bucket);
     const repo = repoWith("region", { "a.txt": "a\n" });
-    const byFlag = wspub(repo.dir, ["push", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint, "--region", "eu-west-3"]);
+    const byFlag = wspub(repo.dir, [
+      "push",
+      "--target",
+      `s3://${bucket}`,
+      "--endpoint",
+      s3.endpoint,
+      "--region",
+      "eu-west-3",
+    ]);
     expect(byFlag.code, byFlag.stderr).toBe(0);
     repo.write({ "a.txt": "a v2\n" });
     const c2 = repo.commit("two");
-    const byEnv = wspub(repo.dir, ["push", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { ...creds(), AWS_REGION: "mars-north-1" });
+    const byEnv = wspub(repo.dir, ["push", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+      ...creds(),
+      AWS_REGION: "mars-north-1",
+    });
     expect(byEnv.code, byEnv.stderr).toBe(0);
     expect(filesUnder(await bucketObjects(client, bucket), "region/")).toEqual(expectedObjects(repo, c2));
   });
@@ -472,4 +694,3 @@ describe("odd but legitimate input publishes correctly", () => {
     expect(wspub(repo.dir, ["verify", "--deep", ...store]).code).toBe(0);
   });
 });
-

@@ -20,12 +20,18 @@ const { scratch, temp } = e2eSetup(s3, (c, k) => {
   client = k;
 });
 
-const creds = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, XDG_DATA_HOME: temp("wspub-xdg-") });
-const wspub = (cwd: string, args: string[], env: Record<string, string> = creds()) => runCli(cli.bin, args, { cwd, env });
+const creds = () => ({
+  AWS_ACCESS_KEY_ID: s3.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  XDG_DATA_HOME: temp("wspub-xdg-"),
+});
+const wspub = (cwd: string, args: string[], env: Record<string, string> = creds()) =>
+  runCli(cli.bin, args, { cwd, env });
 
 /** The bucket must hold exactly these objects (name -> path in the commit), byte for byte. */
 function expectedObjects(repo: TempRepo, commit: string, names: Record<string, string>): Map<string, string> {
-  const blob = (path: string) => execFileSync("git", ["cat-file", "blob", `${commit}:${path}`], { cwd: repo.dir, maxBuffer: 64 * 1024 * 1024 });
+  const blob = (path: string) =>
+    execFileSync("git", ["cat-file", "blob", `${commit}:${path}`], { cwd: repo.dir, maxBuffer: 64 * 1024 * 1024 });
   return new Map(Object.entries(names).map(([object, path]) => [object, sha256(blob(path))]));
 }
 
@@ -91,7 +97,21 @@ describe("wspub push to S3, as a user runs it", () => {
     expect(first.stderr).toContain("skipped submodule sub");
     expect(first.code).toBe(0);
     const r1 = JSON.parse(first.stdout);
-    expect(Object.keys(r1)).toEqual(expect.arrayContaining(["workspace", "commit", "previous", "target", "uploaded", "copied", "deleted", "unchanged", "bytesUploaded", "manifest", "durationMs"]));
+    expect(Object.keys(r1)).toEqual(
+      expect.arrayContaining([
+        "workspace",
+        "commit",
+        "previous",
+        "target",
+        "uploaded",
+        "copied",
+        "deleted",
+        "unchanged",
+        "bytesUploaded",
+        "manifest",
+        "durationMs",
+      ]),
+    );
     expect(r1).toMatchObject({ workspace: "myapp", commit: c1, previous: null, deleted: 0 });
 
     const v1 = {
@@ -121,7 +141,9 @@ describe("wspub push to S3, as a user runs it", () => {
     };
     expect(r1.uploaded).toBe(Object.keys(v1).length);
     expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expectedObjects(repo, c1, v1));
-    expect((await bucketObjects(client, bucket, "sites/myapp/link.rclonelink")).get("")).toBe(sha256(Buffer.from("hello world.txt")));
+    expect((await bucketObjects(client, bucket, "sites/myapp/link.rclonelink")).get("")).toBe(
+      sha256(Buffer.from("hello world.txt")),
+    );
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "sites/myapp/bin/run.sh" }));
     expect(head.Metadata?.["mode"]).toBe("33261");
     expect(head.Metadata?.["mtime"]).toBe(repo.git("show", "-s", "--format=%ct", c1).trim());
@@ -145,8 +167,24 @@ describe("wspub push to S3, as a user runs it", () => {
     // uploaded: src/mod.js, lib/edit.js, .gitignore; copied: lib/mv.js, src/mode.sh (mode), README.md
     // deleted: src/mv.js, src/edit.js, src/del.js, old/dir/a.txt, old/dir/b.txt, Readme.md, logs/keep.txt
     expect(r2).toMatchObject({ commit: c2, previous: c1, uploaded: 3, copied: 3, deleted: 7 });
-    const v2: Record<string, string> = { ...v1, "src/mod.js": "src/mod.js", "lib/mv.js": "lib/mv.js", "lib/edit.js": "lib/edit.js", "README.md": "README.md", ".gitignore": ".gitignore" };
-    for (const gone of ["src/mv.js", "src/edit.js", "src/del.js", "old/dir/a.txt", "old/dir/b.txt", "Readme.md", "logs/keep.txt"]) delete v2[gone];
+    const v2: Record<string, string> = {
+      ...v1,
+      "src/mod.js": "src/mod.js",
+      "lib/mv.js": "lib/mv.js",
+      "lib/edit.js": "lib/edit.js",
+      "README.md": "README.md",
+      ".gitignore": ".gitignore",
+    };
+    for (const gone of [
+      "src/mv.js",
+      "src/edit.js",
+      "src/del.js",
+      "old/dir/a.txt",
+      "old/dir/b.txt",
+      "Readme.md",
+      "logs/keep.txt",
+    ])
+      delete v2[gone];
     expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expectedObjects(repo, c2, v2));
     const mode = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "sites/myapp/src/mode.sh" }));
     expect(mode.Metadata?.["mode"]).toBe("33261");
@@ -185,7 +223,12 @@ describe("wspub push to S3, as a user runs it", () => {
       before = await bucketObjects(client, bucket);
     });
     const cases: { name: string; code: number; message: RegExp; run: () => ReturnType<typeof wspub> }[] = [
-      { name: "not a git repository", code: 2, message: /not inside a git repository/, run: () => wspub(temp("wspub-norepo-"), ["push", ...base()]) },
+      {
+        name: "not a git repository",
+        code: 2,
+        message: /not inside a git repository/,
+        run: () => wspub(temp("wspub-norepo-"), ["push", ...base()]),
+      },
       {
         name: "a repository with no commits",
         code: 2,
@@ -196,16 +239,36 @@ describe("wspub push to S3, as a user runs it", () => {
           return wspub(empty.dir, ["push", ...base()]);
         },
       },
-      { name: "an unknown ref", code: 2, message: /unknown ref "no-such-branch"/, run: () => wspub(repo.dir, ["push", ...base(), "--ref", "no-such-branch"]) },
-      { name: "an unknown workspace", code: 2, message: /unknown workspace "nope"/, run: () => wspub(repo.dir, ["push", "nope", ...base()]) },
-      { name: "a missing bucket", code: 2, message: /bucket "no-such-bucket" does not exist/, run: () => wspub(repo.dir, ["push", "--target", "s3://no-such-bucket", "--endpoint", s3.endpoint]) },
+      {
+        name: "an unknown ref",
+        code: 2,
+        message: /unknown ref "no-such-branch"/,
+        run: () => wspub(repo.dir, ["push", ...base(), "--ref", "no-such-branch"]),
+      },
+      {
+        name: "an unknown workspace",
+        code: 2,
+        message: /unknown workspace "nope"/,
+        run: () => wspub(repo.dir, ["push", "nope", ...base()]),
+      },
+      {
+        name: "a missing bucket",
+        code: 2,
+        message: /bucket "no-such-bucket" does not exist/,
+        run: () => wspub(repo.dir, ["push", "--target", "s3://no-such-bucket", "--endpoint", s3.endpoint]),
+      },
       {
         name: "wrong credentials",
         code: 2,
         message: /rejected the credentials/,
         run: () => wspub(repo.dir, ["push", ...base()], { ...creds(), AWS_SECRET_ACCESS_KEY: "wrong-secret" }),
       },
-      { name: "an unreachable endpoint", code: 1, message: /cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/, run: () => wspub(repo.dir, ["push", "--target", target, "--endpoint", "http://127.0.0.1:9"]) },
+      {
+        name: "an unreachable endpoint",
+        code: 1,
+        message: /cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/,
+        run: () => wspub(repo.dir, ["push", "--target", target, "--endpoint", "http://127.0.0.1:9"]),
+      },
       {
         name: "an invalid config",
         code: 2,
@@ -222,9 +285,18 @@ describe("wspub push to S3, as a user runs it", () => {
         name: "a CA bundle that cannot be loaded",
         code: 2,
         message: /AWS_CA_BUNDLE=\/nonexistent\/ca.pem cannot be loaded/,
-        run: () => wspub(repo.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], { ...creds(), AWS_CA_BUNDLE: "/nonexistent/ca.pem" }),
+        run: () =>
+          wspub(repo.dir, ["push", "--target", target, "--endpoint", "https://127.0.0.1:9"], {
+            ...creds(),
+            AWS_CA_BUNDLE: "/nonexistent/ca.pem",
+          }),
       },
-      { name: "an unknown option", code: 2, message: /unknown option '--nope'/, run: () => wspub(repo.dir, ["push", "--nope"]) },
+      {
+        name: "an unknown option",
+        code: 2,
+        message: /unknown option '--nope'/,
+        run: () => wspub(repo.dir, ["push", "--nope"]),
+      },
     ];
     it.each(cases)("$name", async ({ code, message, run }) => {
       const r = run();
@@ -263,7 +335,11 @@ describe("a monorepo with configured workspaces", () => {
     const repo = tempRepo();
     scratch.push(repo.dir);
     repo.write({
-      "wspub.config.json": JSON.stringify({ target: `s3://${bucket}`, endpoint: s3.endpoint, workspaces: { www: "workspaces/www", api: "./workspaces/api/" } }),
+      "wspub.config.json": JSON.stringify({
+        target: `s3://${bucket}`,
+        endpoint: s3.endpoint,
+        workspaces: { www: "workspaces/www", api: "./workspaces/api/" },
+      }),
       ".gitignore": "*.tmp\n",
       "workspaces/www/index.html": "<p>www</p>\n",
       "workspaces/www/cache.tmp": "tmp\n",
@@ -289,7 +365,9 @@ describe("a monorepo with configured workspaces", () => {
     const all = wspub(repo.dir, ["push", "--all", "--json"]);
     expect(all.code).toBe(0);
     const results = JSON.parse(all.stdout).workspaces;
-    expect(results.map((r: { workspace: string; commit: string; uploaded: number }) => [r.workspace, r.commit, r.uploaded])).toEqual([
+    expect(
+      results.map((r: { workspace: string; commit: string; uploaded: number }) => [r.workspace, r.commit, r.uploaded]),
+    ).toEqual([
       ["www", c2, 0],
       ["api", c2, 1],
     ]);

@@ -29,8 +29,12 @@ const creds = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.sec
 
 /** Expected objects of a commit: every tracked file of this fixture is published (none is excluded). */
 function expectedAt(repo: TempRepo, commit: string): Map<string, string> {
-  const paths = execFileSync("git", ["ls-tree", "-r", "-z", "--name-only", commit], { cwd: repo.dir, encoding: "utf8" }).split("\0").filter(Boolean);
-  return new Map(paths.map((p) => [p, sha256(execFileSync("git", ["cat-file", "blob", `${commit}:${p}`], { cwd: repo.dir }))]));
+  const paths = execFileSync("git", ["ls-tree", "-r", "-z", "--name-only", commit], { cwd: repo.dir, encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
+  return new Map(
+    paths.map((p) => [p, sha256(execFileSync("git", ["cat-file", "blob", `${commit}:${p}`], { cwd: repo.dir }))]),
+  );
 }
 
 function fixture(): { repo: TempRepo; c1: string; c2: string } {
@@ -53,7 +57,16 @@ function fixture(): { repo: TempRepo; c1: string; c2: string } {
 }
 
 describe("crash safety: kill -9 at every step, then one more run converges", () => {
-  const steps = ["after-journal", "upload:1", "upload:8", "before-manifest", "after-manifest", "after-pointer", "during-deletes", "before-journal-delete"];
+  const steps = [
+    "after-journal",
+    "upload:1",
+    "upload:8",
+    "before-manifest",
+    "after-manifest",
+    "after-pointer",
+    "during-deletes",
+    "before-journal-delete",
+  ];
   it.each(steps)("killed at %s", async (step) => {
     const bucket = `crash-${process.pid}-${steps.indexOf(step)}`;
     await createBucket(s3, bucket);
@@ -64,7 +77,11 @@ describe("crash safety: kill -9 at every step, then one more run converges", () 
     const crashed = runCli(cli.bin, [...args, "--ref", c2], { cwd: repo.dir, env: { ...creds, WSPUB_CRASH_AT: step } });
     expect(crashed.code).toBe(-1); // killed by SIGKILL: no exit status
     // verify tells the truth about whatever is live now
-    const verify = runCli(cli.bin, ["verify", "--deep", "--json", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env: creds });
+    const verify = runCli(
+      cli.bin,
+      ["verify", "--deep", "--json", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint],
+      { cwd: repo.dir, env: creds },
+    );
     const report = JSON.parse(verify.stdout);
     const liveCommit: string = report.commit;
     expect([c1, c2]).toContain(liveCommit);
@@ -81,12 +98,22 @@ describe("crash safety: kill -9 at every step, then one more run converges", () 
     expect(await bucketObjects(client, bucket, `${name}/`)).toEqual(expectedAt(repo, c2));
     const final = await bucketObjects(client, bucket);
     expect([...final.keys()].filter((k) => !k.startsWith(`${name}/`) && !k.startsWith(`.wspub/${name}/`))).toEqual([]);
-    const meta = [...final.keys()].filter((k) => k.startsWith(".wspub/")).map((k) => k.replace(/manifests\/.*/, "manifests/*"));
+    const meta = [...final.keys()]
+      .filter((k) => k.startsWith(".wspub/"))
+      .map((k) => k.replace(/manifests\/.*/, "manifests/*"));
     // no journal, no lock, no probe left behind
-    expect([...new Set(meta)].sort()).toEqual([`.wspub/${name}/capabilities.json`, `.wspub/${name}/live.json`, `.wspub/${name}/manifests/*`]);
-    const clean = runCli(cli.bin, ["verify", "--deep", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env: creds });
+    expect([...new Set(meta)].sort()).toEqual([
+      `.wspub/${name}/capabilities.json`,
+      `.wspub/${name}/live.json`,
+      `.wspub/${name}/manifests/*`,
+    ]);
+    const clean = runCli(cli.bin, ["verify", "--deep", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+      cwd: repo.dir,
+      env: creds,
+    });
     expect(clean.code).toBe(0);
-    results[step] = `${matches ? "consistent" : "drift reported"} after the crash (live ${liveCommit === c1 ? "c1" : "c2"}); converged`;
+    results[step] =
+      `${matches ? "consistent" : "drift reported"} after the crash (live ${liveCommit === c1 ? "c1" : "c2"}); converged`;
   });
 });
 
@@ -106,7 +133,10 @@ describe("concurrent publishers", () => {
     const env = cleanEnv({ ...creds, WSPUB_LOCK_TRACE: trace });
     env["PATH"] = [dirname(process.execPath), env["PATH"] ?? ""].join(delimiter);
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const rounds = 4;
     for (let round = 0; round < rounds; round++) {
       const chosen = [...commits.slice(round, round + 4)].sort(() => random() - 0.5);
@@ -115,16 +145,28 @@ describe("concurrent publishers", () => {
         chosen.map(
           (c) =>
             new Promise<number>((resolve) => {
-              const child = spawn(cli.bin, ["push", "--ref", c, "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env, stdio: "ignore" });
+              const child = spawn(
+                cli.bin,
+                ["push", "--ref", c, "--target", `s3://${bucket}`, "--endpoint", s3.endpoint],
+                { cwd: repo.dir, env, stdio: "ignore" },
+              );
               child.on("exit", (code) => resolve(code ?? -1));
             }),
         ),
       );
       for (const code of codes) expect([0, 3]).toContain(code); // 3: refused as older than live
       expect(codes[chosen.indexOf(newest)]).toBe(0);
-      const status = runCli(cli.bin, ["status", "--json", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env: creds });
+      const status = runCli(cli.bin, ["status", "--json", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+        cwd: repo.dir,
+        env: creds,
+      });
       expect(JSON.parse(status.stdout).commit).toBe(newest);
-      expect(runCli(cli.bin, ["verify", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env: creds }).code).toBe(0);
+      expect(
+        runCli(cli.bin, ["verify", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+          cwd: repo.dir,
+          env: creds,
+        }).code,
+      ).toBe(0);
     }
     // the trace: acquire/release pairs never overlap
     let holder: string | undefined;

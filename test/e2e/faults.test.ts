@@ -12,10 +12,17 @@
 import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3ServiceException,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, e2eSetup, sha256, type Installed, type RunResult } from "../harness/cli.js";
-import { mixedRates, mulberry32, startFaultProxy, type FaultKind, type FaultLogEntry, type FaultRates } from "../harness/fault-proxy.js";
+import { mixedRates, mulberry32, startFaultProxy, type FaultKind, type FaultLogEntry } from "../harness/fault-proxy.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
 
@@ -38,7 +45,11 @@ const { temp } = e2eSetup(s3, (c, k) => {
  * event loop, and the fault proxy runs on that loop: the CLI would wait forever for the proxy.
  * Same environment (cleanEnv plus `env`, the test's Node first on PATH), same 240 s bound.
  */
-function runCli(bin: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
+function runCli(
+  bin: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<RunResult> {
   const env = cleanEnv(options.env ?? {});
   env["PATH"] = [dirname(process.execPath), env["PATH"] ?? ""].join(delimiter);
   return new Promise((resolve, reject) => {
@@ -59,7 +70,11 @@ function runCli(bin: string, args: string[], options: { cwd: string; env?: Recor
   });
 }
 
-const creds = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, XDG_DATA_HOME: temp("wspub-xdg-") });
+const creds = () => ({
+  AWS_ACCESS_KEY_ID: s3.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  XDG_DATA_HOME: temp("wspub-xdg-"),
+});
 
 // ---------------------------------------------------------------------------------------------
 // The workspace: ~200 files in 3 commits (modify, add, delete, rename, mode change, a symlink,
@@ -71,12 +86,14 @@ function bytes(seed: number, size: number): Buffer {
   for (let i = 0; i < size; i++) b[i] = Math.floor(r() * 256);
   return b;
 }
-const text = (path: string, version: number) => `// ${path} v${version}\n${"export const x = 1;\n".repeat(1 + (path.length % 40))}`;
+const text = (path: string, version: number) =>
+  `// ${path} v${version}\n${"export const x = 1;\n".repeat(1 + (path.length % 40))}`;
 
 function makeRepo(seed: number): TempRepo {
   const repo = tempRepo("", join(temp("wspub-faults-"), NAME));
   const tree: Parameters<TempRepo["write"]>[0] = {};
-  for (let m = 0; m < 12; m++) for (let f = 0; f < 14; f++) tree[`src/mod${m}/file${f}.ts`] = text(`src/mod${m}/file${f}.ts`, 1);
+  for (let m = 0; m < 12; m++)
+    for (let f = 0; f < 14; f++) tree[`src/mod${m}/file${f}.ts`] = text(`src/mod${m}/file${f}.ts`, 1);
   for (let i = 0; i < 20; i++) tree[`assets/img${i}.bin`] = bytes(seed + i, 1000 + i * 997);
   for (let i = 0; i < 4; i++) tree[`copies/same${i}.txt`] = "the same content in four places\n";
   tree["empty.txt"] = "";
@@ -100,7 +117,10 @@ function secondCommit(repo: TempRepo): string {
   for (let f = 0; f < 10; f++) repo.remove(`src/mod1/file${f}.ts`);
   mkdirSync(join(repo.dir, "src/moved"), { recursive: true });
   for (let f = 0; f < 10; f++) repo.git("mv", `src/mod3/file${f}.ts`, `src/moved/file${f}.ts`);
-  repo.write({ "src/moved/file0.ts": text("src/moved/file0.ts", 2), "src/moved/file1.ts": text("src/moved/file1.ts", 2) });
+  repo.write({
+    "src/moved/file0.ts": text("src/moved/file0.ts", 2),
+    "src/moved/file1.ts": text("src/moved/file1.ts", 2),
+  });
   return repo.commit("second");
 }
 
@@ -108,7 +128,10 @@ function secondCommit(repo: TempRepo): string {
 function thirdCommit(repo: TempRepo): string {
   mkdirSync(join(repo.dir, "lib/mod4"), { recursive: true });
   for (let f = 0; f < 14; f++) repo.git("mv", `src/mod4/file${f}.ts`, `lib/mod4/file${f}.ts`);
-  const w: Parameters<TempRepo["write"]>[0] = { "assets/big.bin": bytes(4242, 9 * 1024 * 1024 + 5), "README.md": "# site\n" };
+  const w: Parameters<TempRepo["write"]>[0] = {
+    "assets/big.bin": bytes(4242, 9 * 1024 * 1024 + 5),
+    "README.md": "# site\n",
+  };
   for (let i = 0; i < 5; i++) w[`docs/page${i}.md`] = `# page ${i}\n`;
   for (let f = 0; f < 6; f++) w[`src/mod5/file${f}.ts`] = text(`src/mod5/file${f}.ts`, 3);
   repo.write(w);
@@ -123,7 +146,10 @@ function thirdCommit(repo: TempRepo): string {
  * directory), add 6; every other round also rewrites the 9 MiB file or flips a mode.
  */
 function randomCommit(repo: TempRepo, random: () => number, round: number): string {
-  const files = repo.git("ls-files", "-z").split("\0").filter((f) => f && f !== "assets/big.bin" && !f.startsWith("link-") && f !== "bin/run.sh");
+  const files = repo
+    .git("ls-files", "-z")
+    .split("\0")
+    .filter((f) => f && f !== "assets/big.bin" && !f.startsWith("link-") && f !== "bin/run.sh");
   const pick = (n: number) => {
     const chosen = new Set<string>();
     while (chosen.size < Math.min(n, files.length)) chosen.add(files[Math.floor(random() * files.length)]!);
@@ -131,7 +157,8 @@ function randomCommit(repo: TempRepo, random: () => number, round: number): stri
     return [...chosen];
   };
   const w: Parameters<TempRepo["write"]>[0] = {};
-  for (const f of pick(8)) w[f] = f.endsWith(".bin") ? bytes(round * 1000 + f.length, 500 + Math.floor(random() * 20_000)) : text(f, round);
+  for (const f of pick(8))
+    w[f] = f.endsWith(".bin") ? bytes(round * 1000 + f.length, 500 + Math.floor(random() * 20_000)) : text(f, round);
   for (let i = 0; i < 6; i++) w[`src/round${round}/new${i}.ts`] = text(`src/round${round}/new${i}.ts`, round);
   if (round % 2 === 0) w["assets/big.bin"] = bytes(round, 9 * 1024 * 1024 + round);
   else w["bin/run.sh"] = { content: "#!/bin/sh\necho run\n", mode: round % 4 === 1 ? 0o644 : 0o755 };
@@ -152,12 +179,18 @@ function expectedObjects(repo: TempRepo, commit: string): Map<string, string> {
     return { mode, oid, path };
   });
   const contents = catBlobs(repo, [...new Set(entries.map((e) => e.oid))]);
-  return new Map(entries.map((e) => [e.mode === "120000" ? `${e.path}.rclonelink` : e.path, sha256(contents.get(e.oid)!)]));
+  return new Map(
+    entries.map((e) => [e.mode === "120000" ? `${e.path}.rclonelink` : e.path, sha256(contents.get(e.oid)!)]),
+  );
 }
 
 /** Reads blobs with one `git cat-file --batch`. */
 function catBlobs(repo: TempRepo, oids: string[]): Map<string, Buffer> {
-  const out = execFileSync("git", ["cat-file", "--batch"], { cwd: repo.dir, input: `${oids.join("\n")}\n`, maxBuffer: 512 * 1024 * 1024 });
+  const out = execFileSync("git", ["cat-file", "--batch"], {
+    cwd: repo.dir,
+    input: `${oids.join("\n")}\n`,
+    maxBuffer: 512 * 1024 * 1024,
+  });
   const blobs = new Map<string, Buffer>();
   let at = 0;
   for (const oid of oids) {
@@ -179,7 +212,10 @@ type Outcome = "ok" | "clean failure" | "unclean";
 function trace(head: string, requests: readonly FaultLogEntry[]): void {
   const file = process.env["WSPUB_FAULTS_LOG"];
   if (!file) return;
-  const lines = requests.map((e) => `  #${e.n} ${e.method} ${e.url} -> ${e.status ?? "-"}${e.fault ? `  FAULT ${e.fault}${e.detail ? ` (${e.detail})` : ""}` : ""}`);
+  const lines = requests.map(
+    (e) =>
+      `  #${e.n} ${e.method} ${e.url} -> ${e.status ?? "-"}${e.fault ? `  FAULT ${e.fault}${e.detail ? ` (${e.detail})` : ""}` : ""}`,
+  );
   appendFileSync(file, `== ${head}\n${lines.join("\n")}\n`);
 }
 
@@ -242,7 +278,8 @@ async function checkBucket(bucket: string, versions: Map<string, Set<string>>): 
   return { lost, corrupt, liveCommit, objects };
 }
 
-const filesOf = (objects: Map<string, string>) => new Map([...objects].filter(([k]) => k.startsWith(`${NAME}/`)).map(([k, v]) => [k.slice(NAME.length + 1), v]));
+const filesOf = (objects: Map<string, string>) =>
+  new Map([...objects].filter(([k]) => k.startsWith(`${NAME}/`)).map(([k, v]) => [k.slice(NAME.length + 1), v]));
 const metaOf = (objects: Map<string, string>) => [...objects.keys()].filter((k) => k.startsWith(".wspub/")).sort();
 
 interface Row {
@@ -309,7 +346,9 @@ describe("the fault proxy in front of SeaweedFS", () => {
       expect(listed.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["dir/with space/"]);
       await via.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: key }], Quiet: true } }));
       expect((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount ?? 0).toBe(0);
-      await expect(wrong.send(new GetObjectCommand({ Bucket: bucket, Key: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(wrong.send(new GetObjectCommand({ Bucket: bucket, Key: "x" }))).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+      });
       expect(proxy.stats()).toMatchObject({ forwarded: 5, totalFaults: 0, upstreamErrors: 0 });
     } finally {
       via.destroy();
@@ -337,8 +376,13 @@ describe("wspub push through injected faults (every kind mixed)", () => {
       const commits = [repo.commit("first")];
       const proxy = await startFaultProxy({ upstream: s3.endpoint, seed, rates: mixedRates(rate) });
       const env = creds();
-      const viaProxy = () => runCli(cli.bin, ["push", "--target", `s3://${bucket}`, "--endpoint", proxy.endpoint, "--json"], { cwd: repo.dir, env });
-      const direct = (...args: string[]) => runCli(cli.bin, [...args, "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env });
+      const viaProxy = () =>
+        runCli(cli.bin, ["push", "--target", `s3://${bucket}`, "--endpoint", proxy.endpoint, "--json"], {
+          cwd: repo.dir,
+          env,
+        });
+      const direct = (...args: string[]) =>
+        runCli(cli.bin, [...args, "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env });
 
       const versions = new Map<string, Set<string>>();
       const learn = (commit: string) => {
@@ -346,7 +390,23 @@ describe("wspub push through injected faults (every kind mixed)", () => {
         for (const [name, sum] of expected) versions.set(name, (versions.get(name) ?? new Set()).add(sum));
         return expected;
       };
-      const row: Row = { rate: `${rate * 100}%`, seed, runs: 0, successes: 0, cleanFailures: 0, unclean: 0, requests: 0, faults: 0, byKind: "", failedButLive: 0, locksLeft: 0, staleLocksKept: 0, staleLockTakeovers: 0, lost: 0, corrupt: 0 };
+      const row: Row = {
+        rate: `${rate * 100}%`,
+        seed,
+        runs: 0,
+        successes: 0,
+        cleanFailures: 0,
+        unclean: 0,
+        requests: 0,
+        faults: 0,
+        byKind: "",
+        failedButLive: 0,
+        locksLeft: 0,
+        staleLocksKept: 0,
+        staleLockTakeovers: 0,
+        lost: 0,
+        corrupt: 0,
+      };
       const problems: string[] = [];
       const lostSeen = new Set<string>();
       let previous = new Map<string, string>();
@@ -365,14 +425,19 @@ describe("wspub push through injected faults (every kind mixed)", () => {
             const r = await viaProxy();
             row.runs++;
             const outcome = classify(r);
-            trace(`${row.rate} commit ${i + 1} attempt ${attempt}: exit ${r.code} (${outcome})\n${r.stderr}`, proxy.log().filter((e) => e.n > logFrom));
+            trace(
+              `${row.rate} commit ${i + 1} attempt ${attempt}: exit ${r.code} (${outcome})\n${r.stderr}`,
+              proxy.log().filter((e) => e.n > logFrom),
+            );
             if (/took over a stale publish lock/.test(r.stderr)) row.staleLockTakeovers++;
             const check = await checkBucket(bucket, versions);
             for (const l of check.lost) lostSeen.add(`${commit.slice(0, 7)}:${l}`);
             for (const c of check.corrupt) corruptSeen.add(c);
             if (outcome === "unclean") {
               row.unclean++;
-              problems.push(`commit ${i + 1} attempt ${attempt}: exit ${r.code}, not a clean failure:\n${r.stderr.slice(0, 3000)}`);
+              problems.push(
+                `commit ${i + 1} attempt ${attempt}: exit ${r.code}, not a clean failure:\n${r.stderr.slice(0, 3000)}`,
+              );
             }
             const lockKey = `.wspub/${NAME}/lock.json`;
             const lockBefore = previous.get(lockKey);
@@ -384,12 +449,21 @@ describe("wspub push through injected faults (every kind mixed)", () => {
             row.successes++;
             // A success means exactly this commit is live, and nothing in flight is left behind.
             const result = JSON.parse(r.stdout) as { commit: string };
-            if (result.commit !== commit || check.liveCommit !== commit) problems.push(`commit ${i + 1}: exit 0 but the live commit is ${check.liveCommit}`);
+            if (result.commit !== commit || check.liveCommit !== commit)
+              problems.push(`commit ${i + 1}: exit 0 but the live commit is ${check.liveCommit}`);
             const files = filesOf(check.objects);
-            const wrong = [...new Set([...files.keys(), ...expected.keys()])].filter((k) => files.get(k) !== expected.get(k));
-            if (wrong.length > 0) problems.push(`commit ${i + 1}: exit 0 but ${wrong.length} objects differ from the commit, e.g. ${wrong.slice(0, 5).join(", ")}`);
+            const wrong = [...new Set([...files.keys(), ...expected.keys()])].filter(
+              (k) => files.get(k) !== expected.get(k),
+            );
+            if (wrong.length > 0)
+              problems.push(
+                `commit ${i + 1}: exit 0 but ${wrong.length} objects differ from the commit, e.g. ${wrong.slice(0, 5).join(", ")}`,
+              );
             // A lock an earlier failed run left behind, which this run (a no-op) did not touch, is counted, not blamed on it.
-            const leftovers = metaOf(check.objects).filter((k) => /\/(lock|journal)\.json$|\/probe-/.test(k) && !(k === lockKey && check.objects.get(k) === lockBefore));
+            const leftovers = metaOf(check.objects).filter(
+              (k) =>
+                /\/(lock|journal)\.json$|\/probe-/.test(k) && !(k === lockKey && check.objects.get(k) === lockBefore),
+            );
             if (leftovers.length > 0) problems.push(`commit ${i + 1}: exit 0 but left ${leftovers.join(", ")}`);
             if (check.objects.has(lockKey) && check.objects.get(lockKey) === lockBefore) row.staleLocksKept++;
             break;
@@ -416,12 +490,21 @@ describe("wspub push through injected faults (every kind mixed)", () => {
         expect(filesOf(final.objects)).toEqual(expected);
         // No stale objects: the pointer, the capability record and manifests (roots and shards) only (no lock, journal or probe).
         const meta = metaOf(final.objects);
-        expect(meta.filter((k) => !/^\.wspub\/site\/(live\.json|capabilities\.json|manifests\/[0-9a-f]{40}-[0-9a-f]+\.json|manifests\/shards\/[0-9a-f]{32}\.json)$/.test(k))).toEqual([]);
+        expect(
+          meta.filter(
+            (k) =>
+              !/^\.wspub\/site\/(live\.json|capabilities\.json|manifests\/[0-9a-f]{40}-[0-9a-f]+\.json|manifests\/shards\/[0-9a-f]{32}\.json)$/.test(
+                k,
+              ),
+          ),
+        ).toEqual([]);
         expect(meta).toContain(`.wspub/${NAME}/live.json`);
         expect(final.objects.has(`.wspub/${NAME}/lock.json`)).toBe(false);
         expect(final.objects.has(`.wspub/${NAME}/journal.json`)).toBe(false);
         // One manifest per commit at most (a retried publish of a commit writes the same key).
-        expect(meta.filter((k) => k.includes("/manifests/") && !k.includes("/shards/")).length).toBeLessThanOrEqual(commits.length);
+        expect(meta.filter((k) => k.includes("/manifests/") && !k.includes("/shards/")).length).toBeLessThanOrEqual(
+          commits.length,
+        );
 
         row.requests = stats.requests;
         row.faults = stats.totalFaults;
@@ -463,60 +546,119 @@ interface Targeted {
 }
 
 describe("one fault at a chosen request: a lost response is recognised, the next run repairs", () => {
-  const isMeta = (file: string) => (method: string, url: string) => url.includes(`/.wspub/${NAME}/${file}`) && (method === "PUT" || method === "GET");
+  const isMeta = (file: string) => (method: string, url: string) =>
+    url.includes(`/.wspub/${NAME}/${file}`) && (method === "PUT" || method === "GET");
   const targeted: Targeted[] = [
-    { name: "the capability probe's first conditional create: response lost", kind: "drop", first: true, match: (m, u) => m === "PUT" && u.includes(`/.wspub/${NAME}/probe-`) },
-    { name: "the lock's conditional create: response lost", kind: "drop", match: (m, u) => m === "PUT" && isMeta("lock.json")(m, u) },
-    { name: "the journal write: response lost", kind: "drop", match: (m, u) => m === "PUT" && isMeta("journal.json")(m, u) },
-    { name: "the manifest write: response lost", kind: "drop", match: (m, u) => m === "PUT" && u.includes(`/.wspub/${NAME}/manifests/`) },
-    { name: "the pointer's compare-and-swap (If-Match): response lost", kind: "drop", match: (m, u) => m === "PUT" && isMeta("live.json")(m, u) },
-    { name: "the pointer's first create (If-None-Match): response lost", kind: "drop", first: true, match: (m, u) => m === "PUT" && isMeta("live.json")(m, u) },
-    { name: "the first batch delete: response lost", kind: "drop", match: (m, u) => m === "POST" && u.includes("?delete") },
-    { name: "CompleteMultipartUpload: response lost", kind: "drop", match: (m, u) => m === "POST" && u.includes("/assets/big.bin?uploadId=") },
-    { name: "the lock release's read: body truncated", kind: "truncate", match: (m, u) => m === "GET" && isMeta("lock.json")(m, u) },
-    { name: "the pointer read: reset mid-response", kind: "reset", match: (m, u) => m === "GET" && isMeta("live.json")(m, u) },
+    {
+      name: "the capability probe's first conditional create: response lost",
+      kind: "drop",
+      first: true,
+      match: (m, u) => m === "PUT" && u.includes(`/.wspub/${NAME}/probe-`),
+    },
+    {
+      name: "the lock's conditional create: response lost",
+      kind: "drop",
+      match: (m, u) => m === "PUT" && isMeta("lock.json")(m, u),
+    },
+    {
+      name: "the journal write: response lost",
+      kind: "drop",
+      match: (m, u) => m === "PUT" && isMeta("journal.json")(m, u),
+    },
+    {
+      name: "the manifest write: response lost",
+      kind: "drop",
+      match: (m, u) => m === "PUT" && u.includes(`/.wspub/${NAME}/manifests/`),
+    },
+    {
+      name: "the pointer's compare-and-swap (If-Match): response lost",
+      kind: "drop",
+      match: (m, u) => m === "PUT" && isMeta("live.json")(m, u),
+    },
+    {
+      name: "the pointer's first create (If-None-Match): response lost",
+      kind: "drop",
+      first: true,
+      match: (m, u) => m === "PUT" && isMeta("live.json")(m, u),
+    },
+    {
+      name: "the first batch delete: response lost",
+      kind: "drop",
+      match: (m, u) => m === "POST" && u.includes("?delete"),
+    },
+    {
+      name: "CompleteMultipartUpload: response lost",
+      kind: "drop",
+      match: (m, u) => m === "POST" && u.includes("/assets/big.bin?uploadId="),
+    },
+    {
+      name: "the lock release's read: body truncated",
+      kind: "truncate",
+      match: (m, u) => m === "GET" && isMeta("lock.json")(m, u),
+    },
+    {
+      name: "the pointer read: reset mid-response",
+      kind: "reset",
+      match: (m, u) => m === "GET" && isMeta("live.json")(m, u),
+    },
   ];
 
-  it.each(targeted)("$name", async ({ kind, match, first }) => {
-    const bucket = `faults-once-${targeted.findIndex((t) => t.match === match)}-${process.pid}`;
-    await createBucket(s3, bucket);
-    const repo = makeRepo(500);
-    let commit = repo.commit("first");
-    const env = creds();
-    const store = (endpoint: string) => ["--target", `s3://${bucket}`, "--endpoint", endpoint];
-    if (!first) {
-      const r = await runCli(cli.bin, ["push", ...store(s3.endpoint)], { cwd: repo.dir, env });
-      expect(r.code, r.stderr).toBe(0);
-      commit = thirdCommit(repo);
-    }
-    // reset: the proxy picks mid-request or mid-response with the request's second draw; with seed 5
-    // the first request of a run (the pointer read) gets mid-response.
-    const proxy = await startFaultProxy({ upstream: s3.endpoint, seed: 5, rates: { [kind]: 1 }, eligible: once(match) });
-    try {
-      const r = await runCli(cli.bin, ["push", ...store(proxy.endpoint)], { cwd: repo.dir, env });
-      const hit = proxy.log().filter((e) => e.fault !== null);
-      expect(hit, "the fault was injected once").toHaveLength(1);
-      if (kind === "reset") expect(hit[0]!.detail).toBe("mid-response");
-      expect(classify(r), r.stderr).not.toBe("unclean");
-      expect(r.stderr).not.toMatch(/ignores conditional writes|changed while this publish held the lock/);
-      // The next run (no faults) completes the job and leaves nothing in flight behind.
-      const next = await runCli(cli.bin, ["push", ...store(s3.endpoint)], { cwd: repo.dir, env });
-      expect(next.code, next.stderr).toBe(0);
-      const objects = await bucketObjects(client, bucket);
-      expect(filesOf(objects)).toEqual(expectedObjects(repo, commit));
-      expect(metaOf(objects).filter((k) => /\/(lock|journal)\.json$|\/probe-/.test(k))).toEqual([]);
-      const deep = await runCli(cli.bin, ["verify", "--deep", ...store(s3.endpoint)], { cwd: repo.dir, env });
-      expect(deep.code, deep.stdout).toBe(0);
-      console.log(`${kind} at ${hit[0]!.method} ${hit[0]!.url.replace(/\?.*/, "")}${hit[0]!.detail ? ` (${hit[0]!.detail})` : ""}: first run exit ${r.code}${r.code ? ` (${r.stderr.split("\n").find((l) => l.startsWith("wspub: error:")) ?? ""})` : ""}, next run exit ${next.code}`);
-    } finally {
-      await proxy.close();
-    }
-  }, 120_000);
+  it.each(targeted)(
+    "$name",
+    async ({ kind, match, first }) => {
+      const bucket = `faults-once-${targeted.findIndex((t) => t.match === match)}-${process.pid}`;
+      await createBucket(s3, bucket);
+      const repo = makeRepo(500);
+      let commit = repo.commit("first");
+      const env = creds();
+      const store = (endpoint: string) => ["--target", `s3://${bucket}`, "--endpoint", endpoint];
+      if (!first) {
+        const r = await runCli(cli.bin, ["push", ...store(s3.endpoint)], { cwd: repo.dir, env });
+        expect(r.code, r.stderr).toBe(0);
+        commit = thirdCommit(repo);
+      }
+      // reset: the proxy picks mid-request or mid-response with the request's second draw; with seed 5
+      // the first request of a run (the pointer read) gets mid-response.
+      const proxy = await startFaultProxy({
+        upstream: s3.endpoint,
+        seed: 5,
+        rates: { [kind]: 1 },
+        eligible: once(match),
+      });
+      try {
+        const r = await runCli(cli.bin, ["push", ...store(proxy.endpoint)], { cwd: repo.dir, env });
+        const hit = proxy.log().filter((e) => e.fault !== null);
+        expect(hit, "the fault was injected once").toHaveLength(1);
+        if (kind === "reset") expect(hit[0]!.detail).toBe("mid-response");
+        expect(classify(r), r.stderr).not.toBe("unclean");
+        expect(r.stderr).not.toMatch(/ignores conditional writes|changed while this publish held the lock/);
+        // The next run (no faults) completes the job and leaves nothing in flight behind.
+        const next = await runCli(cli.bin, ["push", ...store(s3.endpoint)], { cwd: repo.dir, env });
+        expect(next.code, next.stderr).toBe(0);
+        const objects = await bucketObjects(client, bucket);
+        expect(filesOf(objects)).toEqual(expectedObjects(repo, commit));
+        expect(metaOf(objects).filter((k) => /\/(lock|journal)\.json$|\/probe-/.test(k))).toEqual([]);
+        const deep = await runCli(cli.bin, ["verify", "--deep", ...store(s3.endpoint)], { cwd: repo.dir, env });
+        expect(deep.code, deep.stdout).toBe(0);
+        console.log(
+          `${kind} at ${hit[0]!.method} ${hit[0]!.url.replace(/\?.*/, "")}${hit[0]!.detail ? ` (${hit[0]!.detail})` : ""}: first run exit ${r.code}${r.code ? ` (${r.stderr.split("\n").find((l) => l.startsWith("wspub: error:")) ?? ""})` : ""}, next run exit ${next.code}`,
+        );
+      } finally {
+        await proxy.close();
+      }
+    },
+    120_000,
+  );
 });
 
 describe("a request body corrupted in transit (one byte flipped, length unchanged)", () => {
   /** Publishes through a proxy that corrupts the bodies `eligible` picks; checks after every run that nothing corrupt is stored. */
-  async function publishThroughCorruption(label: string, seed: number, rate: number, eligible: (method: string, url: string, copy: boolean) => boolean) {
+  async function publishThroughCorruption(
+    label: string,
+    seed: number,
+    rate: number,
+    eligible: (method: string, url: string, copy: boolean) => boolean,
+  ) {
     const bucket = `faults-${label}-${process.pid}`;
     await createBucket(s3, bucket);
     const repo = makeRepo(seed);
@@ -534,22 +676,33 @@ describe("a request body corrupted in transit (one byte flipped, length unchange
     const corrupt = new Set<string>();
     try {
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const r = await runCli(cli.bin, ["push", "--target", `s3://${bucket}`, "--endpoint", proxy.endpoint], { cwd: repo.dir, env });
-        runs.push(`exit ${r.code}${r.code === 0 ? "" : `: ${r.stderr.split("\n").find((l) => l.startsWith("wspub: error:")) ?? r.stderr.slice(0, 300)}`}`);
+        const r = await runCli(cli.bin, ["push", "--target", `s3://${bucket}`, "--endpoint", proxy.endpoint], {
+          cwd: repo.dir,
+          env,
+        });
+        runs.push(
+          `exit ${r.code}${r.code === 0 ? "" : `: ${r.stderr.split("\n").find((l) => l.startsWith("wspub: error:")) ?? r.stderr.slice(0, 300)}`}`,
+        );
         expect(classify(r), r.stderr).not.toBe("unclean");
         const check = await checkBucket(bucket, versions);
         for (const c of check.corrupt) corrupt.add(c);
         expect(check.lost).toEqual([]);
       }
       const corrupted = proxy.log().filter((e) => e.fault === "corrupt");
-      const verified = await runCli(cli.bin, ["verify", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env });
+      const verified = await runCli(cli.bin, ["verify", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+        cwd: repo.dir,
+        env,
+      });
       console.log(
         `${label}: ${corrupted.length} bodies corrupted in ${proxy.stats().requests} requests; runs: ${runs.join("; ")}; ` +
           `corrupt objects stored: ${[...corrupt].join(", ") || "none"}; wspub verify then: exit ${verified.code} ${verified.stdout.replace(/\s+/g, " ").slice(0, 300)}`,
       );
       expect(corrupted.length).toBeGreaterThan(0);
       expect([...corrupt], `objects stored with corrupt bytes (runs: ${runs.join("; ")})`).toEqual([]);
-      const clean = await runCli(cli.bin, ["push", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], { cwd: repo.dir, env });
+      const clean = await runCli(cli.bin, ["push", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+        cwd: repo.dir,
+        env,
+      });
       expect(clean.code, clean.stderr).toBe(0);
       expect(filesOf(await bucketObjects(client, bucket))).toEqual(expected);
       return corrupted;
@@ -559,12 +712,26 @@ describe("a request body corrupted in transit (one byte flipped, length unchange
   }
 
   it("single-part uploads: the server checks Content-MD5 and refuses (BadDigest), nothing corrupt is stored, the next run repairs", async () => {
-    const corrupted = await publishThroughCorruption("corrupt-put", 91, 0.3, (method, url, copy) => method === "PUT" && url.startsWith(`/faults-corrupt-put-${process.pid}/${NAME}/`) && !url.includes("partNumber=") && !copy);
+    const corrupted = await publishThroughCorruption(
+      "corrupt-put",
+      91,
+      0.3,
+      (method, url, copy) =>
+        method === "PUT" &&
+        url.startsWith(`/faults-corrupt-put-${process.pid}/${NAME}/`) &&
+        !url.includes("partNumber=") &&
+        !copy,
+    );
     expect(corrupted.every((e) => e.status === 400)).toBe(true);
   }, 300_000);
 
   it("multipart parts (files over 8 MiB): every part must carry a checksum the server verifies, so a corrupt part is refused", async () => {
-    const corrupted = await publishThroughCorruption("corrupt-part", 92, 1, (method, url) => method === "PUT" && url.includes("partNumber="));
+    const corrupted = await publishThroughCorruption(
+      "corrupt-part",
+      92,
+      1,
+      (method, url) => method === "PUT" && url.includes("partNumber="),
+    );
     expect(corrupted.some((e) => /partNumber=/.test(e.url))).toBe(true);
   }, 300_000);
 });

@@ -56,7 +56,10 @@ function newRepo(config: Record<string, unknown> = {}): { repo: TempRepo; prefix
   const repo = tempRepo("wspub-hooks-");
   scratch.push(repo.dir);
   const prefix = `p${++counter}`;
-  repo.write({ "wspub.config.json": JSON.stringify({ target: `s3://${bucket}/${prefix}`, endpoint: s3.endpoint, ...config }), "a.txt": "a\n" });
+  repo.write({
+    "wspub.config.json": JSON.stringify({ target: `s3://${bucket}/${prefix}`, endpoint: s3.endpoint, ...config }),
+    "a.txt": "a\n",
+  });
   repo.commit("initial");
   return { repo, prefix, name: repo.dir.split("/").pop()! };
 }
@@ -70,7 +73,11 @@ async function liveCommit(prefix: string, name: string): Promise<string | undefi
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -83,10 +90,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 /** Waits until no background publisher holds the repository's lock and nothing is pending. */
 async function settled(repo: TempRepo): Promise<void> {
   const dir = join(repo.dir, ".git", "wspub");
-  await waitFor("the background publisher to finish", () => !existsSync(join(dir, "lock")) && !existsSync(join(dir, "pending.json")) && existsSync(join(dir, "last-result.json")));
+  await waitFor(
+    "the background publisher to finish",
+    () =>
+      !existsSync(join(dir, "lock")) &&
+      !existsSync(join(dir, "pending.json")) &&
+      existsSync(join(dir, "last-result.json")),
+  );
 }
 
-const install = (repo: TempRepo, ...args: string[]) => runCli(cli.bin, ["hooks", "install", ...args], { cwd: repo.dir, env: {} });
+const install = (repo: TempRepo, ...args: string[]) =>
+  runCli(cli.bin, ["hooks", "install", ...args], { cwd: repo.dir, env: {} });
 const logOf = (repo: TempRepo) => readFileSync(join(repo.dir, ".git", "wspub", "hook.log"), "utf8");
 
 describe("git hooks, with real commits and pushes", () => {
@@ -105,7 +119,9 @@ describe("git hooks, with real commits and pushes", () => {
     const commit = gitRun(repo, ["commit", "-q", "-m", "add b"]);
     expect(commit.code).toBe(0);
     const head = repo.git("rev-parse", "HEAD").trim();
-    expect(await waitFor("HEAD to be live", async () => ((await liveCommit(prefix, name)) === head ? head : undefined))).toBe(head);
+    expect(
+      await waitFor("HEAD to be live", async () => ((await liveCommit(prefix, name)) === head ? head : undefined)),
+    ).toBe(head);
     await settled(repo);
     const status = runCli(cli.bin, ["status"], { cwd: repo.dir, env: devEnv() as Record<string, string> });
     expect(status.stdout).toContain("last background publish ok");
@@ -119,7 +135,9 @@ describe("git hooks, with real commits and pushes", () => {
     const port = (server.address() as { port: number }).port;
     const { repo } = newRepo();
     try {
-      repo.write({ "wspub.config.json": JSON.stringify({ target: `s3://${bucket}/hang`, endpoint: `http://127.0.0.1:${port}` }) });
+      repo.write({
+        "wspub.config.json": JSON.stringify({ target: `s3://${bucket}/hang`, endpoint: `http://127.0.0.1:${port}` }),
+      });
       repo.commit("hanging endpoint");
       install(repo, "--post-commit");
       repo.write({ "c.txt": "c\n" });
@@ -255,14 +273,18 @@ describe("git hooks, with real commits and pushes", () => {
     repo.git("add", "-A");
     gitRun(repo, ["commit", "-q", "--amend", "-m", "g amended"]);
     const amended = repo.git("rev-parse", "HEAD").trim();
-    await waitFor("the amended commit to be live", async () => ((await liveCommit(prefix, name)) === amended ? true : undefined));
+    await waitFor("the amended commit to be live", async () =>
+      (await liveCommit(prefix, name)) === amended ? true : undefined,
+    );
     await settled(repo);
 
     repo.git("checkout", "-q", "-b", "feature");
     repo.write({ "h.txt": "h\n" });
     repo.git("add", "-A");
     gitRun(repo, ["commit", "-q", "-m", "on a feature branch"]);
-    await waitFor("the feature commit to be skipped", () => (logOf(repo).includes("branch feature is not one of the configured branches (main)") ? true : undefined));
+    await waitFor("the feature commit to be skipped", () =>
+      logOf(repo).includes("branch feature is not one of the configured branches (main)") ? true : undefined,
+    );
     expect(await liveCommit(prefix, name)).toBe(amended);
   });
 
@@ -274,14 +296,19 @@ describe("git hooks, with real commits and pushes", () => {
     repo.write({ "i.txt": "i\n" });
     repo.git("add", "-A");
     gitRun(repo, ["commit", "-q", "-m", "i"]);
-    await waitFor("the failure to be recorded", () => existsSync(join(repo.dir, ".git", "wspub", "last-error")) || undefined);
+    await waitFor(
+      "the failure to be recorded",
+      () => existsSync(join(repo.dir, ".git", "wspub", "last-error")) || undefined,
+    );
     await settled(repo);
     const status = runCli(cli.bin, ["status"], { cwd: repo.dir, env: devEnv() as Record<string, string> });
     expect(status.stdout).toMatch(/last background publish FAILED .*bucket "no-such-bucket-here" does not exist/);
     repo.write({ "j.txt": "j\n" });
     repo.git("add", "-A");
     const next = gitRun(repo, ["commit", "-q", "-m", "j"]);
-    expect(next.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^wspub: the last background publish failed: bucket "no-such-bucket-here" does not exist/)]);
+    expect(next.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^wspub: the last background publish failed: bucket "no-such-bucket-here" does not exist/),
+    ]);
     await settled(repo);
   });
 
@@ -296,14 +323,18 @@ describe("git hooks, with real commits and pushes", () => {
     const pushed = repo.commit("k");
     expect(await liveCommit(prefix, name)).toBeUndefined(); // no post-commit hook installed
     expect(gitRun(repo, ["push", "-q", "origin", "main"]).code).toBe(0);
-    await waitFor("the pushed commit to be live", async () => ((await liveCommit(prefix, name)) === pushed ? true : undefined));
+    await waitFor("the pushed commit to be live", async () =>
+      (await liveCommit(prefix, name)) === pushed ? true : undefined,
+    );
     await settled(repo);
 
     repo.git("checkout", "-q", "-b", "topic");
     repo.write({ "l.txt": "l\n" });
     repo.commit("l");
     expect(gitRun(repo, ["push", "-q", "origin", "topic"]).code).toBe(0);
-    await waitFor("the topic push to be logged", () => (logOf(repo).includes("pre-push: no configured branch in this push") ? true : undefined));
+    await waitFor("the topic push to be logged", () =>
+      logOf(repo).includes("pre-push: no configured branch in this push") ? true : undefined,
+    );
     expect(await liveCommit(prefix, name)).toBe(pushed);
   });
 });

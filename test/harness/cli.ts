@@ -20,8 +20,17 @@ export interface Installed {
  */
 export function installCli(): Installed {
   const dir = mkdtempSync(join(tmpdir(), "wspub-install-"));
-  const npmEnv = { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
-  execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot, env: npmEnv, stdio: ["ignore", "ignore", "inherit"] });
+  const npmEnv = {
+    ...process.env,
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+    npm_config_update_notifier: "false",
+  };
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
+    cwd: repoRoot,
+    env: npmEnv,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
   if (!tarball) throw new Error("npm pack produced no tarball");
   execFileSync("npm", ["install", "--prefer-offline", "--no-save", "--silent", join(dir, tarball)], {
@@ -29,7 +38,10 @@ export function installCli(): Installed {
     env: npmEnv,
     stdio: ["ignore", "ignore", "inherit"],
   });
-  return { bin: join(dir, "node_modules", ".bin", "wspub"), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    bin: join(dir, "node_modules", ".bin", "wspub"),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface RunResult {
@@ -55,7 +67,9 @@ export async function bucketObjects(client: S3Client, bucket: string, prefix = "
   const out = new Map<string, string>();
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const o of page.Contents ?? []) {
       const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
       out.set(o.Key!.slice(prefix.length), sha256(Buffer.from(await body.Body!.transformToByteArray())));
@@ -70,7 +84,10 @@ export async function bucketObjects(client: S3Client, bucket: string, prefix = "
  * and closed after them, and temporary directories removed at the end. `ready` receives the CLI
  * and the client once they exist.
  */
-export function e2eSetup(s3: S3Endpoint, ready: (cli: Installed, client: S3Client) => void): { scratch: string[]; temp: (prefix: string) => string } {
+export function e2eSetup(
+  s3: S3Endpoint,
+  ready: (cli: Installed, client: S3Client) => void,
+): { scratch: string[]; temp: (prefix: string) => string } {
   const scratch: string[] = [];
   let cli: Installed | undefined;
   let client: S3Client | undefined;

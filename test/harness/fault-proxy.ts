@@ -26,7 +26,16 @@
 //             unchanged: only a checksum the server verifies can stop it
 // Requests and faults are counted. Only 127.0.0.1 upstreams are accepted.
 
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 /** The faults of the default mix. */
@@ -127,7 +136,16 @@ export function s3ErrorXml(code: string, message: string, resource: string): str
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and Expect: they belong to one connection, not to the
 // message. None of them is signed by SigV4 (the SDK never signs connection, expect, te, upgrade...).
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "upgrade", "expect"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "upgrade",
+  "expect",
+]);
 
 function forwardHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
@@ -173,7 +191,8 @@ function readAll(stream: IncomingMessage, limit = 256 * 1024 * 1024): Promise<Bu
 
 export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
   const up = new URL(o.upstream);
-  if (up.protocol !== "http:" || up.hostname !== "127.0.0.1") throw new Error(`fault proxy: the upstream must be http://127.0.0.1:<port>, not ${o.upstream}`);
+  if (up.protocol !== "http:" || up.hostname !== "127.0.0.1")
+    throw new Error(`fault proxy: the upstream must be http://127.0.0.1:<port>, not ${o.upstream}`);
   const upstreamPort = Number(up.port || 80);
   const random = mulberry32(o.seed);
   let rates: FaultRates = { ...(o.rates ?? {}) };
@@ -228,11 +247,21 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     req.socket.destroy();
   };
 
-  const answerError = async (req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) => {
+  const answerError = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+  ) => {
     // Drain the request body first so that the client reads a clean response on a sane connection.
     await readAll(req).catch(() => Buffer.alloc(0));
     const body = s3ErrorXml(code, message, req.url ?? "/");
-    res.writeHead(status, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body), "x-amz-request-id": "fault-proxy" });
+    res.writeHead(status, {
+      "Content-Type": "application/xml",
+      "Content-Length": Buffer.byteLength(body),
+      "x-amz-request-id": "fault-proxy",
+    });
     res.end(body);
   };
 
@@ -254,14 +283,24 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     let replacement: Buffer | undefined;
     switch (fault) {
       case "500":
-        return answerError(req, res, 500, "InternalError", "We encountered an internal error. Please try again. (fault proxy)");
+        return answerError(
+          req,
+          res,
+          500,
+          "InternalError",
+          "We encountered an internal error. Please try again. (fault proxy)",
+        );
       case "503":
         return answerError(req, res, 503, "SlowDown", "Please reduce your request rate. (fault proxy)");
       case "reset":
         if (sub < 0.5) {
           entry.detail = "mid-request";
           // Let part of the request arrive (or all of a small one), then reset without forwarding.
-          await Promise.race([new Promise((r) => req.once("data", r)), new Promise((r) => req.once("end", r)), sleep(200)]);
+          await Promise.race([
+            new Promise((r) => req.once("data", r)),
+            new Promise((r) => req.once("end", r)),
+            sleep(200),
+          ]);
           killClient(req, res);
           return;
         }

@@ -88,26 +88,29 @@ export function readCompose(path = COMPOSE_FILE): ComposeFile {
  * `${VAR+alt}`. https://docs.docker.com/reference/compose-file/interpolation/
  */
 export function interpolate(text: string, vars: Record<string, string | undefined>): string {
-  return text.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}$]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}?)/g, (whole, dollar: string, name?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
-    if (dollar === "$") return "$";
-    if (bare !== undefined) return vars[bare] ?? "";
-    if (name === undefined) throw new Error(`unsupported interpolation ${whole} in ${JSON.stringify(text)}`);
-    const value = vars[name];
-    const missing = colon ? value === undefined || value === "" : value === undefined;
-    switch (op) {
-      case undefined:
-        return value ?? "";
-      case "-":
-        return missing ? (arg ?? "") : value!;
-      case "?":
-        if (missing) throw new Error(`required variable ${name} is missing a value: ${arg ?? ""}`);
-        return value!;
-      case "+":
-        return missing ? "" : (arg ?? "");
-      default:
-        throw new Error(`unsupported interpolation ${whole}`);
-    }
-  });
+  return text.replace(
+    /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}$]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}?)/g,
+    (whole, dollar: string, name?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
+      if (dollar === "$") return "$";
+      if (bare !== undefined) return vars[bare] ?? "";
+      if (name === undefined) throw new Error(`unsupported interpolation ${whole} in ${JSON.stringify(text)}`);
+      const value = vars[name];
+      const missing = colon ? value === undefined || value === "" : value === undefined;
+      switch (op) {
+        case undefined:
+          return value ?? "";
+        case "-":
+          return missing ? (arg ?? "") : value!;
+        case "?":
+          if (missing) throw new Error(`required variable ${name} is missing a value: ${arg ?? ""}`);
+          return value!;
+        case "+":
+          return missing ? "" : (arg ?? "");
+        default:
+          throw new Error(`unsupported interpolation ${whole}`);
+      }
+    },
+  );
 }
 
 /** Every string in `value`, interpolated (what `docker compose config` does before anything else). */
@@ -145,19 +148,31 @@ export interface MountCommand {
  * The rclone service's command line and environment from the compose file, interpolated with
  * `vars` and with the substitutions listed at the top of this file.
  */
-export function composeRcloneMount(o: { vars: Record<string, string>; mountpoint: string; cacheDir: string; rcAddr: string; s3: S3Remote; composePath?: string }): MountCommand {
+export function composeRcloneMount(o: {
+  vars: Record<string, string>;
+  mountpoint: string;
+  cacheDir: string;
+  rcAddr: string;
+  s3: S3Remote;
+  composePath?: string;
+}): MountCommand {
   const compose = interpolateAll(readCompose(o.composePath), o.vars);
   const service = compose.services["rclone"];
-  if (!service || !Array.isArray(service.command)) throw new Error("docker-compose.rclone.yml: the rclone service has no command list");
+  if (!service || !Array.isArray(service.command))
+    throw new Error("docker-compose.rclone.yml: the rclone service has no command list");
   const volumes = service.volumes ?? [];
   const bind = volumes.find((v): v is Exclude<typeof v, string> => typeof v === "object" && v.type === "bind");
   const cache = volumes.find((v): v is string => typeof v === "string" && v.startsWith("rclone-cache:"));
-  if (!bind || !cache) throw new Error("docker-compose.rclone.yml: the rclone service needs its bind mount and its rclone-cache volume");
+  if (!bind || !cache)
+    throw new Error("docker-compose.rclone.yml: the rclone service needs its bind mount and its rclone-cache volume");
   const cacheTarget = cache.split(":")[1]!;
   const substitutions: string[] = [];
   const once = (list: string[], from: string, to: string | null) => {
     const hits = list.filter((a) => a === from).length;
-    if (hits !== 1) throw new Error(`docker-compose.rclone.yml: expected ${JSON.stringify(from)} once in the rclone command, found it ${hits} times`);
+    if (hits !== 1)
+      throw new Error(
+        `docker-compose.rclone.yml: expected ${JSON.stringify(from)} once in the rclone command, found it ${hits} times`,
+      );
     substitutions.push(to === null ? `dropped ${from}` : `${from} -> ${to}`);
     return to === null ? list.filter((a) => a !== from) : list.map((a) => (a === from ? to : a));
   };
@@ -165,7 +180,8 @@ export function composeRcloneMount(o: { vars: Record<string, string>; mountpoint
   args = once(args, bind.target, o.mountpoint);
   args = once(args, `--cache-dir=${cacheTarget}`, `--cache-dir=${o.cacheDir}`);
   args = once(args, "--rc-addr=:5572", `--rc-addr=${o.rcAddr}`);
-  if (!isRoot() && !/^\s*user_allow_other\b/m.test(readIfExists("/etc/fuse.conf"))) args = once(args, "--allow-other", null);
+  if (!isRoot() && !/^\s*user_allow_other\b/m.test(readIfExists("/etc/fuse.conf")))
+    args = once(args, "--allow-other", null);
 
   const env = environmentOf(service);
   const replace = (key: string, value: string, shown = value) => {
@@ -214,7 +230,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-const mounted = (dir: string) => readIfExists("/proc/mounts").split("\n").some((l) => l.split(" ")[1] === dir.replace(/ /g, "\\040"));
+const mounted = (dir: string) =>
+  readIfExists("/proc/mounts")
+    .split("\n")
+    .some((l) => l.split(" ")[1] === dir.replace(/ /g, "\\040"));
 
 const running = new Set<Mount>();
 let exitHandler = false;
@@ -223,7 +242,12 @@ let exitHandler = false;
  * Mounts `bucket` of the S3 server with the compose file's rclone command. `vars` are the compose
  * variables (WSPUB_MOUNT_RC_PASS is set to a random password unless given).
  */
-export async function startMount(o: { bucket: string; s3: S3Remote; vars?: Record<string, string>; baseEnv?: NodeJS.ProcessEnv }): Promise<Mount> {
+export async function startMount(o: {
+  bucket: string;
+  s3: S3Remote;
+  vars?: Record<string, string>;
+  baseEnv?: NodeJS.ProcessEnv;
+}): Promise<Mount> {
   const bin = rcloneBinary();
   if (!bin) throw new Error(fuseUnavailable() ?? "rclone is missing");
   const scratch = mkdtempSync(join(tmpdir(), "wspub-mount-"));
@@ -312,7 +336,9 @@ async function waitUntilMounted(m: Mount, child: ChildProcess): Promise<void> {
   const auth = `Basic ${Buffer.from(`${m.rcUser}:${m.rcPass}`).toString("base64")}`;
   while (Date.now() - started < MOUNT_TIMEOUT_MS) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`rclone mount exited (code ${child.exitCode}, signal ${child.signalCode})\n--- rclone log ---\n${m.log()}`);
+      throw new Error(
+        `rclone mount exited (code ${child.exitCode}, signal ${child.signalCode})\n--- rclone log ---\n${m.log()}`,
+      );
     }
     if (mounted(m.dir)) {
       const ok = await fetch(`${m.rcUrl}/rc/noop`, { method: "POST", headers: { authorization: auth } }).then(

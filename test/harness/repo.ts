@@ -28,7 +28,12 @@ export function tempRepo(prefix = "wspub-repo-", dir?: string): TempRepo {
   const root = dir ?? mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(root, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync("git", args, { cwd: root, env: { ...process.env, ...GIT_ENV }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    execFileSync("git", args, {
+      cwd: root,
+      env: { ...process.env, ...GIT_ENV },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
   git("init", "-q", "-b", "main");
   git("config", "gc.auto", "0");
   git("config", "maintenance.auto", "false");

@@ -15,12 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  CreateBucketCommand,
-  ListBucketsCommand,
-  S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListBucketsCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 
 export interface S3Server {
   endpoint: string;
@@ -266,9 +261,16 @@ async function startOnce(): Promise<S3Server> {
   );
 
   // HTTP and gRPC ports are all chosen explicitly (SeaweedFS would otherwise use port+10000 for gRPC).
-  const [master, volume, filer, s3, masterGrpc, volumeGrpc, filerGrpc, s3Grpc] = (await freePorts(
-    8,
-  )) as [number, number, number, number, number, number, number, number];
+  const [master, volume, filer, s3, masterGrpc, volumeGrpc, filerGrpc, s3Grpc] = (await freePorts(8)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const args = [
     "server",
     "-ip=127.0.0.1",

@@ -7,7 +7,11 @@ export interface Collected {
 }
 
 /** Runs a command without blocking the event loop (the caller watches something meanwhile) and collects its output. */
-export function spawnCollect(cmd: string, args: readonly string[], options: Pick<SpawnOptions, "cwd" | "env">): Promise<Collected> {
+export function spawnCollect(
+  cmd: string,
+  args: readonly string[],
+  options: Pick<SpawnOptions, "cwd" | "env">,
+): Promise<Collected> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

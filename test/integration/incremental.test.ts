@@ -48,7 +48,8 @@ function counting(inner: ObjectStore): { store: ObjectStore; calls: string[] } {
   return { store, calls };
 }
 
-const withoutMtime = (files: Record<string, ManifestEntry>) => Object.fromEntries(Object.entries(files).map(([p, e]) => [p, { ...e, mtime: 0 }]));
+const withoutMtime = (files: Record<string, ManifestEntry>) =>
+  Object.fromEntries(Object.entries(files).map(([p, e]) => [p, { ...e, mtime: 0 }]));
 
 describe("incremental publishes (SeaweedFS S3)", () => {
   let repo: TempRepo;
@@ -57,7 +58,8 @@ describe("incremental publishes (SeaweedFS S3)", () => {
   let oracleDir: string;
   let oracle: DirStore;
   const layout = new Layout("", "app");
-  const req = (over: Partial<PublishRequest> = {}): PublishRequest => publishRequest({ git, store: s3store, layout, concurrency: 8 }, over);
+  const req = (over: Partial<PublishRequest> = {}): PublishRequest =>
+    publishRequest({ git, store: s3store, layout, concurrency: 8 }, over);
 
   beforeEach(async () => {
     repo = tempRepo();
@@ -81,10 +83,18 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     expect(full.incremental).toBe(false);
     const live = (await readLive(s3store, layout))!;
     const want = (await readLive(oracle, fresh))!;
-    expect(withoutMtime((await readLiveFiles(s3store, layout, live))!)).toEqual(withoutMtime((await readLiveFiles(oracle, fresh, want))!));
+    expect(withoutMtime((await readLiveFiles(s3store, layout, live))!)).toEqual(
+      withoutMtime((await readLiveFiles(oracle, fresh, want))!),
+    );
     const [a, b] = [live.stored, want.stored];
     if (a?.version !== 2 || b?.version !== 2) throw new Error("expected version 2 manifests");
-    expect({ files: a.root.files, bytes: a.root.bytes, excluded: a.root.excluded, ignore: a.root.ignore, commit: a.root.commit }).toEqual({
+    expect({
+      files: a.root.files,
+      bytes: a.root.bytes,
+      excluded: a.root.excluded,
+      ignore: a.root.ignore,
+      commit: a.root.commit,
+    }).toEqual({
       files: b.root.files,
       bytes: b.root.bytes,
       excluded: b.root.excluded,
@@ -92,7 +102,10 @@ describe("incremental publishes (SeaweedFS S3)", () => {
       commit: b.root.commit,
     });
     expect(live.pointer).toMatchObject({ files: b.root.files, bytes: b.root.bytes });
-    expect(await verify(s3store, layout, { deep: false, concurrency: 8 })).toMatchObject({ ok: true, checked: b.root.files });
+    expect(await verify(s3store, layout, { deep: false, concurrency: 8 })).toMatchObject({
+      ok: true,
+      checked: b.root.files,
+    });
   }
 
   it("a one-file change reads and writes one manifest shard, lists nothing, and equals a full publish", async () => {
@@ -143,20 +156,63 @@ describe("incremental publishes (SeaweedFS S3)", () => {
       for (let k = 0; k < ops; k++) {
         const n = `${round}-${k}`;
         switch (rand(11)) {
-          case 0: { const p = pick(); repo.write({ [p]: `edited ${n}\n` }); break; }
-          case 1: { const p = pick(); repo.remove(p); live.delete(p); break; }
-          case 2: { // rename without edit: a server-side copy
-            const p = pick(); const q = `moved/${n}.js`;
-            repo.write({ [q]: readFileSync(join(repo.dir, p)) }); repo.remove(p); live.delete(p); live.add(q); break;
+          case 0: {
+            const p = pick();
+            repo.write({ [p]: `edited ${n}\n` });
+            break;
           }
-          case 3: { const p = `new/${n}.js`; repo.write({ [p]: `fresh ${n}\n` }); live.add(p); break; }
-          case 4: { const p = pick(); repo.git("update-index", "--chmod=+x", p); break; }
-          case 5: { const p = `links/${n}`; repo.write({ [p]: { link: `../${pick()}` } }); break; }
-          case 6: repo.write({ [`node_modules/pkg${n}/index.js`]: "ignored\n" }); break; // default exclude
-          case 7: repo.write({ [`conf/.env.${n}`]: "SECRET=1\n" }); break; // withheld
-          case 8: { const p = pick(); repo.write({ [p]: `${round % 3}\n` }); break; } // content another path may have
-          case 9: repo.remove("node_modules"); break;
-          case 10: { const p = `dup/${n}.js`; repo.write({ [p]: "1\n" }); live.add(p); break; } // duplicate content
+          case 1: {
+            const p = pick();
+            repo.remove(p);
+            live.delete(p);
+            break;
+          }
+          case 2: {
+            // rename without edit: a server-side copy
+            const p = pick();
+            const q = `moved/${n}.js`;
+            repo.write({ [q]: readFileSync(join(repo.dir, p)) });
+            repo.remove(p);
+            live.delete(p);
+            live.add(q);
+            break;
+          }
+          case 3: {
+            const p = `new/${n}.js`;
+            repo.write({ [p]: `fresh ${n}\n` });
+            live.add(p);
+            break;
+          }
+          case 4: {
+            const p = pick();
+            repo.git("update-index", "--chmod=+x", p);
+            break;
+          }
+          case 5: {
+            const p = `links/${n}`;
+            repo.write({ [p]: { link: `../${pick()}` } });
+            break;
+          }
+          case 6:
+            repo.write({ [`node_modules/pkg${n}/index.js`]: "ignored\n" });
+            break; // default exclude
+          case 7:
+            repo.write({ [`conf/.env.${n}`]: "SECRET=1\n" });
+            break; // withheld
+          case 8: {
+            const p = pick();
+            repo.write({ [p]: `${round % 3}\n` });
+            break;
+          } // content another path may have
+          case 9:
+            repo.remove("node_modules");
+            break;
+          case 10: {
+            const p = `dup/${n}.js`;
+            repo.write({ [p]: "1\n" });
+            live.add(p);
+            break;
+          } // duplicate content
         }
       }
       repo.commit(`round ${round}`);
@@ -197,18 +253,33 @@ describe("incremental publishes (SeaweedFS S3)", () => {
   });
 
   it("a monorepo workspace: changes outside it do not count, a .gitignore above it makes a full comparison", async () => {
-    repo.write({ ".gitignore": "*.tmp\n", "apps/www/index.html": "<p>\n", "apps/www/x.tmp": "t\n", "apps/api/a.js": "a\n" });
+    repo.write({
+      ".gitignore": "*.tmp\n",
+      "apps/www/index.html": "<p>\n",
+      "apps/www/x.tmp": "t\n",
+      "apps/api/a.js": "a\n",
+    });
     repo.git("add", "-f", ".");
     repo.commit("one");
     git = await openGit(repo.dir);
     await publish(req({ dir: "apps/www" }));
     repo.write({ "apps/api/a.js": "a2\n", "apps/www/page.html": "<p>2\n" });
     repo.commit("two");
-    expect(await publish(req({ dir: "apps/www" }))).toMatchObject({ incremental: true, uploaded: 1, files: 2, excluded: 1 });
+    expect(await publish(req({ dir: "apps/www" }))).toMatchObject({
+      incremental: true,
+      uploaded: 1,
+      files: 2,
+      excluded: 1,
+    });
     await expectSameAsFull("oracle", { dir: "apps/www" });
     repo.write({ ".gitignore": "*.tmp\npage.html\n" });
     repo.commit("three");
-    expect(await publish(req({ dir: "apps/www" }))).toMatchObject({ incremental: false, deleted: 1, files: 1, excluded: 2 });
+    expect(await publish(req({ dir: "apps/www" }))).toMatchObject({
+      incremental: false,
+      deleted: 1,
+      files: 1,
+      excluded: 2,
+    });
     await expect(publish(req({ dir: "apps/www", dryRun: true }))).resolves.toMatchObject({ noop: true });
   });
 
@@ -274,7 +345,12 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     const live = (await readLive(s3store, layout))!;
     if (live.stored?.version !== 2) throw new Error("expected a version 2 manifest");
     const body = Buffer.from("{not json");
-    await s3store.put(layout.shardKey(live.stored.root.shards[0]!), body, { size: body.length, md5: digestBuffer(body).md5, contentType: "application/json", metadata: {} });
+    await s3store.put(layout.shardKey(live.stored.root.shards[0]!), body, {
+      size: body.length,
+      md5: digestBuffer(body).md5,
+      contentType: "application/json",
+      metadata: {},
+    });
     repo.write({ "b.txt": "b\n" });
     repo.commit("two");
     const e = (await publish(req()).catch((x: unknown) => x)) as WspubError;
@@ -353,7 +429,12 @@ describe("incremental publishes (SeaweedFS S3)", () => {
     const v1 = serializeManifest({ version: 1, workspace: "app", commit: c1, committedAt: 1, files });
     const put = (key: string, text: string) => {
       const body = Buffer.from(text);
-      return s3store.put(key, body, { size: body.length, md5: digestBuffer(body).md5, contentType: "application/json", metadata: {} });
+      return s3store.put(key, body, {
+        size: body.length,
+        md5: digestBuffer(body).md5,
+        contentType: "application/json",
+        metadata: {},
+      });
     };
     await put(v1Key, v1);
     await put(layout.pointerKey, serializePointer({ ...live.pointer, manifest: v1Key }));

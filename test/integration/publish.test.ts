@@ -77,7 +77,8 @@ describe.each(kinds)("publish to $name", (kind) => {
   let cleanup: () => void;
   let raw: { bucket: string } | undefined;
   const layout = new Layout("", "app");
-  const req = (over: Partial<PublishRequest> = {}): PublishRequest => publishRequest({ git, store: store, layout, concurrency: 4 }, over);
+  const req = (over: Partial<PublishRequest> = {}): PublishRequest =>
+    publishRequest({ git, store: store, layout, concurrency: 4 }, over);
 
   beforeEach(async () => {
     repo = tempRepo();
@@ -102,16 +103,30 @@ describe.each(kinds)("publish to $name", (kind) => {
       "src/a.js": "a\n",
       "src/b.js": "b\n",
       "run.sh": { content: "#!/bin/sh\n", mode: 0o755 },
-      "link": { link: "src/a.js" },
+      link: { link: "src/a.js" },
       "node_modules/x/index.js": "x\n",
       ".env": "SECRET=1\n",
     });
     const c1 = repo.commit("one");
     await open();
     const r1 = await publish(req());
-    expect(r1).toMatchObject({ commit: c1, previous: null, uploaded: 5, copied: 0, deleted: 0, unchanged: 0, noop: false });
+    expect(r1).toMatchObject({
+      commit: c1,
+      previous: null,
+      uploaded: 5,
+      copied: 0,
+      deleted: 0,
+      unchanged: 0,
+      noop: false,
+    });
     expect(await snapshot(store, "app/")).toEqual(
-      expected(repo, c1, { "package.json": "package.json", "src/a.js": "src/a.js", "src/b.js": "src/b.js", "run.sh": "run.sh", "link.rclonelink": "link" }),
+      expected(repo, c1, {
+        "package.json": "package.json",
+        "src/a.js": "src/a.js",
+        "src/b.js": "src/b.js",
+        "run.sh": "run.sh",
+        "link.rclonelink": "link",
+      }),
     );
     expect((await verify(store, layout, { deep: true, concurrency: 4 })).ok).toBe(true);
 
@@ -121,7 +136,15 @@ describe.each(kinds)("publish to $name", (kind) => {
     repo.remove("src/b.js");
     const c2 = repo.commit("two");
     const r2 = await publish(req());
-    expect(r2).toMatchObject({ commit: c2, previous: c1, uploaded: 2, copied: 1, deleted: 1, unchanged: 3, bytesUploaded: 5 });
+    expect(r2).toMatchObject({
+      commit: c2,
+      previous: c1,
+      uploaded: 2,
+      copied: 1,
+      deleted: 1,
+      unchanged: 3,
+      bytesUploaded: 5,
+    });
     expect(await snapshot(store, "app/")).toEqual(
       expected(repo, c2, {
         "package.json": "package.json",
@@ -214,8 +237,15 @@ describe.each(kinds)("publish to $name", (kind) => {
     const notices: string[] = [];
     const r = await publish(req({ reporter: { event: (e) => e.type === "notice" && notices.push(e.message) } }));
     expect(r.uploaded).toBe(4);
-    expect([...(await snapshot(store, "app/")).keys()].sort()).toEqual([".wspubignore", "app.js", "pkg/.npmrc", "public/ca.pem"]);
-    expect(notices.join("\n")).toMatch(/withheld 3 secret-looking file\(s\) even though they are tracked: .*\.npmrc.*re-include/);
+    expect([...(await snapshot(store, "app/")).keys()].sort()).toEqual([
+      ".wspubignore",
+      "app.js",
+      "pkg/.npmrc",
+      "public/ca.pem",
+    ]);
+    expect(notices.join("\n")).toMatch(
+      /withheld 3 secret-looking file\(s\) even though they are tracked: .*\.npmrc.*re-include/,
+    );
   });
 
   it("verify --repair puts back drifted objects from git without a full re-upload", async () => {
@@ -228,7 +258,10 @@ describe.each(kinds)("publish to $name", (kind) => {
     await store.put("app/b.txt", Buffer.from("X\n"), { size: 2, md5, contentType: "text/plain", metadata: {} });
     await store.put("app/extra.txt", Buffer.from("X\n"), { size: 2, md5, contentType: "text/plain", metadata: {} });
     const drift = await verify(store, layout, { deep: false, concurrency: 2 });
-    const fixed = await repair({ git, store, layout, reporter: silentReporter, env: {}, concurrency: 2, holder: "tester" }, drift);
+    const fixed = await repair(
+      { git, store, layout, reporter: silentReporter, env: {}, concurrency: 2, holder: "tester" },
+      drift,
+    );
     expect(fixed).toEqual({ rewritten: 2, deleted: 1 });
     expect((await verify(store, layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
@@ -249,8 +282,14 @@ describe.each(kinds)("publish to $name", (kind) => {
     await publish(req());
     await store.deleteMany(["app/a.txt"]);
     const opts = { size: 2, md5: "", contentType: "text/plain", metadata: {} };
-    await store.put("app/b.txt", Buffer.from("X\n"), { ...opts, md5: Buffer.from(require_md5("X\n"), "hex").toString("base64") });
-    await store.put("app/extra.txt", Buffer.from("e\n"), { ...opts, md5: Buffer.from(require_md5("e\n"), "hex").toString("base64") });
+    await store.put("app/b.txt", Buffer.from("X\n"), {
+      ...opts,
+      md5: Buffer.from(require_md5("X\n"), "hex").toString("base64"),
+    });
+    await store.put("app/extra.txt", Buffer.from("e\n"), {
+      ...opts,
+      md5: Buffer.from(require_md5("e\n"), "hex").toString("base64"),
+    });
     for (const deep of [false, true]) {
       const v = await verify(store, layout, { deep, concurrency: 2 });
       expect(v.ok).toBe(false);
@@ -261,7 +300,12 @@ describe.each(kinds)("publish to $name", (kind) => {
   });
 
   it("a first publish over a prefix filled by an old sync removes what the commit does not have", async () => {
-    const opts = { size: 2, md5: Buffer.from(require_md5("o\n"), "hex").toString("base64"), contentType: "text/plain", metadata: {} };
+    const opts = {
+      size: 2,
+      md5: Buffer.from(require_md5("o\n"), "hex").toString("base64"),
+      contentType: "text/plain",
+      metadata: {},
+    };
     await store.put("app/old/stale.txt", Buffer.from("o\n"), opts);
     await store.put("app/a.txt", Buffer.from("o\n"), opts);
     await store.put("apple/keep.txt", Buffer.from("o\n"), opts); // another workspace whose name starts the same
@@ -276,7 +320,7 @@ describe.each(kinds)("publish to $name", (kind) => {
 
   it("streams a large file (multipart on S3) and verifies it by content", async () => {
     const big = Buffer.alloc(17 * 1024 * 1024);
-    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i * 2654435761 >>> 0, i);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
     repo.write({ "big.bin": big, "small.txt": "s\n" });
     repo.commit("one");
     await open();
@@ -300,9 +344,11 @@ describe.each(kinds)("publish to $name", (kind) => {
     const r = await publish(req({ layout: www, dir: "workspaces/www" }));
     expect(r).toMatchObject({ uploaded: 1, excluded: 1 });
     expect(await snapshot(store, "")).toEqual(
-      new Map([...expected(repo, c1, { "www/index.html": "workspaces/www/index.html" })].concat(
-        [...(await snapshot(store, ".wspub/"))].map(([k, v]) => [`.wspub/${k}`, v] as [string, Buffer]),
-      )),
+      new Map(
+        [...expected(repo, c1, { "www/index.html": "workspaces/www/index.html" })].concat(
+          [...(await snapshot(store, ".wspub/"))].map(([k, v]) => [`.wspub/${k}`, v] as [string, Buffer]),
+        ),
+      ),
     );
   });
 
@@ -333,4 +379,3 @@ describe.each(kinds)("publish to $name", (kind) => {
 function require_md5(text: string): string {
   return execFileSync("sh", ["-c", `printf '%s' "$0" | md5sum | cut -d' ' -f1`, text]).toString().trim();
 }
-

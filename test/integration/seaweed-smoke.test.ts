@@ -13,7 +13,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   S3ServiceException,
   type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
@@ -123,9 +123,7 @@ describe("SeaweedFS S3 server (test harness)", () => {
     expect(badMd5).not.toBe("no error");
 
     // An empty object.
-    const empty = await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: "meta/empty", Body: Buffer.alloc(0) }),
-    );
+    const empty = await client.send(new PutObjectCommand({ Bucket: bucket, Key: "meta/empty", Body: Buffer.alloc(0) }));
     expect(unquote(empty.ETag)).toBe(md5hex(""));
     expect((await bodyOf(client, bucket, "meta/empty")).length).toBe(0);
   });
@@ -199,24 +197,26 @@ describe("SeaweedFS S3 server (test harness)", () => {
 
     // Metadata-only update of a multipart object (CopyObject onto itself); records whether the
     // ETag is kept.
-    await client.send(
-      new CopyObjectCommand({
-        Bucket: bucket,
-        Key: "multi/big.bin",
-        CopySource: `${bucket}/multi/big.bin`,
-        MetadataDirective: "REPLACE",
-        Metadata: sameKey,
-      }),
-    ).then(
-      async () => {
-        const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "multi/big.bin" }));
-        findings["CopyObject REPLACE onto itself of a multipart object: new ETag"] = h.ETag;
-        expect(h.Metadata).toEqual(sameKey);
-      },
-      (err: unknown) => {
-        findings["CopyObject REPLACE onto itself of a multipart object"] = String(err);
-      },
-    );
+    await client
+      .send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: "multi/big.bin",
+          CopySource: `${bucket}/multi/big.bin`,
+          MetadataDirective: "REPLACE",
+          Metadata: sameKey,
+        }),
+      )
+      .then(
+        async () => {
+          const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "multi/big.bin" }));
+          findings["CopyObject REPLACE onto itself of a multipart object: new ETag"] = h.ETag;
+          expect(h.Metadata).toEqual(sameKey);
+        },
+        (err: unknown) => {
+          findings["CopyObject REPLACE onto itself of a multipart object"] = String(err);
+        },
+      );
   });
 
   it("DeleteObjects deletes several keys (checksum WHEN_REQUIRED)", async () => {
@@ -245,9 +245,7 @@ describe("SeaweedFS S3 server (test harness)", () => {
     }
     expect((await listAll(client, bucket, "list/")).sort()).toEqual([...keys].sort());
 
-    const root = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: "list/", Delimiter: "/" }),
-    );
+    const root = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "list/", Delimiter: "/" }));
     expect((root.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(["list/a/", "list/c/"]);
     expect((root.Contents ?? []).map((o) => o.Key)).toEqual(["list/top"]);
     const top = root.Contents![0]!;
@@ -255,9 +253,7 @@ describe("SeaweedFS S3 server (test harness)", () => {
     expect(top.Size).toBe("list/top".length);
     expect(top.LastModified).toBeInstanceOf(Date);
 
-    const a = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: "list/a/", Delimiter: "/" }),
-    );
+    const a = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "list/a/", Delimiter: "/" }));
     expect((a.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(["list/a/b/"]);
     expect((a.Contents ?? []).map((o) => o.Key)).toEqual(["list/a/1", "list/a/2"]);
 
@@ -288,9 +284,7 @@ describe("SeaweedFS S3 server (test harness)", () => {
 
   it("reports errors: missing bucket, missing key, wrong credentials", async () => {
     const missingBucket = `missing-${randomBytes(4).toString("hex")}`;
-    const getMissingBucket = await errorOf(
-      client.send(new GetObjectCommand({ Bucket: missingBucket, Key: "x" })),
-    );
+    const getMissingBucket = await errorOf(client.send(new GetObjectCommand({ Bucket: missingBucket, Key: "x" })));
     findings["GetObject missing bucket"] = getMissingBucket;
     expect(getMissingBucket).toMatchObject({ name: "NoSuchBucket", status: 404 });
 
@@ -300,9 +294,7 @@ describe("SeaweedFS S3 server (test harness)", () => {
     findings["PutObject missing bucket"] = putMissingBucket;
     expect(putMissingBucket).toMatchObject({ name: "NoSuchBucket", status: 404 });
 
-    const listMissingBucket = await errorOf(
-      client.send(new ListObjectsV2Command({ Bucket: missingBucket })),
-    );
+    const listMissingBucket = await errorOf(client.send(new ListObjectsV2Command({ Bucket: missingBucket })));
     findings["ListObjectsV2 missing bucket"] = listMissingBucket;
     expect(listMissingBucket).toMatchObject({ name: "NoSuchBucket", status: 404 });
 
@@ -310,15 +302,11 @@ describe("SeaweedFS S3 server (test harness)", () => {
       client.send(new HeadObjectCommand({ Bucket: missingBucket, Key: "x" })),
     );
 
-    const getMissingKey = await errorOf(
-      client.send(new GetObjectCommand({ Bucket: bucket, Key: "no/such/key" })),
-    );
+    const getMissingKey = await errorOf(client.send(new GetObjectCommand({ Bucket: bucket, Key: "no/such/key" })));
     findings["GetObject missing key"] = getMissingKey;
     expect(getMissingKey).toMatchObject({ name: "NoSuchKey", status: 404 });
 
-    const headMissingKey = await errorOf(
-      client.send(new HeadObjectCommand({ Bucket: bucket, Key: "no/such/key" })),
-    );
+    const headMissingKey = await errorOf(client.send(new HeadObjectCommand({ Bucket: bucket, Key: "no/such/key" })));
     findings["HeadObject missing key"] = headMissingKey;
     expect(headMissingKey).toMatchObject({ status: 404 });
 
@@ -350,36 +338,30 @@ describe("SeaweedFS S3 server (test harness)", () => {
     );
     findings["PutObject If-None-Match * on existing key"] = ifNoneMatchExisting;
     const ifNoneMatchNew = await errorOf(
-      client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: "cond/new.txt", Body: "n", IfNoneMatch: "*" }),
-      ),
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: "cond/new.txt", Body: "n", IfNoneMatch: "*" })),
     );
     findings["PutObject If-None-Match * on new key"] = ifNoneMatchNew;
 
     const ifMatchWrong = await errorOf(
-      client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: "v3", IfMatch: `"${md5hex("nope")}"` }),
-      ),
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "v3", IfMatch: `"${md5hex("nope")}"` })),
     );
     findings["PutObject If-Match wrong ETag"] = ifMatchWrong;
     const current = (await bodyOf(client, bucket, key)).toString();
     const ifMatchRight = await errorOf(
       client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "v4", IfMatch: first.ETag ?? "" })),
     );
-    findings["PutObject If-Match current ETag (body before was " + JSON.stringify(current) + ")"] =
-      ifMatchRight;
+    findings[`PutObject If-Match current ETag (body before was ${JSON.stringify(current)})`] = ifMatchRight;
     findings["PutObject If-Match on missing key"] = await errorOf(
-      client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: "cond/absent", Body: "x", IfMatch: first.ETag ?? "" }),
-      ),
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: "cond/absent", Body: "x", IfMatch: first.ETag ?? "" })),
     );
     findings["body after conditional puts"] = (await bodyOf(client, bucket, key)).toString();
 
-    const supported =
-      typeof ifNoneMatchExisting === "object" && ifNoneMatchExisting.status === 412;
+    const supported = typeof ifNoneMatchExisting === "object" && ifNoneMatchExisting.status === 412;
     console.log(
       `[seaweed-smoke] PutObject If-None-Match "*" on an existing key: ${
-        supported ? "412 PreconditionFailed (supported)" : `NOT rejected with 412: ${JSON.stringify(ifNoneMatchExisting)}`
+        supported
+          ? "412 PreconditionFailed (supported)"
+          : `NOT rejected with 412: ${JSON.stringify(ifNoneMatchExisting)}`
       }`,
     );
     expect(ifNoneMatchNew).toBe("no error");
@@ -406,7 +388,13 @@ describe("SeaweedFS S3 server (test harness)", () => {
     r["... then GET a/b"] = await get("path/dir-then-file/child");
 
     // Unusual segments.
-    for (const key of ["path/double//slash", "path/trailing/", "path/./dot", "path/dotdot/../x", "path/ends-with-dot."]) {
+    for (const key of [
+      "path/double//slash",
+      "path/trailing/",
+      "path/./dot",
+      "path/dotdot/../x",
+      "path/ends-with-dot.",
+    ]) {
       const res = await put(key);
       r[`put ${JSON.stringify(key)}`] = res === "no error" ? `ok, GET: ${JSON.stringify(await get(key))}` : res;
     }
@@ -417,9 +405,7 @@ describe("SeaweedFS S3 server (test harness)", () => {
     // may still be listed as a CommonPrefix right after the delete; AWS never lists it.
     await put("ghost/dir/only");
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "ghost/dir/only" }));
-    const ghost = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: "ghost/", Delimiter: "/" }),
-    );
+    const ghost = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "ghost/", Delimiter: "/" }));
     r["CommonPrefixes after deleting the only object below ghost/dir/"] = (ghost.CommonPrefixes ?? []).map(
       (p) => p.Prefix,
     );

@@ -43,10 +43,20 @@ describe("CatFileBatch (real git cat-file --batch)", () => {
     blobs.push({ oid: "", body: Buffer.alloc(0) });
     repo.write("blobs/empty", Buffer.alloc(0));
     paths.push("blobs/empty");
-    const ids = repo.gitBuffer(["hash-object", "-w", "--stdin-paths"], Buffer.from(paths.join("\n") + "\n")).toString("utf8").trim().split("\n");
-    ids.forEach((oid, i) => (blobs[i]!.oid = oid));
+    const ids = repo
+      .gitBuffer(["hash-object", "-w", "--stdin-paths"], Buffer.from(`${paths.join("\n")}\n`))
+      .toString("utf8")
+      .trim()
+      .split("\n");
+    ids.forEach((oid, i) => {
+      blobs[i]!.oid = oid;
+    });
     // ~3 MB of random bytes, with a few newlines and a fake header inside
-    const bigBody = Buffer.concat([randomBytes(1_500_000), Buffer.from(`\n${MISSING} blob 12\n`), randomBytes(1_645_000)]);
+    const bigBody = Buffer.concat([
+      randomBytes(1_500_000),
+      Buffer.from(`\n${MISSING} blob 12\n`),
+      randomBytes(1_645_000),
+    ]);
     repo.write("big.bin", bigBody);
     big = { oid: repo.hashObject(bigBody), body: bigBody };
     repo.write("dir with space/ünï cödé.txt", "odd path\n");

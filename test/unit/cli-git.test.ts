@@ -20,7 +20,9 @@ describe("CliGit against a real repository", () => {
 
   beforeAll(async () => {
     repo = new TempRepo();
-    odd.forEach((p, i) => repo.write(`odd/${p}`, `content ${i}\n`));
+    odd.forEach((p, i) => {
+      repo.write(`odd/${p}`, `content ${i}\n`);
+    });
     repo.write("bin/run.sh", "#!/bin/sh\necho hi\n");
     repo.git("update-index", "--add", "--chmod=+x", "bin/run.sh");
     repo.symlink("link", "bin/run.sh");
@@ -87,7 +89,11 @@ describe("CliGit against a real repository", () => {
   it("listTree(dir) lists only that directory, with repository-relative paths; glob characters are literal", async () => {
     expect((await git.listTree(commit, "a[1]")).map((e) => e.path)).toEqual(["a[1]/x.txt"]);
     expect((await git.listTree(commit, "a1")).map((e) => e.path)).toEqual(["a1/y.txt"]);
-    expect((await git.listTree(commit, "my apps/www")).map((e) => e.path)).toEqual(["my apps/www/.gitignore", "my apps/www/index.html", "my apps/www/x.tmp"]);
+    expect((await git.listTree(commit, "my apps/www")).map((e) => e.path)).toEqual([
+      "my apps/www/.gitignore",
+      "my apps/www/index.html",
+      "my apps/www/x.tmp",
+    ]);
   });
 
   it("readObject reads <commit>:<odd path> and blob ids", async () => {
@@ -119,10 +125,7 @@ describe("CliGit against a real repository", () => {
     try {
       const set = await within(3000, buildPublishSet(fresh, commit, "my apps/www"));
       expect(set).toEqual({
-        files: [
-          expect.objectContaining({ path: ".gitignore" }),
-          expect.objectContaining({ path: "index.html" }),
-        ],
+        files: [expect.objectContaining({ path: ".gitignore" }), expect.objectContaining({ path: "index.html" })],
         excluded: [{ path: "x.tmp", reason: "my apps/www/.gitignore:1: *.tmp" }],
         submodules: [],
         ignore: [{ path: "my apps/www/.gitignore", blob: expect.stringMatching(/^[0-9a-f]{40}$/), kind: "gitignore" }],

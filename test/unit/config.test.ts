@@ -65,7 +65,9 @@ describe("loadConfig: where the config comes from", () => {
     expect(await loadConfig(dir)).toEqual({
       config: { target: "s3://own" },
       file: join(dir, "wspub.config.json"),
-      warnings: [`${join(dir, "package.json")}: the "wspub" key is ignored because ${join(dir, "wspub.config.json")} exists`],
+      warnings: [
+        `${join(dir, "package.json")}: the "wspub" key is ignored because ${join(dir, "wspub.config.json")} exists`,
+      ],
     });
   });
 
@@ -122,23 +124,31 @@ describe("loadConfig: errors name the file and the field", () => {
     expect(e.message).toContain('"targt"');
   });
 
-  it.each(["../outside", "apps/../../outside", "/abs/path", "..", "a/../.."])("workspace path %j outside the repository", async (path) => {
-    write("wspub.config.json", { workspaces: { www: path } });
-    const e = await configFailure();
-    expect(e.message).toBe(
-      `${join(dir, "wspub.config.json")}: workspaces.www: ${JSON.stringify(path)} must be a path inside the repository, relative to its root`,
-    );
-  });
+  it.each(["../outside", "apps/../../outside", "/abs/path", "..", "a/../.."])(
+    "workspace path %j outside the repository",
+    async (path) => {
+      write("wspub.config.json", { workspaces: { www: path } });
+      const e = await configFailure();
+      expect(e.message).toBe(
+        `${join(dir, "wspub.config.json")}: workspaces.www: ${JSON.stringify(path)} must be a path inside the repository, relative to its root`,
+      );
+    },
+  );
 
-  it.each(["apps/../www", "apps/www/", "./apps/www", "..apps/www", "apps/..www"])("workspace path %j inside the repository is accepted", async (path) => {
-    write("wspub.config.json", { workspaces: { www: path } });
-    expect((await loadConfig(dir)).config).toEqual({ workspaces: { www: path } });
-  });
+  it.each(["apps/../www", "apps/www/", "./apps/www", "..apps/www", "apps/..www"])(
+    "workspace path %j inside the repository is accepted",
+    async (path) => {
+      write("wspub.config.json", { workspaces: { www: path } });
+      expect((await loadConfig(dir)).config).toEqual({ workspaces: { www: path } });
+    },
+  );
 
   it("an invalid workspace name names the field and the file", async () => {
     write("wspub.config.json", { workspaces: { ".hidden": "apps/www" } });
     const e = await configFailure();
-    expect(e.message.startsWith(`${join(dir, "wspub.config.json")}: workspaces..hidden: invalid workspace name ".hidden"`)).toBe(true);
+    expect(
+      e.message.startsWith(`${join(dir, "wspub.config.json")}: workspaces..hidden: invalid workspace name ".hidden"`),
+    ).toBe(true);
   });
 
   it("an unreadable config (a directory) is a config error naming it", async () => {

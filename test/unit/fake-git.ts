@@ -4,16 +4,11 @@ import type { CommitInfo, GitMode, TreeEntry } from "../../src/git/parse.js";
 import type { GitReader } from "../../src/git/port.js";
 
 /** A tree given as path -> content (a regular file), or a symlink / submodule / executable. */
-export type FakeNode =
-  | string
-  | { symlink: string }
-  | { submodule: string }
-  | { exec: string };
+export type FakeNode = string | { symlink: string } | { submodule: string } | { exec: string };
 
 export const COMMIT = "c0ffee0000000000000000000000000000000001";
 
-const blobId = (content: Buffer) =>
-  createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+const blobId = (content: Buffer) => createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
 
 /**
  * An in-memory GitReader over ONE commit. readObject answers `<oid>` and `<commit>:<path>` like

@@ -5,7 +5,15 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAULT_KINDS, mixedRates, mulberry32, pickFault, startFaultProxy, type FaultProxy, type FaultRates } from "../harness/fault-proxy.js";
+import {
+  FAULT_KINDS,
+  mixedRates,
+  mulberry32,
+  pickFault,
+  startFaultProxy,
+  type FaultProxy,
+  type FaultRates,
+} from "../harness/fault-proxy.js";
 
 interface Seen {
   method: string;
@@ -49,17 +57,42 @@ interface Reply {
 }
 
 /** One request through the proxy (no keep-alive), bounded by a 10 s timeout. */
-function send(proxy: FaultProxy, path: string, o: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function send(
+  proxy: FaultProxy,
+  path: string,
+  o: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve) => {
-    const req = request(`${proxy.endpoint}${path}`, { method: o.method ?? "PUT", headers: { Host: "signed-host.example:1234", ...(o.headers ?? {}) }, agent: false, timeout: 10_000 });
+    const req = request(`${proxy.endpoint}${path}`, {
+      method: o.method ?? "PUT",
+      headers: { Host: "signed-host.example:1234", ...(o.headers ?? {}) },
+      agent: false,
+      timeout: 10_000,
+    });
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on("error", (e) => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString(), error: (e as NodeJS.ErrnoException).code ?? e.message }));
-      res.on("aborted", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString(), error: "aborted" }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
+      res.on("error", (e) =>
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+          error: (e as NodeJS.ErrnoException).code ?? e.message,
+        }),
+      );
+      res.on("aborted", () =>
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+          error: "aborted",
+        }),
+      );
     });
     req.end(o.body ?? "");
   });
@@ -78,19 +111,33 @@ describe("fault proxy", () => {
   it("forwards method, path, query, headers (the client's Host) and body unchanged, and the response back", async () => {
     seen.length = 0;
     await withProxy({}, async (p) => {
-      const r = await send(p, "/bucket/a%20b/c?x-id=PutObject&uploadId=1%2B2", { body: "hello", headers: { "x-amz-date": "20250101T000000Z", Authorization: "AWS4-HMAC-SHA256 Credential=k/..." } });
+      const r = await send(p, "/bucket/a%20b/c?x-id=PutObject&uploadId=1%2B2", {
+        body: "hello",
+        headers: { "x-amz-date": "20250101T000000Z", Authorization: "AWS4-HMAC-SHA256 Credential=k/..." },
+      });
       expect(r).toMatchObject({ status: 201, body: RESPONSE });
       expect(r.headers?.["x-upstream"]).toBe("yes");
       expect(seen).toHaveLength(1);
-      expect(seen[0]).toMatchObject({ method: "PUT", url: "/bucket/a%20b/c?x-id=PutObject&uploadId=1%2B2", body: "hello" });
-      expect(seen[0]!.headers).toMatchObject({ host: "signed-host.example:1234", "x-amz-date": "20250101T000000Z", authorization: "AWS4-HMAC-SHA256 Credential=k/..." });
+      expect(seen[0]).toMatchObject({
+        method: "PUT",
+        url: "/bucket/a%20b/c?x-id=PutObject&uploadId=1%2B2",
+        body: "hello",
+      });
+      expect(seen[0]!.headers).toMatchObject({
+        host: "signed-host.example:1234",
+        "x-amz-date": "20250101T000000Z",
+        authorization: "AWS4-HMAC-SHA256 Credential=k/...",
+      });
       expect(Object.keys(seen[0]!.headers).filter((h) => h.startsWith("x-forwarded"))).toEqual([]);
       expect(p.stats()).toMatchObject({ requests: 1, forwarded: 1, totalFaults: 0 });
     });
   });
 
   it("500 and 503: an S3 XML error, and the request never reaches the server", async () => {
-    for (const [kind, status, code] of [["500", 500, "InternalError"], ["503", 503, "SlowDown"]] as const) {
+    for (const [kind, status, code] of [
+      ["500", 500, "InternalError"],
+      ["503", 503, "SlowDown"],
+    ] as const) {
       seen.length = 0;
       await withProxy({ [kind]: 1 }, async (p) => {
         const r = await send(p, "/bucket/key", { body: "data" });

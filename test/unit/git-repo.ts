@@ -29,7 +29,12 @@ export class TempRepo {
   }
 
   gitBuffer(args: string[], input?: Buffer): Buffer {
-    return execFileSync("git", args, { cwd: this.dir, env: this.env, maxBuffer: 64 * 1024 * 1024, ...(input ? { input } : {}) });
+    return execFileSync("git", args, {
+      cwd: this.dir,
+      env: this.env,
+      maxBuffer: 64 * 1024 * 1024,
+      ...(input ? { input } : {}),
+    });
   }
 
   write(path: string, content: string | Buffer): void {

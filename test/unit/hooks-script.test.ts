@@ -1,7 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { branchMatches } from "../../src/hooks/branches.js";
-import { hasBlock, hookBlock, isEffectivelyEmpty, plainScript, removeBlock, shQuote, type HookName } from "../../src/hooks/script.js";
+import {
+  hasBlock,
+  hookBlock,
+  isEffectivelyEmpty,
+  plainScript,
+  removeBlock,
+  shQuote,
+  type HookName,
+} from "../../src/hooks/script.js";
 
 const launcher = { node: "/opt/node 24/bin/node", script: "/home/o'neil/wspub/lib/cli/run.js" };
 const hooks: HookName[] = ["post-commit", "pre-push"];
@@ -16,7 +24,7 @@ describe("hook scripts", () => {
   });
 
   it("quotes paths with spaces and quotes for sh", () => {
-    const r = spawnSync("sh", ["-c", `printf '%s' ${shQuote("it's a \"path\" $HOME")}`], { encoding: "utf8" });
+    const r = spawnSync("sh", ["-c", `printf '%s' ${shQuote('it\'s a "path" $HOME')}`], { encoding: "utf8" });
     expect(r.stdout).toBe(`it's a "path" $HOME`);
   });
 
@@ -37,7 +45,7 @@ describe("hook scripts", () => {
 
   it("the chained pre-push passes the hook's standard input to the user's hook and keeps it for wspub", () => {
     const script = plainScript("pre-push", launcher, true);
-    expect(script).toContain('wspub_updates=$(cat)');
+    expect(script).toContain("wspub_updates=$(cat)");
     expect(script).toContain('"$0.pre-wspub" "$@" || exit $?');
     // the block does not read stdin again when the chain already did
     expect(script).toContain('[ -n "${wspub_updates+x}" ] || wspub_updates=$(cat)');
@@ -46,7 +54,11 @@ describe("hook scripts", () => {
   it("the block runs quickly under sh -e and does nothing with WSPUB_SKIP=1 (no state directory written)", () => {
     const dir = spawnSync("mktemp", ["-d"], { encoding: "utf8" }).stdout.trim();
     spawnSync("git", ["init", "-q", dir]);
-    const r = spawnSync("sh", ["-e", "-c", hookBlock("post-commit", {})], { cwd: dir, env: { ...process.env, WSPUB_SKIP: "1" }, encoding: "utf8" });
+    const r = spawnSync("sh", ["-e", "-c", hookBlock("post-commit", {})], {
+      cwd: dir,
+      env: { ...process.env, WSPUB_SKIP: "1" },
+      encoding: "utf8",
+    });
     expect(r.status).toBe(0);
     expect(spawnSync("test", ["-e", `${dir}/.git/wspub`]).status).not.toBe(0);
     spawnSync("rm", ["-rf", dir]);

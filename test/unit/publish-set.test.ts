@@ -38,7 +38,11 @@ describe("buildPublishSet: default excludes", () => {
 
   // pattern, paths it excludes (root and nested), near misses that stay published
   const defaults: [string, string[], string[]][] = [
-    ["node_modules/", ["node_modules/react/index.js", "packages/ui/node_modules/x/y.js"], ["node_modules.txt", "lib/node_modules"]],
+    [
+      "node_modules/",
+      ["node_modules/react/index.js", "packages/ui/node_modules/x/y.js"],
+      ["node_modules.txt", "lib/node_modules"],
+    ],
     [".git/", [".git/config", "sub/.git/HEAD"], [".gitattributes", ".gitkeep", ".github/workflows/ci.yml"]],
     ["*.log", ["debug.log", "logs/2024/app.log", "odd.log/inside.txt"], ["log.txt", "app.log.txt", "changelog"]],
     [".env*", [".env", ".env.local", "config/.env.production", ".envrc"], ["env", "x.env", "config/env.ts"]],
@@ -52,14 +56,17 @@ describe("buildPublishSet: default excludes", () => {
   ];
   const rows = ["", "workspaces/www"].flatMap((ws) => defaults.map(([p, ex, inc]) => [ws, p, ex, inc] as const));
 
-  it.each(rows)("wsDir %j, default %s: excluded at root and nested, near misses published", async (ws, pattern, excluded, included) => {
-    const tree: Record<string, FakeNode> = {};
-    for (const p of [...excluded, ...included]) tree[ws === "" ? p : `${ws}/${p}`] = `content of ${p}`;
-    if (ws !== "") tree["workspaces/api/other.txt"] = "not in the workspace";
-    const r = await run(tree, ws);
-    expect(r.files).toEqual([...included].sort());
-    expect(r.excluded).toEqual(Object.fromEntries(excluded.map((p) => [p, `default: ${pattern}`])));
-  });
+  it.each(rows)(
+    "wsDir %j, default %s: excluded at root and nested, near misses published",
+    async (ws, pattern, excluded, included) => {
+      const tree: Record<string, FakeNode> = {};
+      for (const p of [...excluded, ...included]) tree[ws === "" ? p : `${ws}/${p}`] = `content of ${p}`;
+      if (ws !== "") tree["workspaces/api/other.txt"] = "not in the workspace";
+      const r = await run(tree, ws);
+      expect(r.files).toEqual([...included].sort());
+      expect(r.excluded).toEqual(Object.fromEntries(excluded.map((p) => [p, `default: ${pattern}`])));
+    },
+  );
 });
 
 describe("buildPublishSet: .gitignore files", () => {
@@ -95,7 +102,13 @@ describe("buildPublishSet: .gitignore files", () => {
   });
 
   it("a leading slash anchors a root .gitignore pattern to the root", async () => {
-    const r = await run({ ".gitignore": "/todo.txt\n/out/\n", "todo.txt": "x", "src/todo.txt": "x", "out/a": "x", "src/out/b": "x" });
+    const r = await run({
+      ".gitignore": "/todo.txt\n/out/\n",
+      "todo.txt": "x",
+      "src/todo.txt": "x",
+      "out/a": "x",
+      "src/out/b": "x",
+    });
     expect(r.files).toEqual([".gitignore", "src/out/b", "src/todo.txt"]);
     expect(r.excluded).toEqual({ "todo.txt": ".gitignore:1: /todo.txt", "out/a": ".gitignore:2: /out/" });
   });
@@ -142,9 +155,19 @@ describe("buildPublishSet: .gitignore files", () => {
   });
 
   it("a file cannot be re-included when a parent directory is excluded (git semantics)", async () => {
-    const r = await run({ ".gitignore": "logs/\n!logs/keep.txt\nout/**\n!out/readme.md\n", "logs/keep.txt": "x", "logs/a.txt": "x", "out/readme.md": "x", "out/x.md": "x" });
+    const r = await run({
+      ".gitignore": "logs/\n!logs/keep.txt\nout/**\n!out/readme.md\n",
+      "logs/keep.txt": "x",
+      "logs/a.txt": "x",
+      "out/readme.md": "x",
+      "out/x.md": "x",
+    });
     expect(r.files).toEqual([".gitignore", "out/readme.md"]);
-    expect(r.excluded).toEqual({ "logs/keep.txt": ".gitignore:1: logs/", "logs/a.txt": ".gitignore:1: logs/", "out/x.md": ".gitignore:3: out/**" });
+    expect(r.excluded).toEqual({
+      "logs/keep.txt": ".gitignore:1: logs/",
+      "logs/a.txt": ".gitignore:1: logs/",
+      "out/x.md": ".gitignore:3: out/**",
+    });
   });
 
   it("monorepo: .gitignore files above the workspace apply; a sibling workspace's do not", async () => {
@@ -181,14 +204,24 @@ describe("buildPublishSet: .gitignore files", () => {
 
   it("a symlinked .gitignore inside the workspace is not read (git does not follow it)", async () => {
     // The blob of a symlink is its target text; "*.txt" is a valid target name that WOULD exclude files if parsed.
-    const r = await run({ "sub/.gitignore": { symlink: "*.txt" }, ".gitignore": { symlink: "*.md" }, "sub/a.txt": "x", "b.md": "x" });
+    const r = await run({
+      "sub/.gitignore": { symlink: "*.txt" },
+      ".gitignore": { symlink: "*.md" },
+      "sub/a.txt": "x",
+      "b.md": "x",
+    });
     expect(r.files).toEqual([".gitignore", "b.md", "sub/.gitignore", "sub/a.txt"]);
     expect(r.excluded).toEqual({});
   });
 
   it("a symlinked .gitignore in a directory above the workspace is not read either", async () => {
     const r = await run(
-      { "workspaces/.gitignore": { symlink: "*.txt" }, ".gitignore": { symlink: "*.md" }, "workspaces/www/a.txt": "x", "workspaces/www/b.md": "x" },
+      {
+        "workspaces/.gitignore": { symlink: "*.txt" },
+        ".gitignore": { symlink: "*.md" },
+        "workspaces/www/a.txt": "x",
+        "workspaces/www/b.md": "x",
+      },
       "workspaces/www",
     );
     expect(r.files).toEqual(["a.txt", "b.md"]);
@@ -207,7 +240,12 @@ describe("buildPublishSet: .gitignore files", () => {
   });
 
   it("a .gitignore with a UTF-8 BOM: the first pattern still applies (git skips the BOM)", async () => {
-    const r = await run({ ".gitignore": "\uFEFFfirst.txt\nsecond.txt\n", "first.txt": "x", "second.txt": "x", "third.txt": "x" });
+    const r = await run({
+      ".gitignore": "\uFEFFfirst.txt\nsecond.txt\n",
+      "first.txt": "x",
+      "second.txt": "x",
+      "third.txt": "x",
+    });
     expect(r.files).toEqual([".gitignore", "third.txt"]);
     expect(Object.keys(r.excluded).sort()).toEqual(["first.txt", "second.txt"]);
   });
@@ -229,18 +267,21 @@ describe("buildPublishSet: .dockerignore", () => {
   };
   const expectedFiles = [".dockerignore", "README.md", "src/index.ts", "sub/baz", "sub/foo", "sub/guide.md"];
 
-  it.each(["workspaces/www", ""])("at the workspace root (wsDir %j): anchored, `foo` only at the root, `**/foo` anywhere", async (ws) => {
-    const dockerfile = ws === "" ? ".dockerignore" : `${ws}/.dockerignore`;
-    const r = await run(under(ws, dockerTree), ws);
-    expect(r.files).toEqual(expectedFiles);
-    expect(r.excluded).toEqual({
-      foo: `${dockerfile}:2: foo`,
-      bar: `${dockerfile}:3: **/bar`,
-      "sub/deep/bar": `${dockerfile}:3: **/bar`,
-      "notes.md": `${dockerfile}:4: *.md`,
-      baz: `${dockerfile}:6: /baz`,
-    });
-  });
+  it.each(["workspaces/www", ""])(
+    "at the workspace root (wsDir %j): anchored, `foo` only at the root, `**/foo` anywhere",
+    async (ws) => {
+      const dockerfile = ws === "" ? ".dockerignore" : `${ws}/.dockerignore`;
+      const r = await run(under(ws, dockerTree), ws);
+      expect(r.files).toEqual(expectedFiles);
+      expect(r.excluded).toEqual({
+        foo: `${dockerfile}:2: foo`,
+        bar: `${dockerfile}:3: **/bar`,
+        "sub/deep/bar": `${dockerfile}:3: **/bar`,
+        "notes.md": `${dockerfile}:4: *.md`,
+        baz: `${dockerfile}:6: /baz`,
+      });
+    },
+  );
 
   it("a .dockerignore in a subdirectory is not read", async () => {
     const r = await run({ "sub/.dockerignore": "*.txt\n", "sub/a.txt": "x", "a.txt": "x" });
@@ -249,7 +290,10 @@ describe("buildPublishSet: .dockerignore", () => {
   });
 
   it("a .dockerignore above the workspace is not read", async () => {
-    const r = await run({ ".dockerignore": "*.txt\n", "workspaces/.dockerignore": "*.txt\n", "workspaces/www/a.txt": "x" }, "workspaces/www");
+    const r = await run(
+      { ".dockerignore": "*.txt\n", "workspaces/.dockerignore": "*.txt\n", "workspaces/www/a.txt": "x" },
+      "workspaces/www",
+    );
     expect(r.files).toEqual(["a.txt"]);
     expect(r.excluded).toEqual({});
   });
@@ -261,23 +305,34 @@ describe("buildPublishSet: .dockerignore", () => {
 });
 
 describe("buildPublishSet: config excludes and .wspubignore", () => {
-  it.each(["", "workspaces/www"])("config excludes (wsDir %j) are gitignore patterns relative to the workspace", async (ws) => {
-    const r = await run(
-      under(ws, { "a.bak": "x", "src/b.bak": "x", "docs/internal/x.md": "x", "src/docs/internal/y.md": "x", "tmp/t": "x", "src/tmp/t": "x", "keep.ts": "x" }),
-      ws,
-      ["*.bak", "docs/internal/", "tmp/", "# comment", ""],
-    );
-    expect(r.files).toEqual(["keep.ts", "src/docs/internal/y.md"]);
-    expect(r.excluded).toEqual({
-      "a.bak": "config exclude: *.bak",
-      "src/b.bak": "config exclude: *.bak",
-      "docs/internal/x.md": "config exclude: docs/internal/",
-      "tmp/t": "config exclude: tmp/",
-      "src/tmp/t": "config exclude: tmp/",
-    });
-  });
+  it.each(["", "workspaces/www"])(
+    "config excludes (wsDir %j) are gitignore patterns relative to the workspace",
+    async (ws) => {
+      const r = await run(
+        under(ws, {
+          "a.bak": "x",
+          "src/b.bak": "x",
+          "docs/internal/x.md": "x",
+          "src/docs/internal/y.md": "x",
+          "tmp/t": "x",
+          "src/tmp/t": "x",
+          "keep.ts": "x",
+        }),
+        ws,
+        ["*.bak", "docs/internal/", "tmp/", "# comment", ""],
+      );
+      expect(r.files).toEqual(["keep.ts", "src/docs/internal/y.md"]);
+      expect(r.excluded).toEqual({
+        "a.bak": "config exclude: *.bak",
+        "src/b.bak": "config exclude: *.bak",
+        "docs/internal/x.md": "config exclude: docs/internal/",
+        "tmp/t": "config exclude: tmp/",
+        "src/tmp/t": "config exclude: tmp/",
+      });
+    },
+  );
 
-  it("a config exclude with a leading slash is anchored to the workspace root (wsDir \"\")", async () => {
+  it('a config exclude with a leading slash is anchored to the workspace root (wsDir "")', async () => {
     const r = await run({ "notes.txt": "x", "src/notes.txt": "x" }, "", ["/notes.txt"]);
     expect(r.files).toEqual(["src/notes.txt"]);
     expect(r.excluded).toEqual({ "notes.txt": "config exclude: /notes.txt" });
@@ -297,7 +352,14 @@ describe("buildPublishSet: config excludes and .wspubignore", () => {
       "api.gen.ts": "x",
       "db.gen.ts": "x",
     });
-    expect(r.files).toEqual([".env.example", ".gitignore", ".wspubignore", "api.gen.ts", "dist/app.js", "pkg/dist/lib.js"]);
+    expect(r.files).toEqual([
+      ".env.example",
+      ".gitignore",
+      ".wspubignore",
+      "api.gen.ts",
+      "dist/app.js",
+      "pkg/dist/lib.js",
+    ]);
     expect(r.excluded).toEqual({
       ".env": "default: .env*",
       "node_modules/keep.js": "default: node_modules/",
@@ -308,7 +370,18 @@ describe("buildPublishSet: config excludes and .wspubignore", () => {
   });
 
   it(".wspubignore overrides config excludes and .dockerignore (it comes last)", async () => {
-    const r = await run({ ".wspubignore": "!a.bak\n!b.md\n", ".dockerignore": "*.md\n", "a.bak": "x", "c.bak": "x", "b.md": "x", "d.md": "x" }, "", ["*.bak"]);
+    const r = await run(
+      {
+        ".wspubignore": "!a.bak\n!b.md\n",
+        ".dockerignore": "*.md\n",
+        "a.bak": "x",
+        "c.bak": "x",
+        "b.md": "x",
+        "d.md": "x",
+      },
+      "",
+      ["*.bak"],
+    );
     expect(r.files).toEqual([".dockerignore", ".wspubignore", "a.bak", "b.md"]);
     expect(r.excluded).toEqual({ "c.bak": "config exclude: *.bak", "d.md": ".dockerignore:1: *.md" });
   });
@@ -332,20 +405,34 @@ describe("buildPublishSet: config excludes and .wspubignore", () => {
 
 describe("buildPublishSet: entries", () => {
   it("submodules (gitlinks) are skipped and reported", async () => {
-    const r = await run({ "libs/ui": { submodule: "a".repeat(40) }, "vendor2": { submodule: "b".repeat(40) }, "src/a.ts": "x" });
+    const r = await run({
+      "libs/ui": { submodule: "a".repeat(40) },
+      vendor2: { submodule: "b".repeat(40) },
+      "src/a.ts": "x",
+    });
     expect(r.files).toEqual(["src/a.ts"]);
     expect(r.submodules).toEqual(["libs/ui", "vendor2"]);
-    expect(r.excluded).toEqual({ "libs/ui": "submodule (gitlinks are not published)", vendor2: "submodule (gitlinks are not published)" });
+    expect(r.excluded).toEqual({
+      "libs/ui": "submodule (gitlinks are not published)",
+      vendor2: "submodule (gitlinks are not published)",
+    });
   });
 
   it("submodules in a monorepo workspace are reported relative to the workspace", async () => {
-    const r = await run({ "ws/www/ext/lib": { submodule: "c".repeat(40) }, "ws/api/ext": { submodule: "d".repeat(40) }, "ws/www/a": "x" }, "ws/www");
+    const r = await run(
+      { "ws/www/ext/lib": { submodule: "c".repeat(40) }, "ws/api/ext": { submodule: "d".repeat(40) }, "ws/www/a": "x" },
+      "ws/www",
+    );
     expect(r.submodules).toEqual(["ext/lib"]);
     expect(r.files).toEqual(["a"]);
   });
 
   it("publish files carry the workspace-relative path, mode, blob id and size", async () => {
-    const git = new FakeGit({ "ws/www/run.sh": { exec: "#!/bin/sh\n" }, "ws/www/link": { symlink: "run.sh" }, "ws/www/ünï cödé.txt": "héllo" });
+    const git = new FakeGit({
+      "ws/www/run.sh": { exec: "#!/bin/sh\n" },
+      "ws/www/link": { symlink: "run.sh" },
+      "ws/www/ünï cödé.txt": "héllo",
+    });
     const set = await buildPublishSet(git, COMMIT, "ws/www");
     expect(set.files).toEqual([
       { path: "link", mode: "120000", oid: git.entry("ws/www/link").oid, size: 6 },

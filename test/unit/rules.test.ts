@@ -79,7 +79,9 @@ describe("rebasePattern: exact patterns", () => {
  */
 describe("rebasePattern: what the rebased pattern matches", () => {
   const matches = (line: string, base: string, syntax: Syntax, path: string) =>
-    ignore({ ignorecase: false }).add(rebasePattern(line, base, syntax)).ignores(path);
+    ignore({ ignorecase: false })
+      .add(rebasePattern(line, base, syntax))
+      .ignores(path);
 
   it.each<[string, string, Syntax, string, boolean]>([
     // gitignore, unanchored: any depth below the base
@@ -137,7 +139,9 @@ describe("rebasePattern: what the rebased pattern matches", () => {
 });
 
 describe("parseIgnoreFile", () => {
-  const text = ["# comment", "", "*.log\r", "!keep.log", "\\#hash", "!", "/root-only  ", "cache/", "   ", "x/y"].join("\n");
+  const text = ["# comment", "", "*.log\r", "!keep.log", "\\#hash", "!", "/root-only  ", "cache/", "   ", "x/y"].join(
+    "\n",
+  );
 
   it("gitignore in a/b/: rebased rules with 1-based line numbers, comments and blanks skipped", () => {
     expect(parseIgnoreFile(text, "a/b/", "a/b/.gitignore", "gitignore")).toEqual([
@@ -161,12 +165,14 @@ describe("parseIgnoreFile", () => {
   });
 
   it("dockerignore in a/b/: every pattern anchored at a/b/", () => {
-    expect(parseIgnoreFile("# c\nfoo\n**/bar\n!foo/keep\n/baz\n", "a/b/", "a/b/.dockerignore", "dockerignore")).toEqual([
-      { pattern: "/a/b/foo", source: "a/b/.dockerignore:2: foo" },
-      { pattern: "/a/b/**/bar", source: "a/b/.dockerignore:3: **/bar" },
-      { pattern: "!/a/b/foo/keep", source: "a/b/.dockerignore:4: !foo/keep" },
-      { pattern: "/a/b/baz", source: "a/b/.dockerignore:5: /baz" },
-    ]);
+    expect(parseIgnoreFile("# c\nfoo\n**/bar\n!foo/keep\n/baz\n", "a/b/", "a/b/.dockerignore", "dockerignore")).toEqual(
+      [
+        { pattern: "/a/b/foo", source: "a/b/.dockerignore:2: foo" },
+        { pattern: "/a/b/**/bar", source: "a/b/.dockerignore:3: **/bar" },
+        { pattern: "!/a/b/foo/keep", source: "a/b/.dockerignore:4: !foo/keep" },
+        { pattern: "/a/b/baz", source: "a/b/.dockerignore:5: /baz" },
+      ],
+    );
   });
 
   it("an empty file gives no rules", () => {
@@ -182,7 +188,10 @@ describe("parseIgnoreFile", () => {
   });
 
   it("CRLF files: the CR is not part of the pattern", () => {
-    expect(parseIgnoreFile("a.txt\r\nb/\r\n", "w/", "w/.gitignore", "gitignore").map((r) => r.pattern)).toEqual(["/w/**/a.txt", "/w/**/b/"]);
+    expect(parseIgnoreFile("a.txt\r\nb/\r\n", "w/", "w/.gitignore", "gitignore").map((r) => r.pattern)).toEqual([
+      "/w/**/a.txt",
+      "/w/**/b/",
+    ]);
   });
 });
 
@@ -205,6 +214,8 @@ describe("rulesFromList", () => {
       ],
     },
   ])("base $base: skips blanks and comments, keeps the list's spelling as source", ({ base, expected }) => {
-    expect(rulesFromList(["node_modules/", "   ", "# comment", "*.log  ", "docs/internal"], base, "default")).toEqual(expected);
+    expect(rulesFromList(["node_modules/", "   ", "# comment", "*.log  ", "docs/internal"], base, "default")).toEqual(
+      expected,
+    );
   });
 });

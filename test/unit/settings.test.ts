@@ -6,7 +6,8 @@ import { WspubError } from "../../src/errors.js";
 
 const paths = { cwd: "/work/repo/sub", repoRoot: "/work/repo" };
 const DATA = "/xdg/data"; // keeps the default store independent of the machine
-const resolve = (flags: StoreFlags, env: NodeJS.ProcessEnv, config: Config) => resolveStoreSettings(flags, { XDG_DATA_HOME: DATA, ...env }, config, paths);
+const resolve = (flags: StoreFlags, env: NodeJS.ProcessEnv, config: Config) =>
+  resolveStoreSettings(flags, { XDG_DATA_HOME: DATA, ...env }, config, paths);
 
 function usageFailure(fn: () => unknown): WspubError {
   try {
@@ -33,7 +34,12 @@ describe("resolveStoreSettings: defaults", () => {
 
   it("the default store follows XDG_DATA_HOME, else ~/.local/share", () => {
     const t = resolveStoreSettings({}, {}, {}, paths).target;
-    expect(t).toEqual({ kind: "dir", root: `${homedir()}/.local/share/wspub/store`, prefix: "", url: `${homedir()}/.local/share/wspub/store` });
+    expect(t).toEqual({
+      kind: "dir",
+      root: `${homedir()}/.local/share/wspub/store`,
+      prefix: "",
+      url: `${homedir()}/.local/share/wspub/store`,
+    });
   });
 });
 
@@ -64,30 +70,77 @@ describe("resolveStoreSettings: target (flags > WSPUB_TARGET > config > default)
 
 describe("resolveStoreSettings: endpoint and region", () => {
   it.each<[string, StoreFlags, NodeJS.ProcessEnv, Config, string | undefined]>([
-    ["flag beats everything", { endpoint: "http://flag:1" }, { AWS_ENDPOINT_URL_S3: "http://s3env:2", AWS_ENDPOINT_URL: "http://env:3" }, { endpoint: "http://config:4" }, "http://flag:1"],
-    ["AWS_ENDPOINT_URL_S3 beats AWS_ENDPOINT_URL", {}, { AWS_ENDPOINT_URL_S3: "http://s3env:2", AWS_ENDPOINT_URL: "http://env:3" }, { endpoint: "http://config:4" }, "http://s3env:2"],
-    ["AWS_ENDPOINT_URL beats config", {}, { AWS_ENDPOINT_URL: "http://env:3" }, { endpoint: "http://config:4" }, "http://env:3"],
+    [
+      "flag beats everything",
+      { endpoint: "http://flag:1" },
+      { AWS_ENDPOINT_URL_S3: "http://s3env:2", AWS_ENDPOINT_URL: "http://env:3" },
+      { endpoint: "http://config:4" },
+      "http://flag:1",
+    ],
+    [
+      "AWS_ENDPOINT_URL_S3 beats AWS_ENDPOINT_URL",
+      {},
+      { AWS_ENDPOINT_URL_S3: "http://s3env:2", AWS_ENDPOINT_URL: "http://env:3" },
+      { endpoint: "http://config:4" },
+      "http://s3env:2",
+    ],
+    [
+      "AWS_ENDPOINT_URL beats config",
+      {},
+      { AWS_ENDPOINT_URL: "http://env:3" },
+      { endpoint: "http://config:4" },
+      "http://env:3",
+    ],
     ["config", {}, {}, { endpoint: "https://config:4" }, "https://config:4"],
-    ["empty values are unset", { endpoint: "" }, { AWS_ENDPOINT_URL_S3: "", AWS_ENDPOINT_URL: "" }, { endpoint: "http://config:4" }, "http://config:4"],
+    [
+      "empty values are unset",
+      { endpoint: "" },
+      { AWS_ENDPOINT_URL_S3: "", AWS_ENDPOINT_URL: "" },
+      { endpoint: "http://config:4" },
+      "http://config:4",
+    ],
     ["none", {}, {}, {}, undefined],
   ])("endpoint: %s", (_, flags, env, config, endpoint) => {
     expect(resolve(flags, env, config).endpoint).toBe(endpoint);
   });
 
-  it.each(["localhost:8333", "ftp://host", "http://", "s3://bucket", "//host"])("endpoint %j is a usage error", (endpoint) => {
-    expect(usageFailure(() => resolve({ endpoint }, {}, {})).message).toBe(`invalid endpoint ${JSON.stringify(endpoint)}: expected http(s)://host[:port]`);
-  });
+  it.each(["localhost:8333", "ftp://host", "http://", "s3://bucket", "//host"])(
+    "endpoint %j is a usage error",
+    (endpoint) => {
+      expect(usageFailure(() => resolve({ endpoint }, {}, {})).message).toBe(
+        `invalid endpoint ${JSON.stringify(endpoint)}: expected http(s)://host[:port]`,
+      );
+    },
+  );
 
   it.each<[string, StoreFlags, NodeJS.ProcessEnv, Config, string | undefined]>([
-    ["flag", { region: "eu-flag-1" }, { AWS_REGION: "eu-env-1", AWS_DEFAULT_REGION: "eu-def-1" }, { region: "eu-config-1" }, "eu-flag-1"],
-    ["AWS_REGION beats AWS_DEFAULT_REGION", {}, { AWS_REGION: "eu-env-1", AWS_DEFAULT_REGION: "eu-def-1" }, { region: "eu-config-1" }, "eu-env-1"],
+    [
+      "flag",
+      { region: "eu-flag-1" },
+      { AWS_REGION: "eu-env-1", AWS_DEFAULT_REGION: "eu-def-1" },
+      { region: "eu-config-1" },
+      "eu-flag-1",
+    ],
+    [
+      "AWS_REGION beats AWS_DEFAULT_REGION",
+      {},
+      { AWS_REGION: "eu-env-1", AWS_DEFAULT_REGION: "eu-def-1" },
+      { region: "eu-config-1" },
+      "eu-env-1",
+    ],
     ["AWS_DEFAULT_REGION beats config", {}, { AWS_DEFAULT_REGION: "eu-def-1" }, { region: "eu-config-1" }, "eu-def-1"],
     ["config", {}, {}, { region: "eu-config-1" }, "eu-config-1"],
     ["no region, no endpoint: left to the SDK", {}, {}, {}, undefined],
     ["no region, custom endpoint (flag): us-east-1", { endpoint: "http://127.0.0.1:8333" }, {}, {}, "us-east-1"],
     ["no region, custom endpoint (env): us-east-1", {}, { AWS_ENDPOINT_URL: "http://minio:9000" }, {}, "us-east-1"],
     ["no region, custom endpoint (config): us-east-1", {}, {}, { endpoint: "http://minio:9000" }, "us-east-1"],
-    ["a region given with a custom endpoint is kept", {}, { AWS_REGION: "garage" }, { endpoint: "http://garage:3900" }, "garage"],
+    [
+      "a region given with a custom endpoint is kept",
+      {},
+      { AWS_REGION: "garage" },
+      { endpoint: "http://garage:3900" },
+      "garage",
+    ],
     ["empty AWS_REGION is unset", {}, { AWS_REGION: "", AWS_DEFAULT_REGION: "eu-def-1" }, {}, "eu-def-1"],
   ])("region: %s", (_, flags, env, config, region) => {
     expect(resolve(flags, env, config).region).toBe(region);
@@ -115,6 +168,8 @@ describe("resolveStoreSettings: concurrency", () => {
     [{}, { WSPUB_CONCURRENCY: "0" }],
     [{}, { WSPUB_CONCURRENCY: "100" }],
   ])("%j %j is a usage error", (flags, env) => {
-    expect(usageFailure(() => resolve(flags, env, {})).message).toMatch(/^invalid concurrency .*: give an integer from 1 to 64$/);
+    expect(usageFailure(() => resolve(flags, env, {})).message).toMatch(
+      /^invalid concurrency .*: give an integer from 1 to 64$/,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { checkShape } from "../../src/shape.js";
 import { parsePointer, serializePointer, type Pointer } from "../../src/manifest/pointer.js";
 
-const fields = { version: { literal: 1 }, name: "string", count: "integer", ratio: "number", previous: "string|null", items: "string[]" } as const;
+const fields = {
+  version: { literal: 1 },
+  name: "string",
+  count: "integer",
+  ratio: "number",
+  previous: "string|null",
+  items: "string[]",
+} as const;
 const good = { version: 1, name: "x", count: 3, ratio: 0.5, previous: null, items: ["a", "b"], extra: true };
 
 describe("checkShape", () => {
@@ -27,7 +34,17 @@ describe("checkShape", () => {
 });
 
 describe("parsePointer", () => {
-  const pointer: Pointer = { version: 1, workspace: "www", commit: "c".repeat(40), manifest: "m", previous: null, publishedAt: "t", publishedBy: "me", files: 2, bytes: 10 };
+  const pointer: Pointer = {
+    version: 1,
+    workspace: "www",
+    commit: "c".repeat(40),
+    manifest: "m",
+    previous: null,
+    publishedAt: "t",
+    publishedBy: "me",
+    files: 2,
+    bytes: 10,
+  };
   it("round-trips", () => {
     expect(parsePointer(serializePointer(pointer))).toEqual(pointer);
   });

@@ -14,7 +14,14 @@ import {
 } from "../../src/manifest/sharded.js";
 import { parseDiffTree } from "../../src/git/parse.js";
 
-const entry = (blob: string, size = 1): ManifestEntry => ({ blob, sha256: `${blob}-sha`, md5: `${blob}-md5`, size, mode: "100644", mtime: 1_700_000_000 });
+const entry = (blob: string, size = 1): ManifestEntry => ({
+  blob,
+  sha256: `${blob}-sha`,
+  md5: `${blob}-md5`,
+  size,
+  mode: "100644",
+  mtime: 1_700_000_000,
+});
 const paths = (n: number) => Array.from({ length: n }, (_, i) => `src/dir${i % 97}/file-${i}.ts`);
 
 const root: ManifestRoot = {
@@ -123,7 +130,13 @@ describe("parseStoredManifest", () => {
   });
 
   it("reads a version 1 manifest (written by wspub before sharding) whole", () => {
-    const v1 = { version: 1 as const, workspace: "www", commit: "c".repeat(40), committedAt: 1, files: { a: entry("a") } };
+    const v1 = {
+      version: 1 as const,
+      workspace: "www",
+      commit: "c".repeat(40),
+      committedAt: 1,
+      files: { a: entry("a") },
+    };
     expect(parseStoredManifest(serializeManifest(v1))).toEqual({ version: 1, manifest: v1 });
   });
 
@@ -149,9 +162,30 @@ describe("parseDiffTree", () => {
       `:100644 000000 ${"c".repeat(40)} ${"0".repeat(40)} D${z}gone${z}` +
       `:100644 120000 ${"d".repeat(40)} ${"e".repeat(40)} T${z}x${z}`;
     expect(parseDiffTree(out)).toEqual([
-      { path: "new file.txt", oldMode: "000000", newMode: "100644", oldOid: "0".repeat(40), newOid: "a".repeat(40), status: "A" },
-      { path: "dir/ünï.sh", oldMode: "100644", newMode: "100755", oldOid: "b".repeat(40), newOid: "b".repeat(40), status: "M" },
-      { path: "gone", oldMode: "100644", newMode: "000000", oldOid: "c".repeat(40), newOid: "0".repeat(40), status: "D" },
+      {
+        path: "new file.txt",
+        oldMode: "000000",
+        newMode: "100644",
+        oldOid: "0".repeat(40),
+        newOid: "a".repeat(40),
+        status: "A",
+      },
+      {
+        path: "dir/ünï.sh",
+        oldMode: "100644",
+        newMode: "100755",
+        oldOid: "b".repeat(40),
+        newOid: "b".repeat(40),
+        status: "M",
+      },
+      {
+        path: "gone",
+        oldMode: "100644",
+        newMode: "000000",
+        oldOid: "c".repeat(40),
+        newOid: "0".repeat(40),
+        status: "D",
+      },
       { path: "x", oldMode: "100644", newMode: "120000", oldOid: "d".repeat(40), newOid: "e".repeat(40), status: "T" },
     ]);
     expect(parseDiffTree("")).toEqual([]);

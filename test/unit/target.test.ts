@@ -27,18 +27,35 @@ describe("parseTarget: s3", () => {
     ["s3://bucket/a/b/c", { kind: "s3", bucket: "bucket", prefix: "a/b/c", url: "s3://bucket/a/b/c" }],
     ["s3://bucket//a/b//", { kind: "s3", bucket: "bucket", prefix: "a/b", url: "s3://bucket/a/b" }],
     ["s3://my.bucket-01/p", { kind: "s3", bucket: "my.bucket-01", prefix: "p", url: "s3://my.bucket-01/p" }],
-    ["s3://bucket/with space/ünï", { kind: "s3", bucket: "bucket", prefix: "with space/ünï", url: "s3://bucket/with space/ünï" }],
+    [
+      "s3://bucket/with space/ünï",
+      { kind: "s3", bucket: "bucket", prefix: "with space/ünï", url: "s3://bucket/with space/ünï" },
+    ],
     ["s3://bucket/..x/x..", { kind: "s3", bucket: "bucket", prefix: "..x/x..", url: "s3://bucket/..x/x.." }],
   ])("%s", (text, expected) => {
     expect(parseTarget(text, CWD)).toEqual(expected);
   });
 
-  it.each(["s3://", "s3:///prefix", "s3://a", "s3://-bucket/x", "s3://bu cket", "s3://bucket!/x", "s3://.bucket"])("bad bucket %j", (text) => {
-    expect(usageFailure(() => parseTarget(text, CWD)).message).toContain(`invalid target ${JSON.stringify(text)}: expected s3://bucket[/prefix]`);
-  });
+  it.each(["s3://", "s3:///prefix", "s3://a", "s3://-bucket/x", "s3://bu cket", "s3://bucket!/x", "s3://.bucket"])(
+    "bad bucket %j",
+    (text) => {
+      expect(usageFailure(() => parseTarget(text, CWD)).message).toContain(
+        `invalid target ${JSON.stringify(text)}: expected s3://bucket[/prefix]`,
+      );
+    },
+  );
 
-  it.each(["s3://bucket/..", "s3://bucket/../x", "s3://bucket/a/../b", "s3://bucket/a/./b", "s3://bucket/.", "s3://bucket/a//b"])("bad prefix %j", (text) => {
-    expect(usageFailure(() => parseTarget(text, CWD)).message).toContain("the prefix must not contain empty, '.' or '..' segments");
+  it.each([
+    "s3://bucket/..",
+    "s3://bucket/../x",
+    "s3://bucket/a/../b",
+    "s3://bucket/a/./b",
+    "s3://bucket/.",
+    "s3://bucket/a//b",
+  ])("bad prefix %j", (text) => {
+    expect(usageFailure(() => parseTarget(text, CWD)).message).toContain(
+      "the prefix must not contain empty, '.' or '..' segments",
+    );
   });
 });
 
@@ -60,12 +77,21 @@ describe("parseTarget: directories", () => {
   });
 
   it("file:// with a remote host is a usage error", () => {
-    expect(usageFailure(() => parseTarget("file://server/share", CWD)).message).toContain('invalid target "file://server/share"');
+    expect(usageFailure(() => parseTarget("file://server/share", CWD)).message).toContain(
+      'invalid target "file://server/share"',
+    );
   });
 });
 
 describe("parseTarget: other schemes", () => {
-  it.each(["http://example.com/bucket", "https://s3.amazonaws.com/bucket", "gs://bucket", "S3://bucket", "ftp://x/y", "s3a://bucket"])("%s is rejected", (text) => {
+  it.each([
+    "http://example.com/bucket",
+    "https://s3.amazonaws.com/bucket",
+    "gs://bucket",
+    "S3://bucket",
+    "ftp://x/y",
+    "s3a://bucket",
+  ])("%s is rejected", (text) => {
     expect(usageFailure(() => parseTarget(text, CWD)).message).toBe(
       `unsupported target ${JSON.stringify(text)}: use s3://bucket[/prefix], file:///abs/dir or a directory path`,
     );

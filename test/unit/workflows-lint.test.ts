@@ -21,7 +21,10 @@ describe("action-validator", () => {
     const dir = mkdtempSync(join(tmpdir(), "wspub-lint-"));
     try {
       const file = join(dir, "bad.yml");
-      writeFileSync(file, "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        wiht: {}\n");
+      writeFileSync(
+        file,
+        "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        wiht: {}\n",
+      );
       const r = lint(file);
       expect(r.status).not.toBe(0);
       expect(r.stdout + r.stderr).toContain("Additional property 'wiht' is not allowed");
