@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { usageError, WspubError } from "../errors.js";
-import type { PushOptions } from "../publish/push-workspaces.js";
+import type { PushOptions } from "../app/push.js";
 import { parseTarget } from "../store/target.js";
 
 /** What the Action passes to pushWorkspaces, before the reporter is attached. */

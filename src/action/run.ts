@@ -1,8 +1,8 @@
 import * as core from "@actions/core";
 import { WspubError } from "../errors.js";
-import type { PublishEvent, Reporter } from "../publish/events.js";
+import type { PublishEvent, Reporter } from "../events.js";
 import type { PublishResult } from "../publish/publish.js";
-import { pushWorkspaces } from "../publish/push-workspaces.js";
+import { pushWorkspaces } from "../app/push.js";
 import { readInputs } from "./inputs.js";
 import { short, summaryMarkdown } from "./summary.js";
 import { formatBytes, formatPublish } from "../report/text.js";

@@ -1,5 +1,5 @@
-import type { VerifyResult } from "../publish/verify.js";
-import type { ListedWorkspace, StatusResult } from "../publish/status.js";
+import type { VerifyResult } from "../inspect/verify.js";
+import type { ListedWorkspace, StatusResult } from "../inspect/status.js";
 import type { PublishSet } from "../filter/publish-set.js";
 import { formatBytes, shortOid } from "../report/text.js";
 export { formatPublish } from "../report/text.js";

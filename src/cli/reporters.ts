@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from "cli-progress";
-import type { PublishEvent, Reporter } from "../publish/events.js";
+import type { PublishEvent, Reporter } from "../events.js";
 
 export interface Output {
   out: (text: string) => void;

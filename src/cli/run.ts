@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { main } from "./main.js";
+import { main } from "./program.js";
 
 /** Process entry: the only place that touches process.argv and the exit code. */
 const code = await main({

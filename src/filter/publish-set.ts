@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import ignore from "ignore";
 import type { GitReader } from "../git/port.js";
 import type { GitMode, TreeEntry } from "../git/parse.js";
-import { DEFAULT_EXCLUDES, NPMRC_CREDENTIALS, SECRET_EXCLUDES } from "./default-excludes.js";
+import { DEFAULT_EXCLUDES, NPMRC_CREDENTIALS, SECRET_EXCLUDES } from "./excludes.js";
 import { parseIgnoreFile, rulesFromList, type Rule } from "./rules.js";
 import type { IgnoreSource } from "../manifest/sharded.js";
 

@@ -1,4 +1,4 @@
-import { checkShape } from "../shape.js";
+import { checkShape } from "./record.js";
 
 /** `<prefix>/.wspub/<name>/live.json`: names the live commit and its manifest. */
 export interface Pointer {

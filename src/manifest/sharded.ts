@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./manifest.js";
+import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./entry.js";
 
 /**
  * Version 2 manifests: a small root that names content-addressed shards, so that a publish that

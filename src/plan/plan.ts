@@ -1,5 +1,5 @@
 import type { PublishFile } from "../filter/publish-set.js";
-import { entryOf, objectName, type ManifestEntry } from "../manifest/manifest.js";
+import { entryOf, objectName, type ManifestEntry } from "../manifest/entry.js";
 
 export interface PutAction {
   file: PublishFile;

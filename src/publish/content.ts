@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { lookup } from "mime-types";
 import type { GitReader } from "../git/port.js";
 import type { PublishFile } from "../filter/publish-set.js";
-import { statMode } from "../manifest/manifest.js";
+import { statMode } from "../manifest/entry.js";
 import type { WriteOptions } from "../store/port.js";
 import { gitFailure } from "../errors.js";
 

@@ -19,7 +19,7 @@ import {
   objectName,
   totalBytes,
   type ManifestEntry,
-} from "../manifest/manifest.js";
+} from "../manifest/entry.js";
 import {
   addShard,
   bitsOf,
@@ -37,14 +37,14 @@ import { keyTooLong, type Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { refusedError, storeError, usageError } from "../errors.js";
 import { messages } from "../messages.js";
-import type { Reporter } from "./events.js";
+import type { Reporter } from "../events.js";
 import { digestBuffer, digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions, type Digests } from "./content.js";
-import { readLive, readLiveFiles, readShard, UnreadableLiveError, type LiveState } from "./live.js";
-import { Lease } from "./lease.js";
-import { checkConditionalWrites } from "./probe.js";
+import { readLive, readLiveFiles, readShard, UnreadableLiveError, type LiveState } from "../manifest/live.js";
+import { Lease } from "../lock/lease.js";
+import { checkConditionalWrites } from "../lock/conditional-writes.js";
 import { crashPoint } from "./crash.js";
-import { journalKey, readJournal, type Journal } from "./journal.js";
-import { runBounded } from "./queue.js";
+import { journalKey, readJournal, type Journal } from "../manifest/journal.js";
+import { runBounded } from "../queue.js";
 
 export interface PublishRequest {
   git: GitReader;

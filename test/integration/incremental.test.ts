@@ -8,10 +8,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
 import { publish, type PublishRequest } from "../../src/publish/publish.js";
-import { verify } from "../../src/publish/verify.js";
-import { readLive, readLiveFiles } from "../../src/publish/live.js";
+import { verify } from "../../src/inspect/verify.js";
+import { readLive, readLiveFiles } from "../../src/manifest/live.js";
 import { digestBuffer } from "../../src/publish/content.js";
-import { serializeManifest, type ManifestEntry } from "../../src/manifest/manifest.js";
+import { serializeManifest, type ManifestEntry } from "../../src/manifest/entry.js";
 import { serializePointer } from "../../src/manifest/pointer.js";
 import { Layout } from "../../src/store/layout.js";
 import { DirStore } from "../../src/store/dir-store.js";

@@ -7,10 +7,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
 import { publish, type PublishRequest } from "../../src/publish/publish.js";
-import { verify } from "../../src/publish/verify.js";
-import { status } from "../../src/publish/status.js";
-import { repair } from "../../src/publish/repair.js";
-import { silentReporter } from "../../src/publish/events.js";
+import { verify } from "../../src/inspect/verify.js";
+import { status } from "../../src/inspect/status.js";
+import { repair } from "../../src/inspect/repair.js";
+import { silentReporter } from "../../src/events.js";
 import { Layout } from "../../src/store/layout.js";
 import { DirStore } from "../../src/store/dir-store.js";
 import { S3Store } from "../../src/store/s3-store.js";

@@ -8,7 +8,7 @@ import {
   statMode,
   totalBytes,
   type Manifest,
-} from "../../src/manifest/manifest.js";
+} from "../../src/manifest/entry.js";
 import type { GitMode } from "../../src/git/parse.js";
 
 const entry = (blob: string, size: number, mode: "100644" | "100755" | "120000" = "100644") => ({

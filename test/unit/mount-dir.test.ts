@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { forgetParams, normaliseRoot, workspaceDirInMount } from "../../src/mount/mount-dir.js";
-import { displayUrl, splitCredentials } from "../../src/mount/url-credentials.js";
+import { forgetParams, normaliseRoot, workspaceDirInMount } from "../../src/notify/mount-dir.js";
+import { displayUrl, splitCredentials } from "../../src/notify/url-credentials.js";
 
 describe("workspaceDirInMount: <prefix>/<name> relative to the mounted path", () => {
   it.each<[string, string, string | undefined]>([

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { PublishEvent } from "../../src/publish/events.js";
+import type { PublishEvent } from "../../src/events.js";
 import type { PublishResult } from "../../src/publish/publish.js";
 import { Layout } from "../../src/store/layout.js";
-import { KERNEL_MARGIN_MS, notifyPublished } from "../../src/mount/notify-published.js";
-import type { MountTarget, NotifySettings, WebhookTarget } from "../../src/mount/notify-settings.js";
-import { formatVisibility } from "../../src/mount/visibility.js";
+import { KERNEL_MARGIN_MS, notifyPublished } from "../../src/notify/notify-published.js";
+import type { MountTarget, NotifySettings, WebhookTarget } from "../../src/notify/notify-settings.js";
+import { formatVisibility } from "../../src/notify/visibility.js";
 
 /** A stand-in for rclone's remote control (and a webhook receiver) on 127.0.0.1: records requests, answers from `reply`. */
 interface Call {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { objectNameConflicts, planPublish, type Plan } from "../../src/plan/plan.js";
 import type { PublishFile } from "../../src/filter/publish-set.js";
 import type { GitMode } from "../../src/git/parse.js";
-import type { ManifestEntry } from "../../src/manifest/manifest.js";
+import type { ManifestEntry } from "../../src/manifest/entry.js";
 
 // Blob ids are opaque to the planner; short readable names keep the tables legible.
 const file = (path: string, oid: string, mode: GitMode = "100644", size = 10): PublishFile => ({

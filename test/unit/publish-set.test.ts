@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildPublishSet } from "../../src/filter/publish-set.js";
-import { DEFAULT_EXCLUDES } from "../../src/filter/default-excludes.js";
+import { DEFAULT_EXCLUDES } from "../../src/filter/excludes.js";
 import { COMMIT, FakeGit, type FakeNode } from "./fake-git.js";
 
 /** Runs buildPublishSet on an in-memory tree; published paths sorted, excluded as path -> reason. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serializeManifest, type ManifestEntry } from "../../src/manifest/manifest.js";
+import { serializeManifest, type ManifestEntry } from "../../src/manifest/entry.js";
 import {
   buildShards,
   chooseBits,

@@ -1,10 +1,10 @@
-import { fileRecord, type ManifestEntry } from "../manifest/manifest.js";
-import { parseShard, parseStoredManifest, type StoredManifest } from "../manifest/sharded.js";
-import { parsePointer, type Pointer } from "../manifest/pointer.js";
+import { fileRecord, type ManifestEntry } from "./entry.js";
+import { parseShard, parseStoredManifest, type StoredManifest } from "./sharded.js";
+import { parsePointer, type Pointer } from "./pointer.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { WspubError } from "../errors.js";
-import { runBounded } from "./queue.js";
+import { runBounded } from "../queue.js";
 
 export interface LiveState {
   pointer: Pointer;

@@ -1,4 +1,4 @@
-import { checkShape } from "../shape.js";
+import { checkShape } from "./record.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 

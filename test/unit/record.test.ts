@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkShape } from "../../src/shape.js";
+import { checkShape } from "../../src/manifest/record.js";
 import { parsePointer, serializePointer, type Pointer } from "../../src/manifest/pointer.js";
 
 const fields = {

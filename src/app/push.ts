@@ -5,11 +5,11 @@ import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
 import type { ObjectStore } from "../store/port.js";
 import { resolveWorkspaces, type WorkspaceContext } from "../workspace/resolve.js";
-import { notifyPublished } from "../mount/notify-published.js";
-import { resolveNotifySettings, type NotifyFlags } from "../mount/notify-settings.js";
-import type { Visibility } from "../mount/visibility.js";
-import type { Reporter } from "./events.js";
-import { publish, type PublishResult } from "./publish.js";
+import { notifyPublished } from "../notify/notify-published.js";
+import { resolveNotifySettings, type NotifyFlags } from "../notify/notify-settings.js";
+import type { Visibility } from "../notify/visibility.js";
+import type { Reporter } from "../events.js";
+import { publish, type PublishResult } from "../publish/publish.js";
 
 export interface PushOptions {
   cwd: string;

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { openGit } from "../git/cli-git.js";
-import { ExitCode } from "../errors.js";
-import { HOOK_NAMES, type HookName } from "../hooks/script.js";
-import { hooksStatus, installHooks, uninstallHooks, type HooksReport } from "../hooks/install.js";
-import { locateHooks } from "../hooks/locate.js";
-import { readBackground } from "../hooks/state.js";
-import { guard, type Runtime } from "./main.js";
+import { openGit } from "../../git/cli-git.js";
+import { ExitCode } from "../../errors.js";
+import { HOOK_NAMES, type HookName } from "../../hooks/script.js";
+import { hooksStatus, installHooks, uninstallHooks, type HooksReport } from "../../hooks/install.js";
+import { locateHooks } from "../../hooks/locate.js";
+import { readBackground } from "../../hooks/state.js";
+import { guard, type Runtime } from "../program.js";
 
 const chosen = (o: { postCommit?: boolean; prePush?: boolean }): HookName[] => {
   const picked = HOOK_NAMES.filter((h) => (h === "post-commit" ? o.postCommit : o.prePush));
@@ -98,7 +98,7 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: (code: 
       setCode(
         await guard(rt, async () => {
           if (hook !== "post-commit" && hook !== "pre-push") return ExitCode.usage;
-          const { runHookWorker } = await import("../hooks/worker.js");
+          const { runHookWorker } = await import("../../app/hook-worker.js");
           await runHookWorker({ cwd: rt.cwd, env: rt.env, hook, updates: o.updates });
           return ExitCode.ok;
         }),

@@ -1,14 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { StoreFlags, StoreSettings } from "../config/settings.js";
 import { ExitCode, WspubError } from "../errors.js";
-import type { RepairResult } from "../publish/repair.js";
+import type { RepairResult } from "../inspect/repair.js";
 import type { ObjectStore } from "../store/port.js";
 import type { WorkspaceContext } from "../workspace/resolve.js";
 import { formatBackground, formatFiles, formatList, formatPublish, formatStatus, formatVerify } from "./format.js";
 import { humanReporter, jsonReporter, type Output } from "./reporters.js";
 import { VERSION } from "../version.js";
-import { addHooksCommands } from "./hooks-commands.js";
-import { formatVisibility } from "../mount/visibility.js";
+import { addHooksCommands } from "./commands/hooks.js";
+import { formatVisibility } from "../notify/visibility.js";
 import { readBackground } from "../hooks/state.js";
 import type { Launcher } from "../hooks/script.js";
 

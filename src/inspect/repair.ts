@@ -4,12 +4,12 @@ import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { gitInputError } from "../errors.js";
 import { messages } from "../messages.js";
-import { entryOf } from "../manifest/manifest.js";
-import { digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions } from "./content.js";
-import { readLive, readLiveFiles } from "./live.js";
-import { Lease } from "./lease.js";
-import type { Reporter } from "./events.js";
-import { runBounded } from "./queue.js";
+import { entryOf } from "../manifest/entry.js";
+import { digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions } from "../publish/content.js";
+import { readLive, readLiveFiles } from "../manifest/live.js";
+import { Lease } from "../lock/lease.js";
+import type { Reporter } from "../events.js";
+import { runBounded } from "../queue.js";
 import type { VerifyResult } from "./verify.js";
 
 export interface RepairResult {

@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { checkShape } from "../shape.js";
+import { checkShape } from "../manifest/record.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { refusedError, WspubError } from "../errors.js";
 import { messages } from "../messages.js";
-import type { Reporter } from "./events.js";
+import type { Reporter } from "../events.js";
 
 /**
  * The publish lock of one workspace: `<prefix>/.wspub/<name>/lock.json`, taken with a

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { objectName } from "../manifest/manifest.js";
+import { objectName } from "../manifest/entry.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
-import { readLive, readLiveFiles } from "./live.js";
-import { readJournal } from "./journal.js";
-import { runBounded } from "./queue.js";
+import { readLive, readLiveFiles } from "../manifest/live.js";
+import { readJournal } from "../manifest/journal.js";
+import { runBounded } from "../queue.js";
 
 export interface Drift {
   path: string;

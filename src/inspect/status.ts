@@ -1,8 +1,8 @@
 import type { GitReader } from "../git/port.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
-import { readLive } from "./live.js";
-import { runBounded } from "./queue.js";
+import { readLive } from "../manifest/live.js";
+import { runBounded } from "../queue.js";
 import type { Pointer } from "../manifest/pointer.js";
 import { parsePointer } from "../manifest/pointer.js";
 

@@ -4,11 +4,11 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/load.js";
 import { git } from "../git/exec.js";
-import type { Reporter } from "../publish/events.js";
-import { pushWorkspaces } from "../publish/push-workspaces.js";
-import { branchMatches, currentBranch, defaultBranch, inReflog } from "./branches.js";
-import { appendLog, clearErrors, hookState, writeAtomic, type HookState, type LastResult } from "./state.js";
-import type { HookName } from "./script.js";
+import type { Reporter } from "../events.js";
+import { pushWorkspaces } from "./push.js";
+import { branchMatches, currentBranch, defaultBranch, inReflog } from "../hooks/branches.js";
+import { appendLog, clearErrors, hookState, writeAtomic, type HookState, type LastResult } from "../hooks/state.js";
+import type { HookName } from "../hooks/script.js";
 
 export interface WorkerOptions {
   cwd: string;

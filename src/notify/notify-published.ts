@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { messages } from "../messages.js";
-import type { Reporter } from "../publish/events.js";
+import type { Reporter } from "../events.js";
 import type { PublishResult } from "../publish/publish.js";
 import type { Layout } from "../store/layout.js";
 import { workspaceDirInMount } from "./mount-dir.js";
