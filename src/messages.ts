@@ -1,67 +1,89 @@
-/** User-facing texts that more than one module (or a test) refers to. Each says what to do next. */
+/**
+ * The texts of the errors and warnings a user acts on, in one place so that they read alike: each
+ * says what happened, that nothing was changed when that is so, and what to do next. Tests match
+ * them. (Progress, plans and results are formatted by the entry points: cli/format.ts,
+ * action/summary.ts, report/text.ts.)
+ */
 export const messages = {
   mountNotRefreshed: (url: string, workspace: string, reason: string) =>
-    `the mount at ${url} was not refreshed: ${reason}. It shows ${workspace} as before until its directory cache expires ` +
-    `(--dir-cache-time). The publish itself succeeded.`,
+    `the mount at ${url} was not refreshed: ${reason}. It shows ${workspace} as before until its directory cache ` +
+    `expires (--dir-cache-time). The publish itself succeeded.`,
   webhookFailed: (url: string, reason: string) =>
     `the webhook ${url} was not notified (${reason}). The publish itself succeeded.`,
   mountPassInConfig: (where: string) =>
-    `${where}.pass: a password in wspub.config.json is committed with the repository; name a variable in "passEnv" or set WSPUB_MOUNT_RC_PASS instead`,
+    `${where}.pass: a password in wspub.config.json is committed with the repository; name a variable in ` +
+    `"passEnv" or set WSPUB_MOUNT_RC_PASS instead`,
   notARepository: (dir: string) =>
     `${dir} is not inside a git repository: run wspub from a repository, or name a workspace directory that is in one`,
   bareRepository: (dir: string) =>
     `${dir} is a bare repository: wspub publishes from a repository with a work tree (clone it, or run from the clone)`,
   noCommits: (root: string) => `the repository ${root} has no commits yet: commit something first, then publish`,
   unknownRef: (ref: string) =>
-    `unknown ref ${JSON.stringify(ref)}: give a commit, branch or tag that exists here (git fetch it first if it is remote)`,
+    `unknown ref ${JSON.stringify(ref)}: give a commit, branch or tag that exists here (git fetch it first if it ` +
+    `is remote)`,
   unknownWorkspace: (name: string, known: readonly string[]) =>
-    `unknown workspace ${JSON.stringify(name)}: it is not a directory, nor a name under "workspaces" in wspub.config.json` +
+    `unknown workspace ${JSON.stringify(name)}: it is not a directory, nor a name under "workspaces" in ` +
+    `wspub.config.json` +
     (known.length > 0 ? ` (configured: ${known.join(", ")})` : ""),
   notAncestor: (live: string, next: string) =>
-    `refused: the live commit ${live.slice(0, 12)} is not an ancestor of ${next.slice(0, 12)} ` +
-    `(a rollback or a different history). Nothing was changed. Pass --force to replace it anyway.`,
+    `refused: the live commit ${live.slice(0, 12)} is not an ancestor of ${next.slice(0, 12)} (a rollback or a ` +
+    `different history). Nothing was changed. Pass --force to replace it anyway.`,
   liveCommitMissing: (live: string) =>
-    `refused: the live commit ${live.slice(0, 12)} is not in this clone, so wspub cannot check that the new commit descends from it ` +
-    `(a shallow clone?). Fetch more history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0 on actions/checkout) ` +
-    `or pass --force. Nothing was changed.`,
+    `refused: the live commit ${live.slice(0, 12)} is not in this clone, so wspub cannot check that the new ` +
+    `commit descends from it (a shallow clone?). Fetch more history (git fetch --unshallow; in GitHub Actions ` +
+    `set fetch-depth: 0 on actions/checkout) or pass --force. Nothing was changed.`,
   nothingPublished: (workspace: string, target: string) =>
     `nothing is published for workspace ${JSON.stringify(workspace)} at ${target}: run wspub push first`,
   emptyPublishSet: (dir: string, commit: string, excluded: number) =>
-    `nothing to publish: commit ${commit.slice(0, 12)} has no ${excluded > 0 ? "unexcluded " : ""}files under ${dir === "" ? "the repository root" : dir}` +
-    `${excluded > 0 ? ` (${excluded} excluded; see wspub files --explain)` : ""}. Refusing to empty the workspace; nothing was changed.`,
+    `nothing to publish: commit ${commit.slice(0, 12)} has no ${excluded > 0 ? "unexcluded " : ""}files under ` +
+    `${dir === "" ? "the repository root" : dir}` +
+    `${excluded > 0 ? ` (${excluded} excluded; see wspub files --explain)` : ""}. Refusing to empty the ` +
+    `workspace; nothing was changed.`,
   noTarget:
-    `no target: set --target / the "target" input (s3://bucket[/prefix]), WSPUB_TARGET, or "target" in wspub.config.json ` +
-    `(the embedded local store would be thrown away with this machine). Nothing was written.`,
+    `no target: set --target / the "target" input (s3://bucket[/prefix]), WSPUB_TARGET, or "target" in ` +
+    `wspub.config.json (the embedded local store would be thrown away with this machine). Nothing was written.`,
   lockHeld: (holder: string, workspace: string) =>
-    `refused: workspace ${workspace} is being published by ${holder}. Nothing was changed. Try again later, or if that ` +
-    `publisher is gone for good, run wspub unlock ${workspace}.`,
+    `refused: workspace ${workspace} is being published by ${holder}. Nothing was changed. Try again later, or ` +
+    `if that publisher is gone for good, run wspub unlock ${workspace}.`,
   lockLost: (by: string) =>
     `refused: this publisher lost the publish lock to ${by} and stopped writing; run wspub push again to finish`,
   noConditionalWrites: (target: string, detail: string) =>
-    `refused: ${target} ignores conditional writes (${detail}), so wspub cannot take a lock it can trust. ` +
-    `Use a server that supports If-None-Match/If-Match (AWS S3, current MinIO or SeaweedFS), or pass --unsafe-no-lock ` +
+    `refused: ${target} ignores conditional writes (${detail}), so wspub cannot take a lock it can trust. Use a ` +
+    `server that supports If-None-Match/If-Match (AWS S3, current MinIO or SeaweedFS), or pass --unsafe-no-lock ` +
     `(WSPUB_UNSAFE_NO_LOCK=1) if only one publisher can ever run. Nothing was changed.`,
   olderThanLive: (next: string, live: string) =>
-    `refused: ${next.slice(0, 12)} is older than the live commit ${live.slice(0, 12)} (a newer publish already landed). ` +
-    `Nothing was changed. Pass --force to roll back to it.`,
+    `refused: ${next.slice(0, 12)} is older than the live commit ${live.slice(0, 12)} (a newer publish already ` +
+    `landed). Nothing was changed. Pass --force to roll back to it.`,
   manifestLost: (commit: string) =>
-    `the live manifest of ${commit.slice(0, 12)} (or a shard of it) is missing, so verify --repair cannot know what belongs: ` +
-    `republish it with wspub push --ref ${commit.slice(0, 12)} --force (it compares the whole tree and rewrites the manifest)`,
+    `the live manifest of ${commit.slice(0, 12)} (or a shard of it) is missing, so verify --repair cannot know ` +
+    `what belongs: republish it with wspub push --ref ${commit.slice(0, 12)} --force (it compares the whole tree ` +
+    `and rewrites the manifest)`,
   pointerMoved: (workspace: string) =>
-    `refused: the live pointer of ${workspace} changed while this publish held the lock (a publisher without a lock?). ` +
-    `Run wspub push again.`,
+    `refused: the live pointer of ${workspace} changed while this publish held the lock (a publisher without a ` +
+    `lock?). Run wspub push again.`,
   symlinkOutside: (path: string, target: string) =>
-    `the symlink ${JSON.stringify(path)} points outside the workspace (-> ${JSON.stringify(target)}): through the mount it would ` +
-    `dangle or reach into the host. Make it point inside the workspace, or exclude it in .wspubignore. Nothing was written.`,
-  withheld: (count: number, names: string) =>
-    `withheld ${count} secret-looking file(s) even though they are tracked: ${names}${count > 10 ? ", ..." : ""} ` +
+    `the symlink ${JSON.stringify(path)} points outside the workspace (-> ${JSON.stringify(target)}): through ` +
+    `the mount it would dangle or reach into the host. Make it point inside the workspace, or exclude it in ` +
+    `.wspubignore. Nothing was written.`,
+  withheld: (count: number, names: string, more: boolean) =>
+    `withheld ${count} secret-looking file(s) even though they are tracked: ${names}${more ? ", ..." : ""} ` +
     `(re-include one with !<path> in .wspubignore if it really belongs in the bucket)`,
   controlCharacter: (path: string, char: string) =>
-    `the path ${JSON.stringify(path)} contains a control character (U+${char.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}) that S3 listings cannot carry: ` +
-    `rename it, or exclude it in .wspubignore. Nothing was written.`,
+    `the path ${JSON.stringify(path)} contains a control character ` +
+    `(U+${char.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}) that S3 listings cannot carry: rename ` +
+    `it, or exclude it in .wspubignore. Nothing was written.`,
   notUtf8: (path: string) =>
-    `the path ${JSON.stringify(path)} is not valid UTF-8 (git stores the bytes; S3 keys are UTF-8): rename it (e.g. git mv), ` +
+    `the path ${JSON.stringify(path)} is not valid UTF-8 (git stores the bytes; S3 keys are UTF-8): rename it ` +
+    `(e.g. git mv), or exclude it in .wspubignore. Nothing was written.`,
+  objectNameConflict: (object: string) =>
+    `two paths map to the same object ${JSON.stringify(object)} (a symlink next to a file named like its ` +
+    `.rclonelink): rename one, or exclude it in .wspubignore`,
+  keyTooLong: (path: string) =>
+    `the path ${JSON.stringify(path.slice(0, 80))}... makes an object key over S3's 1024-byte limit: shorten it ` +
     `or exclude it in .wspubignore. Nothing was written.`,
+  shardDisappeared: (manifest: string) =>
+    `a shard of the live manifest ${manifest} disappeared during the publish: run wspub push again`,
   defaultStore: (dir: string) =>
-    `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in wspub.config.json)`,
+    `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in ` +
+    `wspub.config.json)`,
 } as const;

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { usageError, WspubError } from "../errors.js";
 import type { PushOptions } from "../app/push.js";
+import { CONCURRENCY } from "../limits.js";
 import { parseTarget } from "../store/target.js";
 
 /** What the Action passes to pushWorkspaces, before the reporter is attached. */
@@ -18,16 +19,18 @@ export type ActionOptions = Omit<PushOptions, "reporter" | "onResult">;
  */
 export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
   const cwd = directoryInput("working-directory", env["GITHUB_WORKSPACE"] || process.cwd());
-  const target = core.getInput("target") || undefined;
-  if (target !== undefined) named("target", () => parseTarget(target, cwd));
+  // Parsed once here, so that a bad value names the input; the settings take the parsed address.
+  const text = core.getInput("target");
+  const target = text === "" ? undefined : named("target", () => parseTarget(text, cwd));
   const endpoint = core.getInput("endpoint") || undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
     throw usageError(
-      `input "endpoint" must be an http(s) URL such as https://s3.example.com or http://minio:9000, got ${JSON.stringify(endpoint)}`,
+      `input "endpoint" must be an http(s) URL such as https://s3.example.com or http://minio:9000, got ` +
+        `${JSON.stringify(endpoint)}`,
     );
   }
   const region = core.getInput("region") || undefined;
-  const concurrency = integerInput("concurrency", 1, 64);
+  const concurrency = integerInput("concurrency", CONCURRENCY.min, CONCURRENCY.max);
   return {
     cwd,
     env,

@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import { WspubError } from "../errors.js";
 import type { PublishEvent, Reporter } from "../events.js";
-import type { PublishResult } from "../publish/publish.js";
+import type { PublishResult } from "../publish/request.js";
 import { pushWorkspaces } from "../app/push.js";
 import { readInputs } from "./inputs.js";
 import { short, summaryMarkdown } from "./summary.js";
@@ -55,7 +55,10 @@ function setOutputs(r: PublishResult): void {
   core.setOutput("changed", changed ? "true" : "false");
 }
 
-/** Appends to GITHUB_STEP_SUMMARY. The publish has succeeded by now: a summary that cannot be written is only a warning. */
+/**
+ * Appends to GITHUB_STEP_SUMMARY. The publish has succeeded by now: a summary that cannot be written
+ * is only a warning.
+ */
 async function writeSummary(markdown: string, env: NodeJS.ProcessEnv): Promise<void> {
   if (!env["GITHUB_STEP_SUMMARY"]) return;
   try {
@@ -81,8 +84,8 @@ function actionReporter(): Reporter {
           break;
         case "plan":
           core.info(
-            `plan for ${e.workspace} ${short(e.commit)} (live: ${short(e.previous)}): ${e.put} to upload (${formatBytes(e.bytes)}), ` +
-              `${e.copy} to copy, ${e.delete} to delete, ${e.keep} unchanged`,
+            `plan for ${e.workspace} ${short(e.commit)} (live: ${short(e.previous)}): ${e.put} to upload ` +
+              `(${formatBytes(e.bytes)}), ${e.copy} to copy, ${e.delete} to delete, ${e.keep} unchanged`,
           );
           break;
         case "progress":

@@ -1,10 +1,6 @@
-import type { PublishResult } from "../publish/publish.js";
+import type { PublishResult } from "../publish/request.js";
+import { SUMMARY_MAX_CHANGES, SUMMARY_MAX_SUBMODULES } from "../limits.js";
 import { formatBytes, shortOid } from "../report/text.js";
-
-/** At most this many skipped submodules are listed in the job summary. */
-export const MAX_LISTED = 20;
-/** At most this many changed paths are listed in the job summary. */
-export const MAX_CHANGES = 100;
 
 /** The job summary (GITHUB_STEP_SUMMARY) of one publish, as Markdown. */
 export function summaryMarkdown(r: PublishResult, where: string): string {
@@ -27,7 +23,8 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
     "",
     `| ${verb}uploaded | ${verb}copied | ${verb}deleted | unchanged | bytes ${verb}uploaded | duration |`,
     "|---:|---:|---:|---:|---:|---:|",
-    `| ${r.uploaded} | ${r.copied} | ${r.deleted} | ${r.unchanged} | ${formatBytes(r.bytesUploaded)} | ${(r.durationMs / 1000).toFixed(2)} s |`,
+    `| ${r.uploaded} | ${r.copied} | ${r.deleted} | ${r.unchanged} | ${formatBytes(r.bytesUploaded)} | ` +
+      `${(r.durationMs / 1000).toFixed(2)} s |`,
     "",
     `${r.files} files ${r.dryRun ? "in the publish set" : "published"}` +
       (r.excluded > 0
@@ -40,7 +37,7 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
     ...r.changes.deleted.map((p) => ["deleted", p]),
   ];
   if (rows.length > 0) {
-    const shown = rows.slice(0, MAX_CHANGES);
+    const shown = rows.slice(0, SUMMARY_MAX_CHANGES);
     lines.push(
       "",
       "<details><summary>Changes</summary>",
@@ -54,7 +51,7 @@ export function summaryMarkdown(r: PublishResult, where: string): string {
     lines.push("", "</details>");
   }
   if (r.submodules.length > 0) {
-    const shown = r.submodules.slice(0, MAX_LISTED).map((p) => `\`${cell(p)}\``);
+    const shown = r.submodules.slice(0, SUMMARY_MAX_SUBMODULES).map((p) => `\`${cell(p)}\``);
     const more = r.submodules.length - shown.length;
     lines.push(
       "",

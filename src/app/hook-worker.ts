@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import { open, readFile, rm, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/load.js";
-import { git } from "../git/exec.js";
 import type { Reporter } from "../events.js";
+import { openGit } from "../git/cli-git.js";
+import type { GitRepository } from "../git/port.js";
+import { HOOK_BUSY_WAIT_MS, HOOK_QUIET_MS } from "../limits.js";
 import { pushWorkspaces } from "./push.js";
 import { branchMatches, currentBranch, defaultBranch, inReflog } from "../hooks/branches.js";
 import { appendLog, clearErrors, hookState, writeAtomic, type HookState, type LastResult } from "../hooks/state.js";
@@ -27,7 +29,7 @@ interface Request {
 }
 
 /** How long a request must stay the newest before it is published: a burst of commits ends first. */
-const quietMs = (env: NodeJS.ProcessEnv) => Number(env["WSPUB_HOOK_QUIET_MS"] ?? 500);
+const quietMs = (env: NodeJS.ProcessEnv) => Number(env["WSPUB_HOOK_QUIET_MS"] ?? HOOK_QUIET_MS);
 const ZERO = /^0+$/;
 
 /**
@@ -38,21 +40,23 @@ const ZERO = /^0+$/;
  * publishes never run at once in one repository.
  */
 export async function runHookWorker(o: WorkerOptions): Promise<void> {
-  const root = (await git(o.cwd, ["rev-parse", "--show-toplevel"])).stdout.trim();
-  const state = await hookState(root);
+  const git = await openGit(o.cwd);
+  const state = await hookState(git);
   try {
-    await work(root, state, o);
+    await work(git, state, o);
   } catch (e) {
     // Nobody sees this process's output: the log and last-error are how a failure is reported.
     const message = `${(e as Error).message ?? String(e)}`;
     await appendLog(state, `${o.hook}: FAILED: ${message}`);
     await writeAtomic(state.lastError, `${message}\n`);
     throw e;
+  } finally {
+    await git.close();
   }
 }
 
-async function work(root: string, state: HookState, o: WorkerOptions): Promise<void> {
-  const request = await requestFor(root, o);
+async function work(git: GitRepository, state: HookState, o: WorkerOptions): Promise<void> {
+  const request = await requestFor(git, o);
   if (!request) {
     await appendLog(state, `${o.hook}: no configured branch in this push; nothing to publish`);
     return;
@@ -64,9 +68,9 @@ async function work(root: string, state: HookState, o: WorkerOptions): Promise<v
       // Late hook runs of a burst ask again for the commit just published: not twice.
       const published = new Set<string>();
       for (;;) {
-        const next = await takeWhenQuiet(root, state, quietMs(o.env));
+        const next = await takeWhenQuiet(git, state, quietMs(o.env));
         if (!next) break;
-        await publishRequest(root, state, next, o.env, published);
+        await publishRequest(git, state, next, o.env, published);
       }
     } finally {
       await rm(state.lock, { force: true });
@@ -76,10 +80,10 @@ async function work(root: string, state: HookState, o: WorkerOptions): Promise<v
   }
 }
 
-async function requestFor(root: string, o: WorkerOptions): Promise<Request | undefined> {
+async function requestFor(git: GitRepository, o: WorkerOptions): Promise<Request | undefined> {
   const at = Date.now();
   if (o.hook === "post-commit" || !o.updates?.trim()) return { hook: o.hook, ref: "HEAD", at };
-  const branches = await configuredBranches(root);
+  const branches = await configuredBranches(git);
   let chosen: Request | undefined;
   for (const line of o.updates.split("\n")) {
     const [localRef, localSha] = line.trim().split(/\s+/);
@@ -90,9 +94,9 @@ async function requestFor(root: string, o: WorkerOptions): Promise<Request | und
   return chosen;
 }
 
-async function configuredBranches(root: string): Promise<string[]> {
-  const { config } = await loadConfig(root);
-  return config.branches ?? [await defaultBranch(root)];
+async function configuredBranches(git: GitRepository): Promise<string[]> {
+  const { config } = await loadConfig(git.root);
+  return config.branches ?? [await defaultBranch(git)];
 }
 
 async function tryLock(state: HookState): Promise<boolean> {
@@ -122,10 +126,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Waits until the newest request is `quiet` ms old and git is not in the middle of a rebase or cherry-pick, then takes it. */
-async function takeWhenQuiet(root: string, state: HookState, quiet: number): Promise<Request | undefined> {
-  const gitDir = resolve(root, (await git(root, ["rev-parse", "--git-dir"])).stdout.trim());
-  const deadline = Date.now() + 30 * 60_000;
+/**
+ * Waits until the newest request is `quiet` ms old and git is not in the middle of a rebase or
+ * cherry-pick, then takes it.
+ */
+async function takeWhenQuiet(git: GitRepository, state: HookState, quiet: number): Promise<Request | undefined> {
+  const gitDir = await git.gitDir();
+  const deadline = Date.now() + HOOK_BUSY_WAIT_MS;
   for (;;) {
     const text = await readFile(state.pending, "utf8").catch(() => undefined);
     if (text === undefined) return undefined;
@@ -153,24 +160,25 @@ async function takeWhenQuiet(root: string, state: HookState, quiet: number): Pro
 }
 
 async function publishRequest(
-  root: string,
+  git: GitRepository,
   state: HookState,
   request: Request,
   env: NodeJS.ProcessEnv,
   published: Set<string>,
 ): Promise<void> {
   const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
-  const branch = request.branch ?? (await currentBranch(root));
-  const branches = await configuredBranches(root);
+  const branch = request.branch ?? (await currentBranch(git));
+  const branches = await configuredBranches(git);
   if (!branch || !branchMatches(branch, branches)) {
     await log(
-      `${branch ? `branch ${branch}` : "detached HEAD"} is not one of the configured branches (${branches.join(", ")}); not published`,
+      `${branch ? `branch ${branch}` : "detached HEAD"} is not one of the configured branches ` +
+        `(${branches.join(", ")}); not published`,
     );
     return;
   }
-  const sha = (await git(root, ["rev-parse", "--verify", `${request.ref}^{commit}`])).stdout.trim();
+  const sha = (await git.resolveCommit(request.ref)).oid;
   if (published.has(sha)) return;
-  const { config } = await loadConfig(root);
+  const { config } = await loadConfig(git.root);
   const pending: Promise<void>[] = [];
   const reporter: Reporter = {
     event(e) {
@@ -181,20 +189,22 @@ async function publishRequest(
   await log(`publishing ${branch} ${sha.slice(0, 12)}`);
   try {
     const results = await pushWorkspaces({
-      cwd: root,
+      cwd: git.root,
+      git,
       env,
       all: Object.keys(config.workspaces ?? {}).length > 0,
       ref: sha,
       store: {},
       reporter,
-      replaceable: (live) => inReflog(root, branch, live),
+      replaceable: (live) => inReflog(git, branch, live),
     });
     result.ok = true;
     published.add(sha);
     result.message = results
       .map(
         (r) =>
-          `${r.workspace} ${r.commit.slice(0, 12)}: ${r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`}`,
+          `${r.workspace} ${r.commit.slice(0, 12)}: ` +
+          `${r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`}`,
       )
       .join("; ");
     await Promise.all(pending);

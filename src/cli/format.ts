@@ -1,31 +1,42 @@
+import type { ListedWorkspace } from "../inspect/list.js";
+import type { RepairResult } from "../inspect/repair.js";
+import type { StatusResult } from "../inspect/status.js";
 import type { VerifyResult } from "../inspect/verify.js";
-import type { ListedWorkspace, StatusResult } from "../inspect/status.js";
 import type { PublishSet } from "../filter/publish-set.js";
-import { formatBytes, shortOid } from "../report/text.js";
-export { formatPublish } from "../report/text.js";
+import type { HookStatus, HooksReport } from "../hooks/install.js";
+import type { HooksLocation } from "../hooks/locate.js";
 import type { BackgroundStatus } from "../hooks/state.js";
+import type { Visibility } from "../notify/visibility.js";
+import { formatBytes, shortOid } from "../report/text.js";
+import { describeTarget, type Target } from "../store/target.js";
+
+/** The human output of every command (the Action's log and summary share report/text.ts). */
+export { formatPublish } from "../report/text.js";
 
 const short = (oid: string | null) => shortOid(oid);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export function formatVerify(r: VerifyResult): string {
+  const what = r.interrupted ? ` of ${short(r.interrupted)}` : "";
   const note =
-    r.interrupted !== null
-      ? `\n  note: a publish${r.interrupted ? ` of ${short(r.interrupted)}` : ""} was interrupted; the next wspub push finishes it`
-      : "";
+    r.interrupted !== null ? `\n  note: a publish${what} was interrupted; the next wspub push finishes it` : "";
   return formatDrift(r) + note;
 }
 
 function formatDrift(r: VerifyResult): string {
-  if (r.ok)
-    return `ok: ${r.workspace} at ${r.target} matches the manifest of ${short(r.commit)} (${r.checked} objects)`;
-  const lines = [`drift: ${r.workspace} at ${r.target} does not match the manifest of ${short(r.commit)}`];
+  const where = `${r.workspace} at ${r.target}`;
+  if (r.ok) return `ok: ${where} matches the manifest of ${short(r.commit)} (${r.checked} objects)`;
+  const lines = [`drift: ${where} does not match the manifest of ${short(r.commit)}`];
   for (const d of r.missing) lines.push(`  missing     ${d.object}`);
   for (const d of r.changed) lines.push(`  changed     ${d.object} (${d.reason})`);
   for (const o of r.unexpected) lines.push(`  unexpected  ${o}`);
-  lines.push(
-    `  ${r.missing.length} missing, ${r.changed.length} changed, ${r.unexpected.length} unexpected of ${r.checked}; run wspub verify --repair to restore them from git`,
-  );
+  const counts = `${r.missing.length} missing, ${r.changed.length} changed, ${r.unexpected.length} unexpected`;
+  lines.push(`  ${counts} of ${r.checked}; run wspub verify --repair to restore them from git`);
   return lines.join("\n");
+}
+
+export function formatRepaired(r: RepairResult): string {
+  return `repaired: ${r.rewritten} object(s) rewritten from git, ${r.deleted} unexpected object(s) deleted`;
 }
 
 export function formatStatus(s: StatusResult, background?: BackgroundStatus): string {
@@ -51,23 +62,26 @@ function formatLive(s: StatusResult): string {
     `  files:     ${s.files} (${formatBytes(s.bytes ?? 0)})`,
   ];
   if (s.head) {
-    if (s.behind === null) lines.push(`  HEAD:      ${short(s.head)} (${s.note ?? "cannot compare"})`);
-    else if (s.behind === 0 && s.ahead === 0) lines.push(`  HEAD:      ${short(s.head)} is live`);
-    else
-      lines.push(
-        `  HEAD:      ${short(s.head)}, ${s.behind} commit(s) not yet published${s.ahead ? `, live has ${s.ahead} commit(s) HEAD lacks` : ""}`,
-      );
+    const head = short(s.head);
+    if (s.behind === null) lines.push(`  HEAD:      ${head} (${s.note ?? "cannot compare"})`);
+    else if (s.behind === 0 && s.ahead === 0) lines.push(`  HEAD:      ${head} is live`);
+    else {
+      const ahead = s.ahead ? `, live has ${s.ahead} commit(s) HEAD lacks` : "";
+      lines.push(`  HEAD:      ${head}, ${s.behind} commit(s) not yet published${ahead}`);
+    }
   }
   return lines.join("\n");
 }
 
-export function formatList(rows: readonly ListedWorkspace[], target: string): string {
-  if (rows.length === 0) return `no workspaces published at ${target}`;
+export function formatList(rows: readonly ListedWorkspace[], target: Target): string {
+  if (rows.length === 0) return `no workspaces published at ${describeTarget(target)}`;
   const width = Math.max(9, ...rows.map((r) => r.workspace.length));
   const lines = [`${"WORKSPACE".padEnd(width)}  COMMIT        FILES  BYTES       PUBLISHED`];
   for (const r of rows) {
+    const bytes = formatBytes(r.bytes).padEnd(10);
+    const files = String(r.files).padStart(5);
     lines.push(
-      `${r.workspace.padEnd(width)}  ${short(r.commit)}  ${String(r.files).padStart(5)}  ${formatBytes(r.bytes).padEnd(10)}  ${r.publishedAt} by ${r.publishedBy}`,
+      `${r.workspace.padEnd(width)}  ${short(r.commit)}  ${files}  ${bytes}  ${r.publishedAt} by ${r.publishedBy}`,
     );
   }
   return lines.join("\n");
@@ -78,5 +92,64 @@ export function formatFiles(set: PublishSet, explain: boolean): string {
   if (explain) {
     for (const x of set.excluded) lines.push(`excluded: ${x.path}  <- ${x.reason}`);
   }
+  return lines.join("\n");
+}
+
+export function formatUnlock(r: { workspace: string; removed: string | null }): string {
+  return r.removed === null
+    ? `${r.workspace}: no publish lock is held`
+    : `${r.workspace}: removed the publish lock held by ${r.removed}`;
+}
+
+/** Lines for the human output of `wspub push`, after the publish's own two lines. */
+export function formatVisibility(v: Visibility): string {
+  const lines: string[] = [];
+  for (const m of v.mounts) {
+    const where = m.dir === null ? "" : ` (${m.dir === "" ? "its root" : m.dir})`;
+    lines.push(`  mount ${m.url}${where}: ${m.ok ? "refreshed" : `NOT refreshed: ${m.error ?? "unknown error"}`}`);
+  }
+  if (v.mounts.length > 0) {
+    const mounts = `mount${v.mounts.length > 1 ? "s" : ""}`;
+    lines.push(
+      v.visible
+        ? `  visible through the ${mounts} ${seconds(v.waitedMs)} after the publish`
+        : "  not confirmed visible: a mount that was not refreshed shows the new commit when its directory cache " +
+            "expires (--dir-cache-time)",
+    );
+  }
+  if (v.webhook) {
+    const { url, ok, status, error } = v.webhook;
+    lines.push(`  webhook ${url}: ${ok ? `HTTP ${status}` : `failed: ${error ?? "unknown error"}`}`);
+  }
+  return lines.join("\n");
+}
+
+const hooksDir = (location: HooksLocation) => (location.kind === "husky" ? `husky (${location.dir})` : location.dir);
+
+/** What `hooks install` / `hooks uninstall` changed. */
+export function formatHooksReport(report: HooksReport): string {
+  const lines = [`hooks directory: ${hooksDir(report.location)}`];
+  for (const h of report.hooks) {
+    lines.push(`  ${h.hook}: ${h.change}${h.change === "chained" ? " (your existing hook still runs first)" : ""}`);
+  }
+  if (report.location.kind === "husky" && !report.location.active) {
+    lines.push("  note: husky is not set up in this clone yet (run npm install, or npx husky)");
+  }
+  return lines.join("\n");
+}
+
+export function formatHooksStatus(
+  s: { location: HooksLocation; hooks: HookStatus[] },
+  optOut: string | null,
+  background: BackgroundStatus | undefined,
+): string {
+  const lines = [`hooks directory: ${hooksDir(s.location)}`];
+  for (const h of s.hooks) {
+    lines.push(
+      `  ${h.hook}: ${h.installed ? "installed" : "not installed"}${h.chained ? ", chained to your hook" : ""}`,
+    );
+  }
+  if (optOut) lines.push(`  ${optOut} is set: hooks do nothing in this environment`);
+  if (background) lines.push(`  log: ${background.log}`, ...background.tail.map((l) => `    ${l}`));
   return lines.join("\n");
 }

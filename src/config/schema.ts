@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CONCURRENCY } from "../limits.js";
 
 /** An rclone mount to notify after a publish: its remote control (`rclone mount --rc`). See src/mount/. */
 export const mountSchema = z
@@ -29,7 +30,7 @@ export const configSchema = z
     target: z.string().min(1).optional(),
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
     region: z.string().min(1).optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
+    concurrency: z.number().int().min(CONCURRENCY.min).max(CONCURRENCY.max).optional(),
     exclude: z.array(z.string()).optional(),
     workspaces: z.record(z.string(), z.string().min(1)).optional(),
     /** Branches the git hooks publish (names or globs); default: the repository's default branch. */

@@ -1,9 +1,11 @@
-import { defaultStoreDir, parseTarget, type Target } from "../store/target.js";
-import type { Config } from "./schema.js";
 import { usageError } from "../errors.js";
+import { CONCURRENCY } from "../limits.js";
+import { defaultStoreDir, parseTarget, type Target, type TargetAddress, withConnection } from "../store/target.js";
+import type { Config } from "./schema.js";
 
 export interface StoreFlags {
-  target?: string | undefined;
+  /** The target's text (CLI), or an address an entry point already parsed to check it (the Action). */
+  target?: string | TargetAddress | undefined;
   endpoint?: string | undefined;
   region?: string | undefined;
   concurrency?: number | undefined;
@@ -11,16 +13,15 @@ export interface StoreFlags {
 
 export interface StoreSettings {
   target: Target;
-  endpoint: string | undefined;
-  region: string | undefined;
   concurrency: number;
   /** True when nothing named a target and the embedded local store is used. */
   isDefault: boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 16;
-
-/** Flags > environment > config, for every store setting. Relative paths in the config are relative to the repository. */
+/**
+ * Flags > environment > config, for every store setting. Relative paths in the config are relative to
+ * the repository.
+ */
 export function resolveStoreSettings(
   flags: StoreFlags,
   env: NodeJS.ProcessEnv,
@@ -35,22 +36,22 @@ export function resolveStoreSettings(
   const region =
     pick(flags.region, env["AWS_REGION"], env["AWS_DEFAULT_REGION"], config.region) ??
     (endpoint ? "us-east-1" : undefined);
-  let target: Target;
+  let address: TargetAddress;
   let isDefault = false;
-  if (flags.target) target = parseTarget(flags.target, paths.cwd);
-  else if (env["WSPUB_TARGET"]) target = parseTarget(env["WSPUB_TARGET"], paths.cwd);
-  else if (config.target) target = parseTarget(config.target, paths.repoRoot);
+  if (typeof flags.target === "object") address = flags.target;
+  else if (flags.target) address = parseTarget(flags.target, paths.cwd);
+  else if (env["WSPUB_TARGET"]) address = parseTarget(env["WSPUB_TARGET"], paths.cwd);
+  else if (config.target) address = parseTarget(config.target, paths.repoRoot);
   else {
-    target = parseTarget(defaultStoreDir(env), paths.cwd);
+    address = parseTarget(defaultStoreDir(env), paths.cwd);
     isDefault = true;
   }
-  const concurrency =
-    flags.concurrency ??
-    (env["WSPUB_CONCURRENCY"] ? Number(env["WSPUB_CONCURRENCY"]) : undefined) ??
-    config.concurrency ??
-    DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw usageError(`invalid concurrency ${concurrency}: give an integer from 1 to 64`);
+  const fromEnv = env["WSPUB_CONCURRENCY"] ? Number(env["WSPUB_CONCURRENCY"]) : undefined;
+  const concurrency = flags.concurrency ?? fromEnv ?? config.concurrency ?? CONCURRENCY.default;
+  if (!Number.isInteger(concurrency) || concurrency < CONCURRENCY.min || concurrency > CONCURRENCY.max) {
+    throw usageError(`invalid concurrency ${concurrency}: ${concurrencyRange}`);
   }
-  return { target, endpoint, region, concurrency, isDefault };
+  return { target: withConnection(address, { endpoint, region }), concurrency, isDefault };
 }
+
+export const concurrencyRange = `give an integer from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { GIT_ENV, GIT_GLOBAL_ARGS } from "./exec.js";
+import type { ChildProcessByStdio } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { spawnGit } from "./exec.js";
 import { parseCatFileHeader } from "./parse.js";
 import { gitFailure } from "../errors.js";
 
@@ -15,7 +16,7 @@ interface Pending {
  * this pipe is never held by one big file.
  */
 export class CatFileBatch {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   private readonly queue: Pending[] = [];
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -24,11 +25,7 @@ export class CatFileBatch {
   private failure: Error | undefined;
 
   constructor(cwd: string) {
-    this.child = spawn("git", [...GIT_GLOBAL_ARGS, "cat-file", "--batch"], {
-      cwd,
-      env: { ...process.env, ...GIT_ENV },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    this.child = spawnGit(cwd, ["cat-file", "--batch"], "pipe");
     let stderr = "";
     this.child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const fail = (error: Error) => {

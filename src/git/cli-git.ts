@@ -1,67 +1,78 @@
-import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { gitFailure, gitInputError } from "../errors.js";
+import { messages } from "../messages.js";
 import { CatFileBatch } from "./cat-file.js";
-import { git, GIT_ENV, GIT_GLOBAL_ARGS } from "./exec.js";
+import { runGit, spawnGit } from "./exec.js";
 import {
+  type CommitInfo,
+  type DiffEntry,
   parseCommitInfo,
   parseDiffTree,
   parseLsTree,
-  type CommitInfo,
-  type DiffEntry,
   type TreeEntry,
 } from "./parse.js";
-import type { GitReader } from "./port.js";
-import { gitFailure, gitInputError } from "../errors.js";
-import { messages } from "../messages.js";
+import type { GitRepository } from "./port.js";
 
 /** Opens the repository that contains `dir`; throws a usage error when there is none. */
-export async function openGit(dir: string): Promise<GitReader> {
-  const top = await git(dir, ["rev-parse", "--show-toplevel"], { allowFailure: true });
+export async function openGit(dir: string): Promise<GitRepository> {
+  const top = await runGit(dir, ["rev-parse", "--show-toplevel"], { allowFailure: true });
   if (top.exitCode !== 0) {
-    const bare = await git(dir, ["rev-parse", "--is-bare-repository"], { allowFailure: true });
+    const bare = await runGit(dir, ["rev-parse", "--is-bare-repository"], { allowFailure: true });
     if (bare.stdout.trim() === "true") throw gitInputError(messages.bareRepository(dir));
     throw gitInputError(messages.notARepository(dir));
   }
   return new CliGit(realpathSync(top.stdout.trim()));
 }
 
-class CliGit implements GitReader {
+const FULL_OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+class CliGit implements GitRepository {
   private batch: CatFileBatch | undefined;
+  /** Commits found present, and commits resolved from a full id: neither changes while wspub runs. */
   private readonly present = new Set<string>();
+  private readonly resolved = new Map<string, CommitInfo>();
 
   constructor(readonly root: string) {}
 
+  private run(args: readonly string[], allowFailure = false) {
+    return runGit(this.root, args, { allowFailure });
+  }
+
   async resolveCommit(ref: string): Promise<CommitInfo> {
     if (ref.startsWith("-")) throw gitInputError(messages.unknownRef(ref));
-    const rev = await git(this.root, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], {
-      allowFailure: true,
-    });
+    const known = this.resolved.get(ref);
+    if (known) return known;
+    const rev = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], true);
     if (rev.exitCode !== 0) {
-      const head = await git(this.root, ["rev-parse", "--verify", "--quiet", "HEAD"], { allowFailure: true });
+      const head = await this.run(["rev-parse", "--verify", "--quiet", "HEAD"], true);
       if (head.exitCode !== 0 && ref === "HEAD") throw gitInputError(messages.noCommits(this.root));
       throw gitInputError(messages.unknownRef(ref));
     }
-    const show = await git(this.root, ["show", "-s", "--format=%H%x00%T%x00%ct%x00%s", rev.stdout.trim()]);
-    return parseCommitInfo(show.stdout);
+    const show = await this.run(["show", "-s", "--format=%H%x00%T%x00%ct%x00%s", rev.stdout.trim()]);
+    const info = parseCommitInfo(show.stdout);
+    // A hook resolves the commit it publishes, then the publish resolves the same id again.
+    if (FULL_OID.test(ref) && ref === info.oid) this.resolved.set(ref, info);
+    return info;
   }
 
   async listTree(commit: string, dir: string): Promise<TreeEntry[]> {
     const args = ["ls-tree", "-r", "-z", "-l", "--full-tree", commit];
     if (dir !== "") args.push("--", `${dir}/`);
-    return parseLsTree((await git(this.root, args)).stdout);
+    return parseLsTree((await this.run(args)).stdout);
   }
 
   async listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
     if (paths.length === 0) return [];
-    return parseLsTree((await git(this.root, ["ls-tree", "-z", "-l", "--full-tree", commit, "--", ...paths])).stdout);
+    return parseLsTree((await this.run(["ls-tree", "-z", "-l", "--full-tree", commit, "--", ...paths])).stdout);
   }
 
   async diffTree(from: string, to: string, paths: readonly string[]): Promise<DiffEntry[]> {
     // Plumbing ignores diff.renames; --no-renames says so anyway. GIT_LITERAL_PATHSPECS is set.
     const args = ["diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-commit-id", from, to];
     if (paths.length > 0) args.push("--", ...paths);
-    return parseDiffTree((await git(this.root, args)).stdout);
+    return parseDiffTree((await this.run(args)).stdout);
   }
 
   readObject(spec: string): Promise<Buffer | undefined> {
@@ -70,13 +81,11 @@ class CliGit implements GitReader {
   }
 
   streamBlob(oid: string): Readable {
-    const child = spawn("git", [...GIT_GLOBAL_ARGS, "cat-file", "blob", oid], {
-      cwd: this.root,
-      env: { ...process.env, ...GIT_ENV },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnGit(this.root, ["cat-file", "blob", oid], "ignore");
     let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on("close", (code) => {
       if (code !== 0) child.stdout.destroy(gitFailure(`git cat-file blob ${oid} failed: ${stderr.trim()}`));
     });
@@ -84,24 +93,56 @@ class CliGit implements GitReader {
   }
 
   async hasCommit(oid: string): Promise<boolean> {
-    // A publish asks twice about the live commit (the ordering guard, then the incremental diff);
-    // a commit that is present stays present.
+    // A publish asks twice about the live commit (the ordering guard, then the incremental diff).
     if (this.present.has(oid)) return true;
-    const r = await git(this.root, ["cat-file", "-e", `${oid}^{commit}`], { allowFailure: true });
+    const r = await this.run(["cat-file", "-e", `${oid}^{commit}`], true);
     if (r.exitCode === 0) this.present.add(oid);
     return r.exitCode === 0;
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    const r = await git(this.root, ["merge-base", "--is-ancestor", ancestor, descendant], { allowFailure: true });
+    const r = await this.run(["merge-base", "--is-ancestor", ancestor, descendant], true);
     if (r.exitCode === 0) return true;
     if (r.exitCode === 1) return false;
     throw gitFailure(`git merge-base failed: ${r.stderr.trim()}`);
   }
 
   async countCommits(from: string, to: string): Promise<number> {
-    const r = await git(this.root, ["rev-list", "--count", `${from}..${to}`]);
+    const r = await this.run(["rev-list", "--count", `${from}..${to}`]);
     return Number(r.stdout.trim());
+  }
+
+  async gitDir(): Promise<string> {
+    return resolve(this.root, (await this.run(["rev-parse", "--git-dir"])).stdout.trim());
+  }
+
+  async commonDir(): Promise<string> {
+    return resolve(this.root, (await this.run(["rev-parse", "--git-common-dir"])).stdout.trim());
+  }
+
+  async gitPath(name: string): Promise<string> {
+    return resolve(this.root, (await this.run(["rev-parse", "--git-path", name])).stdout.trim());
+  }
+
+  async configValue(key: string): Promise<string | undefined> {
+    const r = await this.run(["config", "--get", key], true);
+    const value = r.stdout.trim();
+    return r.exitCode === 0 && value !== "" ? value : undefined;
+  }
+
+  async symbolicRef(ref: string): Promise<string | undefined> {
+    const r = await this.run(["symbolic-ref", "--quiet", "--short", ref], true);
+    const value = r.stdout.trim();
+    return r.exitCode === 0 && value !== "" ? value : undefined;
+  }
+
+  async hasRef(ref: string): Promise<boolean> {
+    return (await this.run(["show-ref", "--verify", "--quiet", ref], true)).exitCode === 0;
+  }
+
+  async reflog(ref: string, limit: number): Promise<string[]> {
+    const r = await this.run(["reflog", "show", "-n", String(limit), "--format=%H", ref, "--"], true);
+    return r.exitCode === 0 ? r.stdout.split("\n").filter((l: string) => l !== "") : [];
   }
 
   async close(): Promise<void> {

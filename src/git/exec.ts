@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { type ChildProcessByStdio, execFile, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 import { gitFailure } from "../errors.js";
 
 /**
@@ -10,12 +11,13 @@ import { gitFailure } from "../errors.js";
 const PACK_WINDOWS = ["-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=64m"];
 
 /**
- * The one place wspub runs git. Fixed global flags keep output machine-readable and stop git
- * from taking optional locks (wspub runs from hooks while the user's git is busy). Node's own
- * execFile is enough here, and keeps start-up short (execa alone cost ~0.1 s to load).
+ * The one place wspub starts git: runGit for a command's output, spawnGit for a stream. Fixed
+ * global flags keep output machine-readable and stop git from taking optional locks (wspub runs
+ * from hooks while the user's git is busy). Node's own execFile is enough here, and keeps
+ * start-up short (execa alone cost ~0.1 s to load).
  */
-export const GIT_GLOBAL_ARGS = ["-c", "core.quotePath=false", "-c", "color.ui=false", ...PACK_WINDOWS];
-export const GIT_ENV = { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", GIT_LITERAL_PATHSPECS: "1", LC_ALL: "C" };
+const GIT_GLOBAL_ARGS = ["-c", "core.quotePath=false", "-c", "color.ui=false", ...PACK_WINDOWS];
+const GIT_ENV = { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", GIT_LITERAL_PATHSPECS: "1", LC_ALL: "C" };
 
 export interface GitResult {
   stdout: string;
@@ -24,7 +26,7 @@ export interface GitResult {
 }
 
 /** Runs git; throws a GitError carrying stderr unless `allowFailure` is set. */
-export function git(
+export function runGit(
   cwd: string,
   args: readonly string[],
   options: { allowFailure?: boolean; input?: string } = {},
@@ -52,5 +54,24 @@ export function git(
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
+  });
+}
+
+/** Starts a long-running or streaming git (`cat-file --batch`, `cat-file blob`) with the same flags and environment. */
+export function spawnGit(
+  cwd: string,
+  args: readonly string[],
+  stdin: "pipe",
+): ChildProcessByStdio<Writable, Readable, Readable>;
+export function spawnGit(
+  cwd: string,
+  args: readonly string[],
+  stdin: "ignore",
+): ChildProcessByStdio<null, Readable, Readable>;
+export function spawnGit(cwd: string, args: readonly string[], stdin: "pipe" | "ignore") {
+  return spawn("git", [...GIT_GLOBAL_ARGS, ...args], {
+    cwd,
+    env: { ...process.env, ...GIT_ENV },
+    stdio: [stdin, "pipe", "pipe"],
   });
 }

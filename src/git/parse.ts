@@ -79,7 +79,10 @@ export interface DiffEntry {
   status: string;
 }
 
-/** Parses `git diff-tree -r -z --raw --no-renames`: `:<old mode> <new mode> <old oid> <new oid> <status> NUL <path> NUL`. */
+/**
+ * Parses `git diff-tree -r -z --raw --no-renames`: `:<old mode> <new mode> <old oid> <new oid>
+ * <status> NUL <path> NUL`.
+ */
 export function parseDiffTree(output: string): DiffEntry[] {
   const entries: DiffEntry[] = [];
   const fields = output.split("\0");

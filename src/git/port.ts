@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { CommitInfo, DiffEntry, TreeEntry } from "./parse.js";
 
-/** What wspub needs from a repository. The CLI-backed implementation is `openGit`. */
+/** What a publish needs from a repository: trees, blobs, commits. The CLI-backed implementation is `openGit`. */
 export interface GitReader {
   /** Absolute path of the repository's top level. */
   readonly root: string;
@@ -11,7 +11,10 @@ export interface GitReader {
   listTree(commit: string, dir: string): Promise<TreeEntry[]>;
   /** The entries at exactly these repository-relative paths (those that exist), not recursive. */
   listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]>;
-  /** The paths (recursively, blobs and gitlinks) that differ between two commits, limited to `paths` (repository-relative; none: all). */
+  /**
+   * The paths (recursively, blobs and gitlinks) that differ between two commits, limited to `paths`
+   * (repository-relative; none: all).
+   */
   diffTree(from: string, to: string, paths: readonly string[]): Promise<DiffEntry[]>;
   /** A blob read whole, for small files; `undefined` when the object does not exist. */
   readObject(spec: string): Promise<Buffer | undefined>;
@@ -24,4 +27,25 @@ export interface GitReader {
   /** Commits in `to` not in `from` (`git rev-list --count from..to`). */
   countCommits(from: string, to: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * A repository on disk: what the hooks, the background publisher and `status` need besides the
+ * reader (its directories, config and refs). Only the git CLI implements it.
+ */
+export interface GitRepository extends GitReader {
+  /** The repository's git directory (`.git`, or a worktree's), absolute. */
+  gitDir(): Promise<string>;
+  /** The directory shared by all worktrees (`git rev-parse --git-common-dir`), absolute. */
+  commonDir(): Promise<string>;
+  /** `git rev-parse --git-path <name>`, absolute (hooks: right for worktrees and core.hooksPath). */
+  gitPath(name: string): Promise<string>;
+  /** A config value, or undefined when unset. */
+  configValue(key: string): Promise<string | undefined>;
+  /** What a symbolic ref points at, in short form (`HEAD` -> `main`), or undefined (detached, or no such ref). */
+  symbolicRef(ref: string): Promise<string | undefined>;
+  /** Whether a full ref name (`refs/heads/main`) exists. */
+  hasRef(ref: string): Promise<boolean>;
+  /** The commits a ref's reflog names, newest first, at most `limit`; empty without a reflog. */
+  reflog(ref: string, limit: number): Promise<string[]>;
 }

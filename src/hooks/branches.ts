@@ -1,16 +1,14 @@
-import { git } from "../git/exec.js";
+import type { GitRepository } from "../git/port.js";
+import { REFLOG_DEPTH } from "../limits.js";
 
 /** The branch hooks publish when the config names none: origin's HEAD, else init.defaultBranch, else main/master. */
-export async function defaultBranch(root: string): Promise<string> {
-  const origin = await git(root, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], {
-    allowFailure: true,
-  });
-  if (origin.exitCode === 0 && origin.stdout.trim() !== "") return origin.stdout.trim().replace(/^origin\//, "");
-  const init = await git(root, ["config", "--get", "init.defaultBranch"], { allowFailure: true });
-  if (init.exitCode === 0 && init.stdout.trim() !== "") return init.stdout.trim();
+export async function defaultBranch(git: GitRepository): Promise<string> {
+  const origin = await git.symbolicRef("refs/remotes/origin/HEAD");
+  if (origin !== undefined) return origin.replace(/^origin\//, "");
+  const init = await git.configValue("init.defaultBranch");
+  if (init !== undefined) return init;
   for (const name of ["main", "master"]) {
-    const has = await git(root, ["show-ref", "--verify", "--quiet", `refs/heads/${name}`], { allowFailure: true });
-    if (has.exitCode === 0) return name;
+    if (await git.hasRef(`refs/heads/${name}`)) return name;
   }
   return "main";
 }
@@ -33,9 +31,8 @@ export function branchMatches(name: string, patterns: readonly string[]): boolea
 }
 
 /** The current branch, or undefined on a detached HEAD. */
-export async function currentBranch(root: string): Promise<string | undefined> {
-  const r = await git(root, ["symbolic-ref", "--quiet", "--short", "HEAD"], { allowFailure: true });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+export function currentBranch(git: GitRepository): Promise<string | undefined> {
+  return git.symbolicRef("HEAD");
 }
 
 /**
@@ -43,10 +40,9 @@ export async function currentBranch(root: string): Promise<string | undefined> {
  * repository's own amend or rebase, so the new commit may replace it without --force. A live
  * commit published from elsewhere is not in this reflog and keeps the ordering guard.
  */
-export async function inReflog(root: string, branch: string, oid: string): Promise<boolean> {
+export async function inReflog(git: GitRepository, branch: string, oid: string): Promise<boolean> {
   for (const ref of [`refs/heads/${branch}`, "HEAD"]) {
-    const r = await git(root, ["reflog", "show", "-n", "2000", "--format=%H", ref, "--"], { allowFailure: true });
-    if (r.exitCode === 0 && r.stdout.split("\n").includes(oid)) return true;
+    if ((await git.reflog(ref, REFLOG_DEPTH)).includes(oid)) return true;
   }
   return false;
 }

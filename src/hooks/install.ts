@@ -1,5 +1,6 @@
 import { chmod, readFile, rename, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { GitRepository } from "../git/port.js";
 import { locateHooks, type HooksLocation } from "./locate.js";
 import {
   CHAINED_SUFFIX,
@@ -39,8 +40,12 @@ const exists = async (path: string) => (await stat(path).catch(() => undefined))
  * never overwritten: in a plain hooks directory it is kept as `<hook>.pre-wspub` and run first; in
  * husky's directory wspub's block is appended to the user's command list.
  */
-export async function installHooks(root: string, hooks: readonly HookName[], launcher: Launcher): Promise<HooksReport> {
-  const location = await locateHooks(root);
+export async function installHooks(
+  git: GitRepository,
+  hooks: readonly HookName[],
+  launcher: Launcher,
+): Promise<HooksReport> {
+  const location = await locateHooks(git);
   await mkdir(location.dir, { recursive: true });
   const reports: HookReport[] = [];
   for (const hook of hooks) {
@@ -73,8 +78,8 @@ export async function installHooks(root: string, hooks: readonly HookName[], lau
 }
 
 /** Removes wspub's hooks and puts back what the user had. */
-export async function uninstallHooks(root: string, hooks: readonly HookName[]): Promise<HooksReport> {
-  const location = await locateHooks(root);
+export async function uninstallHooks(git: GitRepository, hooks: readonly HookName[]): Promise<HooksReport> {
+  const location = await locateHooks(git);
   const reports: HookReport[] = [];
   for (const hook of hooks) {
     const file = join(location.dir, hook);
@@ -107,10 +112,10 @@ export interface HookStatus {
 }
 
 export async function hooksStatus(
-  root: string,
+  git: GitRepository,
   hooks: readonly HookName[],
 ): Promise<{ location: HooksLocation; hooks: HookStatus[] }> {
-  const location = await locateHooks(root);
+  const location = await locateHooks(git);
   const out: HookStatus[] = [];
   for (const hook of hooks) {
     const file = join(location.dir, hook);

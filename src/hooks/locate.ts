@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { git } from "../git/exec.js";
+import type { GitRepository } from "../git/port.js";
 import { usageError } from "../errors.js";
 
 export type HooksKind = "husky" | "hooksPath" | "git";
@@ -19,9 +19,10 @@ export interface HooksLocation {
  * else `core.hooksPath`, else `.git/hooks` (via `git rev-parse --git-path hooks`, right for
  * worktrees too).
  */
-export async function locateHooks(root: string): Promise<HooksLocation> {
-  const configured = (await git(root, ["config", "--get", "core.hooksPath"], { allowFailure: true })).stdout.trim();
-  if (configured !== "") {
+export async function locateHooks(git: GitRepository): Promise<HooksLocation> {
+  const root = git.root;
+  const configured = await git.configValue("core.hooksPath");
+  if (configured !== undefined) {
     const dir = isAbsolute(configured) ? configured : resolve(root, configured);
     if (basename(dir) === "_" && existsSync(join(dir, "h"))) {
       return { kind: "husky", dir: checkInside(root, dirname(dir)), active: true };
@@ -29,8 +30,7 @@ export async function locateHooks(root: string): Promise<HooksLocation> {
     return { kind: "hooksPath", dir, active: true };
   }
   if (existsSync(join(root, ".husky"))) return { kind: "husky", dir: join(root, ".husky"), active: false };
-  const hooks = (await git(root, ["rev-parse", "--git-path", "hooks"])).stdout.trim();
-  return { kind: "git", dir: resolve(root, hooks), active: true };
+  return { kind: "git", dir: await git.gitPath("hooks"), active: true };
 }
 
 /** As husky does, refuse a husky directory outside the repository. */

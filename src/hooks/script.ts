@@ -6,9 +6,10 @@
  * `git commit` never waits for the network. The detached process must not keep any of git's output
  * open: a caller reading git's stderr through a pipe (an IDE, a script) would wait for it to end.
  * So the subshell replaces its standard streams with `exec` before starting it (a redirection on
- * the function call itself would make sh keep a saved copy of the pipe open while it waits). A plain hooks directory gets a whole script (an
- * existing user hook is kept as `<hook>.pre-wspub` and run first); a husky hook file (a list of
- * commands run with `sh -e`) gets a marked block appended.
+ * the function call itself would make sh keep a saved copy of the pipe open while it waits). A
+ * plain hooks directory gets a whole script (an existing user hook is kept as `<hook>.pre-wspub`
+ * and run first); a husky hook file (a list of commands run with `sh -e`) gets a marked block
+ * appended.
  */
 
 export type HookName = "post-commit" | "pre-push";
@@ -32,8 +33,9 @@ export function shQuote(value: string): string {
 /** The marked block. It ends with `:` so that a husky file run with `sh -e` never fails because of it. */
 export function hookBlock(hook: HookName, launcher: Launcher): string {
   const pinned = launcher.node && launcher.script;
+  const [node, script] = [shQuote(launcher.node ?? ""), shQuote(launcher.script ?? "")];
   const run = pinned
-    ? `if [ -x ${shQuote(launcher.node!)} ] && [ -f ${shQuote(launcher.script!)} ]; then ${shQuote(launcher.node!)} ${shQuote(launcher.script!)} "$@"; else wspub "$@"; fi`
+    ? `if [ -x ${node} ] && [ -f ${script} ]; then ${node} ${script} "$@"; else wspub "$@"; fi`
     : `wspub "$@"`;
   const lines = [
     begin(hook),
@@ -46,7 +48,8 @@ export function hookBlock(hook: HookName, launcher: Launcher): string {
     // Marks the request at once, before node starts: the publisher waits for these marks to stop.
     `  mkdir -p "$wspub_state" 2>/dev/null && : > "$wspub_state/requested"`,
     `  if [ -s "$wspub_state/last-error" ]; then`,
-    `    echo "wspub: the last background publish failed: $(head -n 1 "$wspub_state/last-error") (wspub status shows the log)" >&2`,
+    `    echo "wspub: the last background publish failed: $(head -n 1 "$wspub_state/last-error") (wspub status ` +
+      `shows the log)" >&2`,
     `    mv -f "$wspub_state/last-error" "$wspub_state/last-error.shown" 2>/dev/null`,
     `  fi`,
     `  wspub_run() { ${run}; }`,
@@ -80,13 +83,17 @@ export function removeBlock(text: string, hook: HookName): string {
 const chainBegin = "# >>> wspub chain >>>";
 const chainEnd = "# <<< wspub chain <<<";
 
-/** A whole script for a plain hooks directory; `chained` runs the user's previous hook first, with the same arguments and input. */
+/**
+ * A whole script for a plain hooks directory; `chained` runs the user's previous hook first, with the
+ * same arguments and input.
+ */
 export function plainScript(hook: HookName, launcher: Launcher, chained: boolean): string {
   const lines = ["#!/bin/sh"];
   if (chained) {
     lines.push(
       chainBegin,
-      `# The hook that was here before wspub, kept as ${hook}${CHAINED_SUFFIX}: it runs first, and its failure stops git.`,
+      `# The hook that was here before wspub, kept as ${hook}${CHAINED_SUFFIX}: it runs first, and its failure ` +
+        `stops git.`,
     );
     if (hook === "pre-push") {
       lines.push(

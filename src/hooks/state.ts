@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { git } from "../git/exec.js";
+import { join } from "node:path";
+import type { GitRepository } from "../git/port.js";
+import { HOOK_LOG_MAX_BYTES } from "../limits.js";
 
 /**
  * The background publisher's files, under `<git common dir>/wspub/` (shared by all worktrees, so
@@ -23,9 +24,8 @@ export interface HookState {
   lastErrorShown: string;
 }
 
-export async function hookState(root: string): Promise<HookState> {
-  const common = (await git(root, ["rev-parse", "--git-common-dir"])).stdout.trim();
-  const dir = join(resolve(root, common), "wspub");
+export async function hookState(git: GitRepository): Promise<HookState> {
+  const dir = join(await git.commonDir(), "wspub");
   await mkdir(dir, { recursive: true });
   return {
     dir,
@@ -39,12 +39,10 @@ export async function hookState(root: string): Promise<HookState> {
   };
 }
 
-const MAX_LOG_BYTES = 1024 * 1024;
-
 export async function appendLog(state: HookState, line: string): Promise<void> {
   await mkdir(state.dir, { recursive: true });
   const size = (await stat(state.log).catch(() => undefined))?.size ?? 0;
-  if (size > MAX_LOG_BYTES) {
+  if (size > HOOK_LOG_MAX_BYTES) {
     const text = await readFile(state.log, "utf8");
     await writeFile(state.log, text.slice(text.length / 2));
   }
@@ -73,8 +71,8 @@ export interface BackgroundStatus {
   tail: string[];
 }
 
-export async function readBackground(root: string, lines = 5): Promise<BackgroundStatus | undefined> {
-  const state = await hookState(root);
+export async function readBackground(git: GitRepository, lines = 5): Promise<BackgroundStatus | undefined> {
+  const state = await hookState(git);
   const log = await readFile(state.log, "utf8").catch(() => undefined);
   if (log === undefined) return undefined;
   const last = await readFile(state.lastResult, "utf8")

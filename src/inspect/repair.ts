@@ -5,7 +5,8 @@ import type { ObjectStore } from "../store/port.js";
 import { gitInputError } from "../errors.js";
 import { messages } from "../messages.js";
 import { entryOf } from "../manifest/entry.js";
-import { digestStream, readSmallBlob, STREAM_THRESHOLD, writeOptions } from "../publish/content.js";
+import { digestStream, readSmallBlob, writeOptions } from "../publish/content.js";
+import { LOCK_WAIT_MS, STREAM_THRESHOLD } from "../limits.js";
 import { readLive, readLiveFiles } from "../manifest/live.js";
 import { Lease } from "../lock/lease.js";
 import type { Reporter } from "../events.js";
@@ -40,7 +41,7 @@ export async function repair(
     holder: o.holder,
     reporter: o.reporter,
     env: o.env,
-    waitMs: 300_000,
+    waitMs: LOCK_WAIT_MS,
   });
   try {
     const live = await readLive(o.store, o.layout);
@@ -53,7 +54,8 @@ export async function repair(
       const blob = files[d.path]!.blob;
       if ((await o.git.readObject(`${blob}^{blob}`).catch(() => undefined)) === undefined) {
         throw gitInputError(
-          `cannot repair ${d.path}: its blob ${blob.slice(0, 12)} is not in this clone (fetch the live commit ${drift.commit.slice(0, 12)} first)`,
+          `cannot repair ${d.path}: its blob ${blob.slice(0, 12)} is not in this clone (fetch the live commit ` +
+            `${drift.commit.slice(0, 12)} first)`,
         );
       }
     }

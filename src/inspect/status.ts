@@ -1,14 +1,14 @@
 import type { GitReader } from "../git/port.js";
+import { readLive } from "../manifest/live.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
-import { readLive } from "../manifest/live.js";
-import { runBounded } from "../queue.js";
-import type { Pointer } from "../manifest/pointer.js";
-import { parsePointer } from "../manifest/pointer.js";
+import { targetFields } from "../store/target.js";
 
 export interface StatusResult {
   workspace: string;
+  /** The target's URL, with its prefix; the S3 endpoint on its own. */
   target: string;
+  endpoint: string | null;
   published: boolean;
   commit: string | null;
   publishedAt: string | null;
@@ -29,7 +29,7 @@ export async function status(store: ObjectStore, layout: Layout, git: GitReader 
   const p = live?.pointer;
   const out: StatusResult = {
     workspace: layout.workspace,
-    target: store.description,
+    ...targetFields(layout.target),
     published: p !== undefined,
     commit: p?.commit ?? null,
     publishedAt: p?.publishedAt ?? null,
@@ -52,43 +52,4 @@ export async function status(store: ObjectStore, layout: Layout, git: GitReader 
   out.behind = await git.countCommits(p.commit, head.oid);
   out.ahead = await git.countCommits(head.oid, p.commit);
   return out;
-}
-
-export interface ListedWorkspace {
-  workspace: string;
-  commit: string;
-  publishedAt: string;
-  publishedBy: string;
-  files: number;
-  bytes: number;
-}
-
-/** Every workspace with a pointer at the target. */
-export async function listWorkspaces(
-  store: ObjectStore,
-  prefix: string,
-  concurrency: number,
-): Promise<ListedWorkspace[]> {
-  const metaRoot = `${prefix === "" ? "" : `${prefix}/`}.wspub/`;
-  const names = await store.listDirs(metaRoot);
-  const rows: ListedWorkspace[] = [];
-  await runBounded(names, concurrency, async (name) => {
-    const text = await store.get(`${metaRoot}${name}/live.json`);
-    if (!text) return;
-    let p: Pointer;
-    try {
-      p = parsePointer(text.toString("utf8"));
-    } catch {
-      return;
-    }
-    rows.push({
-      workspace: name,
-      commit: p.commit,
-      publishedAt: p.publishedAt,
-      publishedBy: p.publishedBy,
-      files: p.files,
-      bytes: p.bytes,
-    });
-  });
-  return rows.sort((a, b) => (a.workspace < b.workspace ? -1 : 1));
 }

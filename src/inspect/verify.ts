@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { objectName } from "../manifest/entry.js";
-import type { Layout } from "../store/layout.js";
+import { type Layout, objectName } from "../store/layout.js";
+import { describeTarget, targetFields } from "../store/target.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
@@ -17,7 +17,9 @@ export interface Drift {
 export interface VerifyResult {
   workspace: string;
   commit: string;
+  /** The target's URL, with its prefix; the S3 endpoint on its own. */
   target: string;
+  endpoint: string | null;
   ok: boolean;
   checked: number;
   missing: Drift[];
@@ -41,11 +43,11 @@ export async function verify(
   options: { deep: boolean; concurrency: number },
 ): Promise<VerifyResult> {
   const live = await readLive(store, layout);
-  if (!live) throw usageError(messages.nothingPublished(layout.workspace, store.description));
+  if (!live) throw usageError(messages.nothingPublished(layout.workspace, describeTarget(layout.target)));
   const result: VerifyResult = {
     workspace: layout.workspace,
     commit: live.pointer.commit,
-    target: store.description,
+    ...targetFields(layout.target),
     ok: false,
     checked: 0,
     missing: [],

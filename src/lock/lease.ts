@@ -2,49 +2,40 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { checkShape } from "../manifest/record.js";
+import { refusedError, WspubError } from "../errors.js";
+import type { Reporter } from "../events.js";
+import { LEASE_MS } from "../limits.js";
+import {
+  describeHolder,
+  isStale,
+  type LockRecord,
+  parseLockRecord,
+  serializeLockRecord,
+} from "../manifest/lock-record.js";
+import { messages } from "../messages.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
-import { refusedError, WspubError } from "../errors.js";
-import { messages } from "../messages.js";
-import type { Reporter } from "../events.js";
-
-/**
- * The publish lock of one workspace: `<prefix>/.wspub/<name>/lock.json`, taken with a
- * conditional create (If-None-Match: *) and renewed with compare-and-swap (If-Match), so two
- * publishers never both believe they hold it. A lease that expired, or whose holder was a process
- * on this machine that is gone, is taken over with If-Match on the stale record. A write whose
- * response was lost and whose retry saw 412 is recognised by the record's id as our own.
- */
-interface LockRecord {
-  id: string;
-  holder: string;
-  host: string;
-  pid: number;
-  acquiredAt: string;
-  expiresAt: number;
-}
-const RECORD_FIELDS = {
-  id: "string",
-  holder: "string",
-  host: "string",
-  pid: "number",
-  acquiredAt: "string",
-  expiresAt: "number",
-} as const;
 
 export interface LeaseOptions {
   store: ObjectStore;
   layout: Layout;
   holder: string;
   reporter: Reporter;
+  /** WSPUB_LEASE_MS (tests shorten the lease) and WSPUB_LOCK_TRACE. */
   env: NodeJS.ProcessEnv;
   /** Give up waiting for a held lock after this long (0: do not wait). */
   waitMs: number;
 }
 
-const leaseMs = (env: NodeJS.ProcessEnv) => Number(env["WSPUB_LEASE_MS"] ?? 60_000);
+const leaseMs = (env: NodeJS.ProcessEnv) => Number(env["WSPUB_LEASE_MS"] ?? LEASE_MS);
 
+/**
+ * The publish lock of one workspace (Layout.lockKey), taken with a conditional create
+ * (If-None-Match: *) and renewed with compare-and-swap (If-Match), so two publishers never both
+ * believe they hold it. A lease that expired, or whose holder was a process on this machine that
+ * is gone, is taken over with If-Match on the stale record. A write whose response was lost and
+ * whose retry saw 412 is recognised by the record's id as our own.
+ */
 export class Lease {
   private lost: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -56,12 +47,8 @@ export class Lease {
     private etag: string,
   ) {}
 
-  get key(): string {
-    return `${this.o.layout.metaPrefix}lock.json`;
-  }
-
   static async acquire(o: LeaseOptions): Promise<Lease> {
-    const key = `${o.layout.metaPrefix}lock.json`;
+    const key = o.layout.lockKey;
     const ms = leaseMs(o.env);
     const record: LockRecord = {
       id: randomUUID(),
@@ -76,27 +63,25 @@ export class Lease {
     let told = false;
     for (;;) {
       record.expiresAt = Date.now() + ms;
-      const body = Buffer.from(JSON.stringify(record));
+      const body = serializeLockRecord(record);
       const created = await o.store.putConditional(key, body, { ifNoneMatch: true });
       if (created !== "conflict") return new Lease(o, record, created.etag).start();
       const current = await o.store.getVersioned(key);
       if (!current) continue; // released in between
-      const other = parseRecord(current.body);
+      const other = parseLockRecord(current.body);
       if (other?.id === record.id) return new Lease(o, record, current.etag).start(); // our own write, response lost
       if (!other || isStale(other)) {
         const taken = await o.store.putConditional(key, body, { ifMatch: current.etag });
         if (taken !== "conflict") {
-          o.reporter.event({
-            type: "warning",
-            message: `took over a stale publish lock${other ? ` held by ${describe(other)}` : ""}`,
-          });
+          const whose = other ? ` held by ${describeHolder(other)}` : "";
+          o.reporter.event({ type: "warning", message: `took over a stale publish lock${whose}` });
           return new Lease(o, record, taken.etag).start();
         }
         continue;
       }
-      if (Date.now() >= deadline) throw refusedError(messages.lockHeld(describe(other), o.layout.workspace));
+      if (Date.now() >= deadline) throw refusedError(messages.lockHeld(describeHolder(other), o.layout.workspace));
       if (!told) {
-        o.reporter.event({ type: "notice", message: `waiting for the publish lock held by ${describe(other)}` });
+        o.reporter.event({ type: "notice", message: `waiting for the publish lock held by ${describeHolder(other)}` });
         told = true;
       }
       await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
@@ -118,10 +103,10 @@ export class Lease {
     await this.renewing;
     if (this.lost !== undefined) return;
     try {
-      const current = await this.o.store.getVersioned(this.key);
-      if (current && parseRecord(current.body)?.id === this.record.id) {
+      const current = await this.o.store.getVersioned(this.o.layout.lockKey);
+      if (current && parseLockRecord(current.body)?.id === this.record.id) {
         trace(this.o.env, `release ${this.record.id} ${Date.now()}`);
-        await this.o.store.deleteMany([this.key]);
+        await this.o.store.deleteMany([this.o.layout.lockKey]);
       }
     } catch (e) {
       this.o.reporter.event({
@@ -133,10 +118,9 @@ export class Lease {
 
   private start(): this {
     trace(this.o.env, `acquire ${this.record.id} ${Date.now()}`);
-    const every = leaseMs(this.o.env) / 3;
     this.timer = setInterval(() => {
       this.renewing = this.renew().catch(() => undefined);
-    }, every);
+    }, leaseMs(this.o.env) / 3);
     this.timer.unref();
     return this;
   }
@@ -144,21 +128,22 @@ export class Lease {
   private async renew(): Promise<void> {
     if (this.lost !== undefined) return;
     const next = { ...this.record, expiresAt: Date.now() + leaseMs(this.o.env) };
+    const key = this.o.layout.lockKey;
     try {
-      const r = await this.o.store.putConditional(this.key, Buffer.from(JSON.stringify(next)), { ifMatch: this.etag });
+      const r = await this.o.store.putConditional(key, serializeLockRecord(next), { ifMatch: this.etag });
       if (r !== "conflict") {
         this.etag = r.etag;
         this.record.expiresAt = next.expiresAt;
         return;
       }
-      const current = await this.o.store.getVersioned(this.key);
-      const holder = current ? parseRecord(current.body) : undefined;
+      const current = await this.o.store.getVersioned(key);
+      const holder = current ? parseLockRecord(current.body) : undefined;
       if (current && holder?.id === this.record.id) {
         this.etag = current.etag; // our renewal landed; its response did not
         this.record.expiresAt = holder.expiresAt;
         return;
       }
-      this.lost = holder ? describe(holder) : "nobody (the lock was removed, e.g. by wspub unlock)";
+      this.lost = holder ? describeHolder(holder) : "nobody (the lock was removed, e.g. by wspub unlock)";
     } catch {
       // A failed renewal is retried at the next tick; past the expiry the lease counts as lost.
       if (Date.now() > this.record.expiresAt) this.lost = "expiry (renewals failed)";
@@ -172,34 +157,11 @@ function trace(env: NodeJS.ProcessEnv, line: string): void {
   if (file) appendFileSync(file, `${line}\n`);
 }
 
-function parseRecord(body: Buffer): LockRecord | undefined {
-  try {
-    return checkShape<LockRecord>(JSON.parse(body.toString("utf8")), RECORD_FIELDS, "the lock record");
-  } catch {
-    return undefined;
-  }
-}
-
-function isStale(r: LockRecord): boolean {
-  if (r.expiresAt < Date.now()) return true;
-  if (r.host !== hostname()) return false;
-  try {
-    process.kill(r.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
-const describe = (r: LockRecord) => `${r.holder} (pid ${r.pid} on ${r.host}, since ${r.acquiredAt})`;
-
-/** Reads the lock record, for `wspub unlock` and status. */
-export async function readLock(
-  store: ObjectStore,
-  layout: Layout,
-): Promise<{ text: string; etag: string } | undefined> {
-  const current = await store.getVersioned(`${layout.metaPrefix}lock.json`);
+/** `wspub unlock`: removes the lock whatever holds it. Returns who held it, or undefined when nobody did. */
+export async function removeLock(store: ObjectStore, layout: Layout): Promise<string | undefined> {
+  const current = await store.getVersioned(layout.lockKey);
   if (!current) return undefined;
-  const r = parseRecord(current.body);
-  return { text: r ? describe(r) : "an unreadable lock record", etag: current.etag };
+  const record = parseLockRecord(current.body);
+  await store.deleteMany([layout.lockKey]);
+  return record ? describeHolder(record) : "an unreadable lock record";
 }

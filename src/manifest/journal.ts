@@ -1,6 +1,7 @@
-import { checkShape } from "./record.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
+import { type Fields, parseRecord } from "./record.js";
+import { putJson } from "./put-json.js";
 
 /**
  * `<prefix>/.wspub/<name>/journal.json`: written before a publish touches any object, removed
@@ -20,25 +21,32 @@ export interface Journal {
   deletes: string[];
 }
 
-const JOURNAL_FIELDS = {
+const JOURNAL_FIELDS: Fields = {
   version: { literal: 1 },
   commit: "string",
   startedAt: "string",
   holder: "string",
   writes: "string[]",
   deletes: "string[]",
-} as const;
+};
 
-export const journalKey = (layout: Layout) => `${layout.metaPrefix}journal.json`;
+/** What an unreadable journal (cut short) means: everything may be dirty, which a full listing of the prefix gives. */
+const UNKNOWN: Journal = { version: 1, commit: "", startedAt: "", holder: "", writes: [], deletes: [] };
 
 export async function readJournal(store: ObjectStore, layout: Layout): Promise<Journal | undefined> {
-  const body = await store.get(journalKey(layout));
+  const body = await store.get(layout.journalKey);
   if (!body) return undefined;
   try {
-    return checkShape<Journal>(JSON.parse(body.toString("utf8")), JOURNAL_FIELDS, "the journal");
+    return parseRecord<Journal>(body.toString("utf8"), JOURNAL_FIELDS, "the journal");
   } catch {
-    // Unreadable (cut short): the safe reading is "everything may be dirty", which a full
-    // listing of the prefix gives the caller anyway.
-    return { version: 1, commit: "", startedAt: "", holder: "", writes: [], deletes: [] };
+    return { ...UNKNOWN };
   }
+}
+
+export async function writeJournal(store: ObjectStore, layout: Layout, journal: Journal): Promise<void> {
+  await putJson(store, layout.journalKey, JSON.stringify(journal));
+}
+
+export async function removeJournal(store: ObjectStore, layout: Layout): Promise<void> {
+  await store.deleteMany([layout.journalKey]);
 }

@@ -3,6 +3,7 @@ import { parseShard, parseStoredManifest, type StoredManifest } from "./sharded.
 import { parsePointer, type Pointer } from "./pointer.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
+import { describeTarget } from "../store/target.js";
 import { WspubError } from "../errors.js";
 import { runBounded } from "../queue.js";
 
@@ -14,7 +15,10 @@ export interface LiveState {
   stored: StoredManifest | undefined;
 }
 
-/** The pointer or a manifest record it leads to cannot be parsed. `push --force` replaces them (it needs the pointer's ETag for that). */
+/**
+ * The pointer or a manifest record it leads to cannot be parsed. `push --force` replaces them (it
+ * needs the pointer's ETag for that).
+ */
 export class UnreadableLiveError extends WspubError {
   constructor(
     message: string,
@@ -33,7 +37,8 @@ export async function readLive(store: ObjectStore, layout: Layout): Promise<Live
     const broken = (what: string, e: unknown) =>
       new Unreadable(
         new UnreadableLiveError(
-          `the ${what} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`,
+          `the ${what} in ${describeTarget(layout.target)} is unreadable (${(e as Error).message}); republish ` +
+            `with --force to replace it`,
           current.etag,
           e,
         ),
@@ -70,7 +75,8 @@ export async function readShard(
     } catch (e) {
       throw new Unreadable(
         new UnreadableLiveError(
-          `the manifest shard ${key} in ${store.description} is unreadable (${(e as Error).message}); republish with --force to replace it`,
+          `the manifest shard ${key} in ${describeTarget(layout.target)} is unreadable ` +
+            `(${(e as Error).message}); republish with --force to replace it`,
           live.pointerEtag,
           e,
         ),
@@ -79,7 +85,10 @@ export async function readShard(
   });
 }
 
-/** Every entry of the live manifest (all shards, read concurrently); undefined when the manifest or one of its shards is gone. */
+/**
+ * Every entry of the live manifest (all shards, read concurrently); undefined when the manifest or one
+ * of its shards is gone.
+ */
 export async function readLiveFiles(
   store: ObjectStore,
   layout: Layout,

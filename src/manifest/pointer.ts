@@ -1,4 +1,4 @@
-import { checkShape } from "./record.js";
+import { type Fields, parseRecord } from "./record.js";
 
 /** `<prefix>/.wspub/<name>/live.json`: names the live commit and its manifest. */
 export interface Pointer {
@@ -14,7 +14,7 @@ export interface Pointer {
   bytes: number;
 }
 
-const POINTER_FIELDS = {
+const POINTER_FIELDS: Fields = {
   version: { literal: 1 },
   workspace: "string",
   commit: "string",
@@ -24,10 +24,10 @@ const POINTER_FIELDS = {
   publishedBy: "string",
   files: "integer",
   bytes: "integer",
-} as const;
+};
 
 export function parsePointer(text: string): Pointer {
-  return checkShape<Pointer>(JSON.parse(text), POINTER_FIELDS, "the pointer");
+  return parseRecord<Pointer>(text, POINTER_FIELDS, "the pointer");
 }
 
 export function serializePointer(pointer: Pointer): string {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./entry.js";
+import { checkRecord, type Fields, parseRecord } from "./record.js";
 
 /**
  * Version 2 manifests: a small root that names content-addressed shards, so that a publish that
@@ -81,10 +82,7 @@ export function serializeShard(files: Readonly<Record<string, ManifestEntry>>): 
 }
 
 export function parseShard(text: string): Record<string, ManifestEntry> {
-  const value = JSON.parse(text) as { version?: unknown; files?: unknown } | null;
-  if (typeof value !== "object" || value === null || value.version !== 2)
-    throw new Error("not a version 2 manifest shard");
-  return parseEntries(value.files);
+  return parseEntries(parseRecord<{ files: unknown }>(text, SHARD_FIELDS, "the manifest shard").files);
 }
 
 export function shardDigest(text: string): string {
@@ -119,34 +117,31 @@ export function serializeRoot(root: ManifestRoot): string {
 export type StoredManifest = { version: 2; root: ManifestRoot } | { version: 1; manifest: Manifest };
 
 export function parseStoredManifest(text: string): StoredManifest {
-  const value = JSON.parse(text) as (Omit<Partial<ManifestRoot>, "version"> & { version?: unknown }) | null;
-  if (typeof value === "object" && value !== null && value.version === 1)
+  const value = JSON.parse(text) as { version?: unknown } | null;
+  if (typeof value === "object" && value !== null && value.version === 1) {
     return { version: 1, manifest: parseManifest(text) };
-  const isInt = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-  const ok =
-    typeof value === "object" &&
-    value !== null &&
-    value.version === 2 &&
-    typeof value.workspace === "string" &&
-    typeof value.commit === "string" &&
-    isInt(value.committedAt) &&
-    isInt(value.files) &&
-    isInt(value.bytes) &&
-    isInt(value.excluded) &&
-    typeof value.filter === "string" &&
-    Array.isArray(value.ignore) &&
-    value.ignore.every(
-      (s) =>
-        typeof s === "object" &&
-        s !== null &&
-        typeof s.path === "string" &&
-        typeof s.blob === "string" &&
-        ["gitignore", "dockerignore", "wspubignore"].includes(s.kind),
-    ) &&
-    Array.isArray(value.shards) &&
-    value.shards.length > 0 &&
-    Number.isInteger(Math.log2(value.shards.length)) &&
-    value.shards.every((d) => typeof d === "string" && /^[0-9a-f]{32}$/.test(d));
-  if (!ok) throw new Error("not a version 1 or 2 manifest");
-  return { version: 2, root: value as unknown as ManifestRoot };
+  }
+  const root = checkRecord<ManifestRoot>(value, ROOT_FIELDS, "the manifest root");
+  if (!Number.isInteger(Math.log2(root.shards.length)))
+    throw new Error("the manifest root: the shard count is not a power of two");
+  return { version: 2, root };
 }
+
+const SHARD_FIELDS: Fields = { version: { literal: 2 }, files: { fields: {} } };
+
+const ROOT_FIELDS: Fields = {
+  version: { literal: 2 },
+  workspace: "string",
+  commit: "string",
+  committedAt: "count",
+  files: "count",
+  bytes: "count",
+  excluded: "count",
+  filter: "string",
+  ignore: {
+    listOf: {
+      fields: { path: "string", blob: "string", kind: { oneOf: ["gitignore", "dockerignore", "wspubignore"] } },
+    },
+  },
+  shards: { listOf: { match: /^[0-9a-f]{32}$/ }, nonEmpty: true },
+};

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { KERNEL_MARGIN_MS } from "../limits.js";
 import { messages } from "../messages.js";
 import type { Reporter } from "../events.js";
-import type { PublishResult } from "../publish/publish.js";
+import type { PublishResult } from "../publish/request.js";
 import type { Layout } from "../store/layout.js";
 import { workspaceDirInMount } from "./mount-dir.js";
 import type { NotifySettings } from "./notify-settings.js";
@@ -9,17 +10,9 @@ import { refreshMount, refreshTree } from "./refresh-mount.js";
 import type { MountOutcome, Visibility } from "./visibility.js";
 import { postWebhook } from "./webhook.js";
 
-/**
- * Kernel timeouts are kept in jiffies and a lookup that started just before the refresh may
- * finish just after it: wait a little longer than the attribute timeout itself.
- */
-export const KERNEL_MARGIN_MS = 100;
-
 export interface NotifyRequest {
   result: PublishResult;
   layout: Layout;
-  /** The workspace's URL as the publish printed it. */
-  where: string;
   settings: NotifySettings;
   reporter: Reporter;
   /** Injectable for tests. */
@@ -89,7 +82,7 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
     const payload = {
       event: "wspub.published",
       ...req.result,
-      url: req.where,
+      url: req.layout.location,
       prefix: req.layout.filesPrefix,
       visibility: { visible, waitedMs, mounts },
     };

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { usageError } from "../errors.js";
+import { DEFAULT_ATTR_TIMEOUT_MS } from "../limits.js";
 import { messages } from "../messages.js";
 import { normaliseRoot } from "./mount-dir.js";
 import type { RcTarget } from "./rc-client.js";
@@ -37,9 +38,6 @@ export interface NotifySettings {
   warnings: string[];
 }
 
-/** rclone mount's default --attr-timeout (1s). */
-export const DEFAULT_ATTR_TIMEOUT_MS = 1000;
-
 const isOn = (v: string | undefined) => v !== undefined && /^(1|true|yes)$/i.test(v);
 
 /**
@@ -63,12 +61,14 @@ export function resolveNotifySettings(flags: NotifyFlags, env: NodeJS.ProcessEnv
     const split = splitCredentials(entry.url);
     if (!split)
       throw usageError(
-        `invalid ${source} URL ${JSON.stringify(entry.url)}: expected http(s)://host:port of rclone's remote control (rclone mount --rc)`,
+        `invalid ${source} URL ${JSON.stringify(entry.url)}: expected http(s)://host:port of rclone's remote ` +
+          `control (rclone mount --rc)`,
       );
     const root = normaliseRoot(entry.root ?? "");
     if (root === undefined)
       throw usageError(
-        `invalid ${source}.root ${JSON.stringify(entry.root)}: give the path after the bucket in the mount's remote, without "." or ".." segments`,
+        `invalid ${source}.root ${JSON.stringify(entry.root)}: give the path after the bucket in the mount's ` +
+          `remote, without "." or ".." segments`,
       );
     if (entry.pass !== undefined) warnings.push(messages.mountPassInConfig(source));
     let pass = split.pass ?? entry.pass;

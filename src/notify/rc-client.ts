@@ -48,17 +48,20 @@ export async function callRc(
   const detail = typeof json?.["error"] === "string" ? json["error"] : text.trim().slice(0, 200) || res.statusText;
   if (res.status === 401) {
     return fail(
-      `rclone rejected the credentials (HTTP 401): give its --rc-user/--rc-pass as WSPUB_MOUNT_RC_USER/WSPUB_MOUNT_RC_PASS or in the mount's "user"/"passEnv"`,
+      `rclone rejected the credentials (HTTP 401): give its --rc-user/--rc-pass as ` +
+        `WSPUB_MOUNT_RC_USER/WSPUB_MOUNT_RC_PASS or in the mount's "user"/"passEnv"`,
     );
   }
   if (res.status === 403 && /authentication must be set up/i.test(detail)) {
     return fail(
-      `rclone's remote control has no authentication, and rclone >= 1.74 refuses ${method} without it: start the mount with --rc-user and --rc-pass (or RCLONE_RC_USER/RCLONE_RC_PASS)`,
+      `rclone's remote control has no authentication, and rclone >= 1.74 refuses ${method} without it: start the ` +
+        `mount with --rc-user and --rc-pass (or RCLONE_RC_USER/RCLONE_RC_PASS)`,
     );
   }
   if (res.status === 404)
     return fail(
-      `${method} not found (HTTP 404): is this rclone's remote control (rclone mount --rc), with any --rc-baseurl in the URL?`,
+      `${method} not found (HTTP 404): is this rclone's remote control (rclone mount --rc), with any ` +
+        `--rc-baseurl in the URL?`,
     );
   if (res.ok) return fail(`rclone answered ${method} with something that is not a JSON object`);
   return fail(`rclone answered ${method} with HTTP ${res.status}: ${detail}`);
@@ -88,6 +91,9 @@ export function fetchFailure(e: unknown, timeoutMs: number): string {
   if (code) return `cannot connect (${code})`;
   // fetch() refuses some ports outright (https://fetch.spec.whatwg.org/#port-blocking).
   if (err.cause?.message === "bad port")
-    return `fetch refuses this port (one of the Fetch standard's blocked "bad ports", such as 1, 9 or 6000): use another port`;
+    return (
+      `fetch refuses this port (one of the Fetch standard's blocked "bad ports", such as 1, 9 or 6000): ` +
+      "use another port"
+    );
   return `cannot connect (${err.cause?.message ?? err.message ?? String(e)})`;
 }

@@ -1,10 +1,6 @@
+import { RC_FORGET_TIMEOUT_MS, RC_REFRESH_TIMEOUT_MS } from "../limits.js";
 import { callRc, RcError, type RcTarget } from "./rc-client.js";
 import { forgetParams } from "./mount-dir.js";
-
-/** vfs/forget only touches memory. */
-const FORGET_TIMEOUT_MS = 15_000;
-/** vfs/refresh lists the whole workspace from the bucket (with --fast-list, one paged listing). */
-const REFRESH_TIMEOUT_MS = 120_000;
 
 /**
  * Makes an rclone mount re-read a workspace directory now instead of when its directory cache
@@ -19,7 +15,7 @@ const REFRESH_TIMEOUT_MS = 120_000;
  */
 export async function refreshMount(target: RcTarget, dir: string): Promise<void> {
   const forget = forgetParams(dir);
-  if (Object.keys(forget).length > 0) await callRc(target, "vfs/forget", forget, FORGET_TIMEOUT_MS);
+  if (Object.keys(forget).length > 0) await callRc(target, "vfs/forget", forget, RC_FORGET_TIMEOUT_MS);
   await refreshTree(target, dir);
 }
 
@@ -34,7 +30,7 @@ export async function refreshTree(target: RcTarget, dir: string): Promise<void> 
     target,
     "vfs/refresh",
     dir === "" ? { recursive: "true" } : { dir, recursive: "true" },
-    REFRESH_TIMEOUT_MS,
+    RC_REFRESH_TIMEOUT_MS,
   );
   // {"result": {"<dir>": "OK"}}; a path the mount cannot find reads "file does not exist".
   const result = out["result"];
@@ -45,7 +41,8 @@ export async function refreshTree(target: RcTarget, dir: string): Promise<void> 
   if (bad === undefined) return;
   if (bad === "file does not exist") {
     throw new RcError(
-      `the mount has no directory ${JSON.stringify(dir)}: check that it mounts the target's bucket, and that the mount's "root" is the path after the bucket in its remote (remote:bucket/<root>)`,
+      `the mount has no directory ${JSON.stringify(dir)}: check that it mounts the target's bucket, and that the ` +
+        `mount's "root" is the path after the bucket in its remote (remote:bucket/<root>)`,
     );
   }
   throw new RcError(`vfs/refresh of ${JSON.stringify(dir)}: ${String(bad)}`);

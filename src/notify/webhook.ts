@@ -1,8 +1,7 @@
+import { WEBHOOK_TIMEOUT_MS } from "../limits.js";
 import { fetchFailure } from "./rc-client.js";
 import type { WebhookTarget } from "./notify-settings.js";
 import type { WebhookOutcome } from "./visibility.js";
-
-const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** POSTs `payload` as JSON. Never throws: the outcome says whether the receiver took it (2xx). */
 export async function postWebhook(target: WebhookTarget, payload: unknown): Promise<WebhookOutcome> {

@@ -1,5 +1,6 @@
 import type { PublishFile } from "../filter/publish-set.js";
-import { entryOf, objectName, type ManifestEntry } from "../manifest/entry.js";
+import { entryOf, type ManifestEntry } from "../manifest/entry.js";
+import { objectName } from "../store/layout.js";
 
 export interface PutAction {
   file: PublishFile;
@@ -77,16 +78,4 @@ export function planPublish(
   for (const stray of strays) gone.add(stray);
   plan.delete = [...gone].filter((o) => !wanted.has(o)).sort();
   return plan;
-}
-
-/** Paths whose object names collide (a symlink `x` next to a file `x.rclonelink`). */
-export function objectNameConflicts(desired: readonly PublishFile[]): string[] {
-  const seen = new Set<string>();
-  const conflicts: string[] = [];
-  for (const file of desired) {
-    const object = objectName(file.path, file.mode);
-    if (seen.has(object)) conflicts.push(object);
-    seen.add(object);
-  }
-  return conflicts;
 }

@@ -6,9 +6,6 @@ import { statMode } from "../manifest/entry.js";
 import type { WriteOptions } from "../store/port.js";
 import { gitFailure } from "../errors.js";
 
-/** Blobs up to this size are read whole through the shared cat-file process; larger ones stream. */
-export const STREAM_THRESHOLD = 8 * 1024 * 1024;
-
 export interface Digests {
   sha256: string;
   /** base64 */
@@ -22,7 +19,10 @@ export function digestBuffer(body: Buffer): Digests {
   };
 }
 
-/** Hashes a large blob by streaming it from git (a first pass, since the MD5 must be known before a multipart upload starts). */
+/**
+ * Hashes a large blob by streaming it from git (a first pass, since the MD5 must be known before a
+ * multipart upload starts).
+ */
 export async function digestStream(git: GitReader, oid: string): Promise<Digests> {
   const sha = createHash("sha256");
   const md5 = createHash("md5");

@@ -4,6 +4,6 @@
  * after-journal, upload:<k> (after k objects written), before-manifest, after-manifest,
  * after-pointer, during-deletes, before-journal-delete.
  */
-export function crashPoint(env: NodeJS.ProcessEnv, step: string): void {
-  if (env["WSPUB_CRASH_AT"] === step) process.kill(process.pid, "SIGKILL");
+export function crashPoint(env: NodeJS.ProcessEnv | undefined, step: string): void {
+  if (env?.["WSPUB_CRASH_AT"] === step) process.kill(process.pid, "SIGKILL");
 }

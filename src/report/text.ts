@@ -1,4 +1,4 @@
-import type { PublishResult } from "../publish/publish.js";
+import type { PublishResult } from "../publish/request.js";
 
 /** Text shared by every entry point's output (CLI, Action log). */
 export function formatBytes(n: number): string {
@@ -24,6 +24,9 @@ export function formatPublish(r: PublishResult, where: string): string {
       ? `${r.workspace} ${short(r.commit)} is already live at ${where}: nothing to do`
       : `published ${r.workspace} ${short(r.commit)} (was ${short(r.previous)}) to ${where}`;
   const verb = r.dryRun ? "would be " : "";
-  const counts = `  ${r.uploaded} ${verb}uploaded (${formatBytes(r.bytesUploaded)}), ${r.copied} ${verb}copied, ${r.deleted} ${verb}deleted, ${r.unchanged} unchanged; ${r.files} files, ${r.excluded} excluded; ${(r.durationMs / 1000).toFixed(2)} s`;
+  const counts =
+    `  ${r.uploaded} ${verb}uploaded (${formatBytes(r.bytesUploaded)}), ${r.copied} ${verb}copied, ${r.deleted} ` +
+    `${verb}deleted, ${r.unchanged} unchanged; ${r.files} files, ${r.excluded} excluded; ` +
+    `${(r.durationMs / 1000).toFixed(2)} s`;
   return `${head}\n${counts}`;
 }

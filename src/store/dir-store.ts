@@ -34,10 +34,6 @@ let tmpCounter = 0;
 export class DirStore implements ObjectStore {
   constructor(readonly root: string) {}
 
-  get description(): string {
-    return this.root;
-  }
-
   private path(key: string): string {
     const parts = key.split("/");
     if (parts.some((p) => p === "" || p === "." || p === "..")) throw storeError(`invalid key ${JSON.stringify(key)}`);

@@ -1,30 +1,51 @@
 import { usageError } from "../errors.js";
+import type { GitMode } from "../git/parse.js";
+import { MAX_KEY_BYTES } from "../limits.js";
+import type { Target } from "./target.js";
 
-/** S3's limit on a key's length in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
+/** rclone's convention for symlinks on object stores: `rclone mount --links` shows `x.rclonelink` as symlink `x`. */
+export const LINK_SUFFIX = ".rclonelink";
+
+/** Where wspub keeps its records, beside the workspaces. */
+const META_DIR = ".wspub";
 
 /**
- * Where a workspace lives in a store. The layout is a contract with the mount and the monitor:
+ * Every key wspub reads or writes in a store, and nothing else spells one. The layout is a
+ * contract with the mount and the monitor (README, "Bucket layout"):
  *   <prefix>/<name>/<path>                 the files (symlinks as <path>.rclonelink)
  *   <prefix>/.wspub/<name>/live.json       the pointer to the live commit
  *   <prefix>/.wspub/<name>/manifests/<commit>-<digest>.json   one immutable manifest root per publish
  *   <prefix>/.wspub/<name>/manifests/shards/<digest>.json     content-addressed manifest shards
+ *   <prefix>/.wspub/<name>/lock.json       the publish lock (a lease)
+ *   <prefix>/.wspub/<name>/journal.json    the writes of a publish in progress
+ *   <prefix>/.wspub/<name>/capabilities.json   the server's verdict on conditional writes
  */
 export class Layout {
+  /** `<prefix>/<name>/`: every object of the workspace, and nothing of another one (`app/` vs `apple/`). */
   readonly filesPrefix: string;
+  /** `<prefix>/.wspub/<name>/`: the workspace's records. */
   readonly metaPrefix: string;
 
   constructor(
-    readonly prefix: string,
+    readonly target: Target,
     readonly workspace: string,
   ) {
-    const root = prefix === "" ? "" : `${prefix}/`;
+    const root = rootOf(target.prefix);
     this.filesPrefix = `${root}${workspace}/`;
-    this.metaPrefix = `${root}.wspub/${workspace}/`;
+    this.metaPrefix = `${root}${META_DIR}/${workspace}/`;
+  }
+
+  /** The workspace as outputs show it: `s3://bucket/prefix/<name>/`, or `<dir>/<name>/`. */
+  get location(): string {
+    return `${this.target.url.replace(/\/$/, "")}/${this.workspace}/`;
   }
 
   objectKey(name: string): string {
     return `${this.filesPrefix}${name}`;
+  }
+  /** The object name under the workspace prefix for a listed key. */
+  nameOf(key: string): string {
+    return key.slice(this.filesPrefix.length);
   }
   get pointerKey(): string {
     return `${this.metaPrefix}live.json`;
@@ -35,18 +56,45 @@ export class Layout {
   shardKey(digest: string): string {
     return `${this.metaPrefix}manifests/shards/${digest}.json`;
   }
-  /** The object name under the workspace prefix for a listed key. */
-  nameOf(key: string): string {
-    return key.slice(this.filesPrefix.length);
+  get lockKey(): string {
+    return `${this.metaPrefix}lock.json`;
   }
+  get journalKey(): string {
+    return `${this.metaPrefix}journal.json`;
+  }
+  get capabilitiesKey(): string {
+    return `${this.metaPrefix}capabilities.json`;
+  }
+  /** A scratch object of the conditional-write probe. */
+  probeKey(id: string): string {
+    return `${this.metaPrefix}probe-${id}.json`;
+  }
+}
+
+/** The prefix whose "directories" are the published workspaces' record folders (`wspub ls` lists it). */
+export function workspacesMetaRoot(target: Target): string {
+  return `${rootOf(target.prefix)}${META_DIR}/`;
+}
+
+const rootOf = (prefix: string) => (prefix === "" ? "" : `${prefix}/`);
+
+/** The object name (relative to the workspace prefix) that holds `path`. */
+export function objectName(path: string, mode: GitMode): string {
+  return mode === "120000" ? `${path}${LINK_SUFFIX}` : path;
+}
+
+/** The path whose object name would collide with `path`'s (a symlink `x` and a file `x.rclonelink`), if any. */
+export function objectNameTwin(path: string, mode: GitMode): string | undefined {
+  if (mode === "120000") return `${path}${LINK_SUFFIX}`;
+  return path.endsWith(LINK_SUFFIX) ? path.slice(0, -LINK_SUFFIX.length) : undefined;
 }
 
 /** Workspace names are one path segment, safe as a key prefix: no `/`, no `..`, no leading dot. */
 export function validateWorkspaceName(name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name) || name.length > 200) {
     throw usageError(
-      `invalid workspace name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-', not starting with '.' or '-' ` +
-        `(set a name for this directory under "workspaces" in wspub.config.json)`,
+      `invalid workspace name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-', not starting with ` +
+        `'.' or '-' (set a name for this directory under "workspaces" in wspub.config.json)`,
     );
   }
   return name;

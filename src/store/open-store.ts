@@ -3,7 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { DirStore } from "./dir-store.js";
 import type { ObjectStore } from "./port.js";
-import type { StoreSettings } from "../config/settings.js";
+import type { Target } from "./target.js";
 import { usageError } from "../errors.js";
 
 /**
@@ -11,18 +11,20 @@ import { usageError } from "../errors.js";
  * the SDK. The SDK is imported only here, on first use: it is most of wspub's start-up time, and
  * `--version`, `files`, `hooks` or a directory target never need it.
  */
-export async function openStore(settings: StoreSettings, env: NodeJS.ProcessEnv): Promise<ObjectStore> {
-  const { target } = settings;
+export async function openStore(
+  target: Target,
+  options: { concurrency: number; env: NodeJS.ProcessEnv },
+): Promise<ObjectStore> {
   if (target.kind === "dir") return new DirStore(target.root);
-  const tls = settings.endpoint === undefined || settings.endpoint.startsWith("https:");
-  const ca = tls ? loadCaBundle(env) : undefined;
+  const tls = target.endpoint === undefined || target.endpoint.startsWith("https:");
+  const ca = tls ? loadCaBundle(options.env) : undefined;
   const { S3Store } = await import("./s3-store.js");
   return new S3Store({
     bucket: target.bucket,
-    endpoint: settings.endpoint,
-    region: settings.region,
+    endpoint: target.endpoint,
+    region: target.region,
     ca,
-    concurrency: settings.concurrency,
+    concurrency: options.concurrency,
   });
 }
 
@@ -38,7 +40,8 @@ export function loadCaBundle(env: NodeJS.ProcessEnv): string | undefined {
     pem = readFileSync(file, "utf8");
   } catch (e) {
     throw usageError(
-      `AWS_CA_BUNDLE=${file} cannot be loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of CA certificates, or unset it`,
+      `AWS_CA_BUNDLE=${file} cannot be loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
+        `point it at a PEM file of CA certificates, or unset it`,
       e,
     );
   }
@@ -50,7 +53,8 @@ export function loadCaBundle(env: NodeJS.ProcessEnv): string | undefined {
     createSecureContext({ ca: pem });
   } catch (e) {
     throw usageError(
-      `AWS_CA_BUNDLE=${file} is not a usable CA bundle (${(e as Error).message}): point it at a PEM file of CA certificates, or unset it`,
+      `AWS_CA_BUNDLE=${file} is not a usable CA bundle (${(e as Error).message}): point it at a PEM file of CA ` +
+        `certificates, or unset it`,
       e,
     );
   }

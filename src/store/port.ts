@@ -28,8 +28,6 @@ export type Condition = { ifNoneMatch: true } | { ifMatch: string };
  * of them). S3 and a local directory implement it; both lay objects out the same way.
  */
 export interface ObjectStore {
-  /** Human description, e.g. `s3://bucket (http://127.0.0.1:8333)` or a directory path. Never secrets. */
-  readonly description: string;
   /** Whole small object, or undefined when the key does not exist. */
   get(key: string): Promise<Buffer | undefined>;
   put(key: string, body: Buffer, options: WriteOptions): Promise<void>;

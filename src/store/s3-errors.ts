@@ -16,12 +16,14 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
 
   if (name === "NoSuchBucket") {
     return input(
-      `bucket "${where.bucket}" does not exist at ${at}: create it (e.g. aws s3 mb s3://${where.bucket}) or fix --target`,
+      `bucket "${where.bucket}" does not exist at ${at}: create it (e.g. aws s3 mb s3://${where.bucket}) or fix ` +
+        `--target`,
     );
   }
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(e.message ?? "")) {
     return input(
-      `no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or another source of the standard AWS chain`,
+      `no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or another ` +
+        `source of the standard AWS chain`,
     );
   }
   if (
@@ -34,12 +36,14 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
     ].includes(name)
   ) {
     return input(
-      `the S3 server at ${at} rejected the credentials (${name}): check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile`,
+      `the S3 server at ${at} rejected the credentials (${name}): check AWS_ACCESS_KEY_ID / ` +
+        `AWS_SECRET_ACCESS_KEY or your profile`,
     );
   }
   if (name === "AccessDenied" || status === 403) {
     return input(
-      `access denied by ${at} while trying to ${where.action} in bucket "${where.bucket}" (${name || status}): check the credentials and the bucket policy`,
+      `access denied by ${at} while trying to ${where.action} in bucket "${where.bucket}" (${name || status}): ` +
+        `check the credentials and the bucket policy`,
     );
   }
   const net = code || name;
@@ -57,7 +61,8 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
     ].includes(net)
   ) {
     return failure(
-      `cannot reach the S3 endpoint ${at} (${net}) while trying to ${where.action}: check --endpoint / AWS_ENDPOINT_URL and that the server is up`,
+      `cannot reach the S3 endpoint ${at} (${net}) while trying to ${where.action}: check --endpoint / ` +
+        `AWS_ENDPOINT_URL and that the server is up`,
     );
   }
   if (/certificate|SSL|TLS/i.test(e.message ?? "") || /CERT|SSL/.test(code)) {
@@ -66,6 +71,7 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
     );
   }
   return failure(
-    `S3 ${where.action} failed at ${at}: ${name || code || "error"}${status ? ` (HTTP ${status})` : ""}${e.message ? `: ${e.message}` : ""}`,
+    `S3 ${where.action} failed at ${at}: ` +
+      `${name || code || "error"}${status ? ` (HTTP ${status})` : ""}${e.message ? `: ${e.message}` : ""}`,
   );
 }

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -15,8 +15,16 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createHash } from "node:crypto";
 import type { Condition, ObjectInfo, ObjectStore, Versioned, WriteOptions } from "./port.js";
+import { MultipartEtag } from "./multipart-etag.js";
 import { mapS3Error } from "./s3-errors.js";
 import { storeError } from "../errors.js";
+import {
+  DELETE_BATCH,
+  PART_SIZE,
+  S3_CONNECT_TIMEOUT_MS,
+  S3_REQUEST_TIMEOUT_MS,
+  SMALL_READ_ATTEMPTS,
+} from "../limits.js";
 
 export interface S3Settings {
   bucket: string;
@@ -27,9 +35,6 @@ export interface S3Settings {
   /** Upper bound on parallel requests; sizes the connection pool. */
   concurrency: number;
 }
-
-/** Part size for multipart uploads of large blobs. */
-export const PART_SIZE = 8 * 1024 * 1024;
 
 const unquote = (etag: string) => etag.replace(/"/g, "");
 const quote = (etag: string) => `"${unquote(etag)}"`;
@@ -55,9 +60,9 @@ export class S3Store implements ObjectStore {
       // saves a little CPU per request; it did not measurably change a first publish's memory.
       cacheMiddleware: true,
       requestHandler: new NodeHttpHandler({
-        connectionTimeout: 5_000,
+        connectionTimeout: S3_CONNECT_TIMEOUT_MS,
         // A server that accepts a connection and then says nothing must not hang a publish forever.
-        requestTimeout: 120_000,
+        requestTimeout: S3_REQUEST_TIMEOUT_MS,
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
         httpsAgent: new HttpsAgent({
           keepAlive: true,
@@ -66,10 +71,6 @@ export class S3Store implements ObjectStore {
         }),
       }),
     });
-  }
-
-  get description(): string {
-    return `s3://${this.bucket} (${this.endpointText})`;
   }
 
   private fail(error: unknown, action: string) {
@@ -106,29 +107,7 @@ export class S3Store implements ObjectStore {
    * fails the publish before the pointer moves, and the journal makes the next run rewrite it.
    */
   async putStream(key: string, open: () => Readable, o: WriteOptions): Promise<void> {
-    const parts: Buffer[] = [];
-    let part = createHash("md5");
-    let filled = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        for (let offset = 0; offset < chunk.length; ) {
-          const take = Math.min(PART_SIZE - filled, chunk.length - offset);
-          part.update(chunk.subarray(offset, offset + take));
-          filled += take;
-          offset += take;
-          if (filled === PART_SIZE) {
-            parts.push(part.digest());
-            part = createHash("md5");
-            filled = 0;
-          }
-        }
-        done(null, chunk);
-      },
-      flush(done) {
-        if (filled > 0 || parts.length === 0) parts.push(part.digest());
-        done();
-      },
-    });
+    const tap = new MultipartEtag(PART_SIZE);
     const source = open();
     source.on("error", (e) => tap.destroy(e));
     let etag: string;
@@ -153,16 +132,14 @@ export class S3Store implements ObjectStore {
     } catch (e) {
       throw this.fail(e, `upload ${key}`);
     }
-    const expected =
-      parts.length === 1
-        ? parts[0]!.toString("hex")
-        : `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`;
+    const expected = tap.expected();
     if (etag === expected) return;
     const md5 = createHash("md5");
     for await (const chunk of await this.read(key)) md5.update(chunk as Buffer);
     if (md5.digest("base64") !== o.md5) {
       throw storeError(
-        `the upload of ${key} arrived corrupted (the server's ETag ${etag} is not the ${expected} of the bytes sent): run wspub push again`,
+        `the upload of ${key} arrived corrupted (the server's ETag ${etag} is not the ${expected} of the bytes ` +
+          `sent): run wspub push again`,
       );
     }
   }
@@ -186,8 +163,8 @@ export class S3Store implements ObjectStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
       let out: DeleteObjectsCommandOutput;
       try {
         out = await this.client.send(
@@ -269,7 +246,7 @@ export class S3Store implements ObjectStore {
         if ((e as { name?: string }).name === "NoSuchKey") return undefined;
         const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         const answered = status !== undefined && status < 500;
-        if (!answered && attempt < 3) {
+        if (!answered && attempt < SMALL_READ_ATTEMPTS) {
           await new Promise((r) => setTimeout(r, 100 * attempt));
           continue;
         }

@@ -1,7 +1,7 @@
 import { realpath, stat } from "node:fs/promises";
 import { basename, relative, resolve, sep } from "node:path";
 import { openGit } from "../git/cli-git.js";
-import type { GitReader } from "../git/port.js";
+import type { GitRepository } from "../git/port.js";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
@@ -15,7 +15,7 @@ export interface Workspace {
 }
 
 export interface WorkspaceContext {
-  git: GitReader;
+  git: GitRepository;
   loaded: LoadedConfig;
   workspaces: Workspace[];
 }
@@ -36,11 +36,12 @@ const normalizeDir = (p: string) =>
  */
 export async function resolveWorkspaces(
   arg: string | undefined,
-  options: { cwd: string; all?: boolean },
+  options: { cwd: string; all?: boolean; git?: GitRepository | undefined },
 ): Promise<WorkspaceContext> {
   const argDir =
     arg !== undefined && (await isDirectory(resolve(options.cwd, arg))) ? resolve(options.cwd, arg) : undefined;
-  const git = await openGit(argDir ?? options.cwd);
+  // An open repository is used as it is: the caller opened it at `cwd` and closes it.
+  const git = options.git ?? (await openGit(argDir ?? options.cwd));
   try {
     const loaded = await loadConfig(git.root);
     const configured = Object.entries(loaded.config.workspaces ?? {}).map(([name, path]) => ({
@@ -77,7 +78,7 @@ export async function resolveWorkspaces(
       .sort((a, b) => b.dir.length - a.dir.length)[0];
     return { git, loaded, workspaces: [containing ?? named("")] };
   } catch (e) {
-    await git.close();
+    if (options.git === undefined) await git.close();
     throw e;
   }
 }

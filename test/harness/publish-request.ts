@@ -1,6 +1,6 @@
 import type { GitReader } from "../../src/git/port.js";
 import { silentReporter } from "../../src/events.js";
-import type { PublishRequest } from "../../src/publish/publish.js";
+import type { PublishRequest } from "../../src/publish/request.js";
 import type { Layout } from "../../src/store/layout.js";
 import type { ObjectStore } from "../../src/store/port.js";
 

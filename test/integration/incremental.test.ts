@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
-import { publish, type PublishRequest } from "../../src/publish/publish.js";
+import { publish } from "../../src/publish/publish.js";
+import type { PublishRequest } from "../../src/publish/request.js";
 import { verify } from "../../src/inspect/verify.js";
 import { readLive, readLiveFiles } from "../../src/manifest/live.js";
 import { digestBuffer } from "../../src/publish/content.js";
 import { serializeManifest, type ManifestEntry } from "../../src/manifest/entry.js";
 import { serializePointer } from "../../src/manifest/pointer.js";
-import { Layout } from "../../src/store/layout.js";
 import { DirStore } from "../../src/store/dir-store.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
@@ -21,6 +21,7 @@ import { WspubError } from "../../src/errors.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
 import { createBucket } from "../harness/seaweed.js";
+import { layoutOf } from "../harness/layout.js";
 
 const s3 = inject("s3");
 let bucketCounter = 0;
@@ -57,7 +58,7 @@ describe("incremental publishes (SeaweedFS S3)", () => {
   let s3store: S3Store;
   let oracleDir: string;
   let oracle: DirStore;
-  const layout = new Layout("", "app");
+  const layout = layoutOf("app");
   const req = (over: Partial<PublishRequest> = {}): PublishRequest =>
     publishRequest({ git, store: s3store, layout, concurrency: 8 }, over);
 
@@ -78,7 +79,7 @@ describe("incremental publishes (SeaweedFS S3)", () => {
 
   /** The live state against a full publish of the same commit into a fresh store: same files (mtimes aside), counts, and a clean verify. */
   async function expectSameAsFull(name: string, over: Partial<PublishRequest> = {}) {
-    const fresh = new Layout("", name);
+    const fresh = layoutOf(name);
     const full = await publish(req({ ...over, store: oracle, layout: fresh, lock: false }));
     expect(full.incremental).toBe(false);
     const live = (await readLive(s3store, layout))!;

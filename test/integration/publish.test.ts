@@ -6,12 +6,12 @@ import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
-import { publish, type PublishRequest } from "../../src/publish/publish.js";
+import { publish } from "../../src/publish/publish.js";
+import type { PublishRequest } from "../../src/publish/request.js";
 import { verify } from "../../src/inspect/verify.js";
 import { status } from "../../src/inspect/status.js";
 import { repair } from "../../src/inspect/repair.js";
 import { silentReporter } from "../../src/events.js";
-import { Layout } from "../../src/store/layout.js";
 import { DirStore } from "../../src/store/dir-store.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
@@ -19,6 +19,7 @@ import { WspubError } from "../../src/errors.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { createBucket, s3Client } from "../harness/seaweed.js";
+import { layoutOf } from "../harness/layout.js";
 
 const s3 = inject("s3");
 let bucketCounter = 0;
@@ -76,7 +77,7 @@ describe.each(kinds)("publish to $name", (kind) => {
   let store: ObjectStore;
   let cleanup: () => void;
   let raw: { bucket: string } | undefined;
-  const layout = new Layout("", "app");
+  const layout = layoutOf("app");
   const req = (over: Partial<PublishRequest> = {}): PublishRequest =>
     publishRequest({ git, store: store, layout, concurrency: 4 }, over);
 
@@ -340,7 +341,7 @@ describe.each(kinds)("publish to $name", (kind) => {
     repo.git("add", "-f", ".");
     const c1 = repo.commit("one");
     await open();
-    const www = new Layout("", "www");
+    const www = layoutOf("www");
     const r = await publish(req({ layout: www, dir: "workspaces/www" }));
     expect(r).toMatchObject({ uploaded: 1, excluded: 1 });
     expect(await snapshot(store, "")).toEqual(

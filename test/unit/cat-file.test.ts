@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatFileBatch } from "../../src/git/cat-file.js";
-import { TempRepo } from "./git-repo.js";
+import { TempRepo } from "./support/git-repo.js";
 
 /** Distinct, awkward bodies: empty, newlines only, header look-alikes, binary, CRLF. */
 function body(i: number): Buffer {

@@ -7,7 +7,7 @@ import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
 import { WspubError } from "../../src/errors.js";
 import { messages } from "../../src/messages.js";
-import { TempRepo } from "./git-repo.js";
+import { TempRepo } from "./support/git-repo.js";
 
 const within = <T>(ms: number, p: Promise<T>) =>
   Promise.race([p, new Promise<string>((resolve) => setTimeout(() => resolve(`no answer within ${ms} ms`), ms))]);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { keyTooLong, Layout, MAX_KEY_BYTES, validateWorkspaceName } from "../../src/store/layout.js";
+import { MAX_KEY_BYTES } from "../../src/limits.js";
+import { keyTooLong, objectNameTwin, validateWorkspaceName, workspacesMetaRoot } from "../../src/store/layout.js";
+import { layoutOf, testTarget } from "../harness/layout.js";
 import { WspubError } from "../../src/errors.js";
 
 describe("Layout", () => {
@@ -8,7 +10,7 @@ describe("Layout", () => {
     { prefix: "sites", ws: "www", files: "sites/www/", meta: "sites/.wspub/www/" },
     { prefix: "a/b/c", ws: "api_v2", files: "a/b/c/api_v2/", meta: "a/b/c/.wspub/api_v2/" },
   ])("prefix $prefix, workspace $ws", ({ prefix, ws, files, meta }) => {
-    const layout = new Layout(prefix, ws);
+    const layout = layoutOf(ws, prefix);
     expect(layout.filesPrefix).toBe(files);
     expect(layout.metaPrefix).toBe(meta);
     expect(layout.objectKey("src/index.ts")).toBe(`${files}src/index.ts`);
@@ -17,10 +19,23 @@ describe("Layout", () => {
     expect(layout.manifestKey("abc123", "0011223344556677")).toBe(`${meta}manifests/abc123-0011223344556677.json`);
     expect(layout.nameOf(`${files}docs/a b.md`)).toBe("docs/a b.md");
     expect(layout.nameOf(layout.objectKey("x/y"))).toBe("x/y");
+    expect(layout.lockKey).toBe(`${meta}lock.json`);
+    expect(layout.journalKey).toBe(`${meta}journal.json`);
+    expect(layout.capabilitiesKey).toBe(`${meta}capabilities.json`);
+    expect(layout.probeKey("id")).toBe(`${meta}probe-id.json`);
+    expect(layout.shardKey("ab")).toBe(`${meta}manifests/shards/ab.json`);
+    expect(workspacesMetaRoot(testTarget(prefix))).toBe(`${prefix === "" ? "" : `${prefix}/`}.wspub/`);
+    expect(layout.location).toBe(`${testTarget(prefix).url}/${ws}/`);
+  });
+
+  it("names the object-name twin of a symlink or of a file named like a link object", () => {
+    expect(objectNameTwin("x", "120000")).toBe("x.rclonelink");
+    expect(objectNameTwin("x.rclonelink", "100644")).toBe("x");
+    expect(objectNameTwin("x", "100644")).toBeUndefined();
   });
 
   it("the metadata of a workspace never lies under its files prefix", () => {
-    const layout = new Layout("p", "www");
+    const layout = layoutOf("www", "p");
     expect(layout.pointerKey.startsWith(layout.filesPrefix)).toBe(false);
     expect(layout.manifestKey("c", "d").startsWith(layout.filesPrefix)).toBe(false);
   });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { LINK_SUFFIX, objectName } from "../../src/store/layout.js";
 import {
-  LINK_SUFFIX,
   manifestDigest,
-  objectName,
   parseManifest,
   serializeManifest,
   statMode,

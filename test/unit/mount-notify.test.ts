@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PublishEvent } from "../../src/events.js";
-import type { PublishResult } from "../../src/publish/publish.js";
+import type { PublishResult } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
-import { KERNEL_MARGIN_MS, notifyPublished } from "../../src/notify/notify-published.js";
+import { parseTarget, withConnection } from "../../src/store/target.js";
+import { KERNEL_MARGIN_MS } from "../../src/limits.js";
+import { notifyPublished } from "../../src/notify/notify-published.js";
 import type { MountTarget, NotifySettings, WebhookTarget } from "../../src/notify/notify-settings.js";
-import { formatVisibility } from "../../src/notify/visibility.js";
+import { formatVisibility } from "../../src/cli/format.js";
 
 /** A stand-in for rclone's remote control (and a webhook receiver) on 127.0.0.1: records requests, answers from `reply`. */
 interface Call {
@@ -57,6 +59,7 @@ const result: PublishResult = {
   commit: "c".repeat(40),
   previous: "b".repeat(40),
   target: "s3://bucket/sites",
+  endpoint: null,
   uploaded: 1,
   copied: 0,
   deleted: 2,
@@ -72,7 +75,10 @@ const result: PublishResult = {
   submodules: [],
   changes: { uploaded: ["a"], copied: [], deleted: ["b", "c"], truncated: false },
 };
-const layout = new Layout("sites", "myapp");
+const layout = new Layout(
+  withConnection(parseTarget("s3://bucket/sites", "/"), { endpoint: undefined, region: undefined }),
+  "myapp",
+);
 const PASSWORD = "rc-secret-never-printed";
 const mount = (over: Partial<MountTarget> = {}): MountTarget => ({
   url: `${base}/rc`,
@@ -96,7 +102,6 @@ async function run(settings: Partial<NotifySettings>) {
   const visibility = await notifyPublished({
     result,
     layout,
-    where: "s3://bucket/sites/myapp/",
     settings: { mounts: [], webhook: undefined, warnings: [], ...settings },
     reporter: { event: (e) => events.push(e) },
     wait: async (ms) => {

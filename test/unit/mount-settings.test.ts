@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
 import { configSchema } from "../../src/config/schema.js";
 import { WspubError } from "../../src/errors.js";
-import { DEFAULT_ATTR_TIMEOUT_MS, resolveNotifySettings, type NotifyFlags } from "../../src/notify/notify-settings.js";
+import { DEFAULT_ATTR_TIMEOUT_MS } from "../../src/limits.js";
+import { resolveNotifySettings, type NotifyFlags } from "../../src/notify/notify-settings.js";
 
 const resolve = (flags: NotifyFlags, env: NodeJS.ProcessEnv, config: Config) =>
   resolveNotifySettings(flags, env, config);

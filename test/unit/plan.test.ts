@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { objectNameConflicts, planPublish, type Plan } from "../../src/plan/plan.js";
+import { objectNameConflicts } from "../../src/filter/checks.js";
+import { planPublish, type Plan } from "../../src/plan/plan.js";
 import type { PublishFile } from "../../src/filter/publish-set.js";
 import type { GitMode } from "../../src/git/parse.js";
 import type { ManifestEntry } from "../../src/manifest/entry.js";

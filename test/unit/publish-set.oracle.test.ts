@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPublishSet, type PublishSet } from "../../src/filter/publish-set.js";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
-import { TempRepo } from "./git-repo.js";
+import { TempRepo } from "./support/git-repo.js";
 
 const BOM = "\uFEFF";
 

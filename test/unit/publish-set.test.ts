@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildPublishSet } from "../../src/filter/publish-set.js";
 import { DEFAULT_EXCLUDES } from "../../src/filter/excludes.js";
-import { COMMIT, FakeGit, type FakeNode } from "./fake-git.js";
+import { COMMIT, FakeGit, type FakeNode } from "./support/fake-git.js";
 
 /** Runs buildPublishSet on an in-memory tree; published paths sorted, excluded as path -> reason. */
 async function run(tree: Record<string, FakeNode>, wsDir = "", extra: string[] = []) {

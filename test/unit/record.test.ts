@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkShape } from "../../src/manifest/record.js";
+import { checkRecord } from "../../src/manifest/record.js";
 import { parsePointer, serializePointer, type Pointer } from "../../src/manifest/pointer.js";
 
 const fields = {
@@ -12,10 +12,10 @@ const fields = {
 } as const;
 const good = { version: 1, name: "x", count: 3, ratio: 0.5, previous: null, items: ["a", "b"], extra: true };
 
-describe("checkShape", () => {
+describe("checkRecord", () => {
   it("accepts a record with every field of the right kind (extra fields are kept)", () => {
-    expect(checkShape(good, fields, "the record")).toBe(good);
-    expect(checkShape({ ...good, previous: "p", items: [] }, fields, "the record")).toMatchObject({ previous: "p" });
+    expect(checkRecord(good, fields, "the record")).toBe(good);
+    expect(checkRecord({ ...good, previous: "p", items: [] }, fields, "the record")).toMatchObject({ previous: "p" });
   });
 
   it.each([
@@ -29,7 +29,7 @@ describe("checkShape", () => {
     ["a number where string|null belongs", { ...good, previous: 0 }, /field "previous" is not a string or null/],
     ["a list with a non-string", { ...good, items: ["a", 1] }, /field "items" is not a list of strings/],
   ])("rejects %s", (_, value, message) => {
-    expect(() => checkShape(value, fields, "the record")).toThrow(message);
+    expect(() => checkRecord(value, fields, "the record")).toThrow(message);
   });
 });
 

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONCURRENCY, resolveStoreSettings, type StoreFlags } from "../../src/config/settings.js";
+import { resolveStoreSettings, type StoreFlags, type StoreSettings } from "../../src/config/settings.js";
+import { CONCURRENCY } from "../../src/limits.js";
 import type { Config } from "../../src/config/schema.js";
 import { WspubError } from "../../src/errors.js";
 
@@ -8,6 +9,12 @@ const paths = { cwd: "/work/repo/sub", repoRoot: "/work/repo" };
 const DATA = "/xdg/data"; // keeps the default store independent of the machine
 const resolve = (flags: StoreFlags, env: NodeJS.ProcessEnv, config: Config) =>
   resolveStoreSettings(flags, { XDG_DATA_HOME: DATA, ...env }, config, paths);
+
+/** The endpoint and region an S3 target carries. */
+function connection(s: StoreSettings): { endpoint: string | undefined; region: string | undefined } {
+  if (s.target.kind !== "s3") throw new Error("expected an S3 target");
+  return s.target;
+}
 
 function usageFailure(fn: () => unknown): WspubError {
   try {
@@ -24,12 +31,10 @@ describe("resolveStoreSettings: defaults", () => {
   it("nothing configured: the embedded local store, no endpoint, no region, concurrency 16", () => {
     expect(resolve({}, {}, {})).toEqual({
       target: { kind: "dir", root: `${DATA}/wspub/store`, prefix: "", url: `${DATA}/wspub/store` },
-      endpoint: undefined,
-      region: undefined,
       concurrency: 16,
       isDefault: true,
     });
-    expect(DEFAULT_CONCURRENCY).toBe(16);
+    expect(CONCURRENCY.default).toBe(16);
   });
 
   it("the default store follows XDG_DATA_HOME, else ~/.local/share", () => {
@@ -101,7 +106,7 @@ describe("resolveStoreSettings: endpoint and region", () => {
     ],
     ["none", {}, {}, {}, undefined],
   ])("endpoint: %s", (_, flags, env, config, endpoint) => {
-    expect(resolve(flags, env, config).endpoint).toBe(endpoint);
+    expect(connection(resolve({ target: "s3://bucket", ...flags }, env, config)).endpoint).toBe(endpoint);
   });
 
   it.each(["localhost:8333", "ftp://host", "http://", "s3://bucket", "//host"])(
@@ -143,7 +148,7 @@ describe("resolveStoreSettings: endpoint and region", () => {
     ],
     ["empty AWS_REGION is unset", {}, { AWS_REGION: "", AWS_DEFAULT_REGION: "eu-def-1" }, {}, "eu-def-1"],
   ])("region: %s", (_, flags, env, config, region) => {
-    expect(resolve(flags, env, config).region).toBe(region);
+    expect(connection(resolve({ target: "s3://bucket", ...flags }, env, config)).region).toBe(region);
   });
 });
 

@@ -1,0 +1,43 @@
+import type { StoreFlags } from "../config/settings.js";
+import type { Reporter } from "../events.js";
+import { type RepairResult, repair } from "../inspect/repair.js";
+import { type VerifyResult, verify } from "../inspect/verify.js";
+import { defaultActor } from "./actor.js";
+import { withContext } from "./context.js";
+
+export interface VerifyOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  workspace: string | undefined;
+  store: StoreFlags;
+  reporter: Reporter;
+  /** Read every object and compare SHA-256 instead of trusting MD5 ETags. */
+  deep: boolean;
+  /** On drift: restore from git and delete what does not belong, then verify again. */
+  repair: boolean;
+}
+
+/** `wspub verify [--repair]`: verify; on drift with `repair`, repair under the lock, then verify again. */
+export async function verifyWorkspace(
+  o: VerifyOptions,
+): Promise<{ result: VerifyResult; repaired: RepairResult | null }> {
+  return withContext(o, async (ctx) => {
+    const layout = ctx.layout(ctx.workspaces[0]!);
+    const options = { deep: o.deep, concurrency: ctx.settings.concurrency };
+    const first = await verify(ctx.store, layout, options);
+    if (first.ok || !o.repair) return { result: first, repaired: null };
+    const repaired = await repair(
+      {
+        git: ctx.git,
+        store: ctx.store,
+        layout,
+        reporter: o.reporter,
+        env: o.env,
+        concurrency: ctx.settings.concurrency,
+        holder: defaultActor(o.env),
+      },
+      first,
+    );
+    return { result: await verify(ctx.store, layout, options), repaired };
+  });
+}

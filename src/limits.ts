@@ -1,0 +1,64 @@
+/**
+ * Every limit and default of wspub, in one place. Format constants that are part of what is stored
+ * in the bucket (shard sizes, the filter version) stay with the format they define.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** Parallel requests: `--concurrency`, WSPUB_CONCURRENCY, config "concurrency", the Action's input. */
+export const CONCURRENCY = { min: 1, max: 64, default: 16 } as const;
+
+/** How long a publish waits for a lock another publisher holds (`--lock-wait`, in ms). */
+export const LOCK_WAIT_MS = 300_000;
+/** The lock's lease; renewed every third of it. WSPUB_LEASE_MS shortens it in tests. */
+export const LEASE_MS = 60_000;
+
+/** Blobs up to this size are read whole through the shared `git cat-file --batch`; larger ones stream. */
+export const STREAM_THRESHOLD = 8 * MiB;
+/** Part size of multipart uploads. */
+export const PART_SIZE = 8 * MiB;
+/** S3's CopyObject limit; larger objects are uploaded again instead of copied. */
+export const MAX_COPY_BYTES = 5 * GiB;
+/** S3's limit on a key's length, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+/** DeleteObjects takes at most this many keys per request. */
+export const DELETE_BATCH = 1000;
+
+/** Changed paths per publish beyond which the whole tree is compared instead. */
+export const MAX_INCREMENTAL_PATHS = 5000;
+/** The changed paths go on one `git ls-tree` command line: stay far below ARG_MAX (2 MiB on Linux). */
+export const MAX_ARG_BYTES = 512 * KiB;
+
+/** Changed paths of each kind a publish result lists (a first publish of 100k files would be huge). */
+export const MAX_LISTED_CHANGES = 200;
+/** Changed paths, and skipped submodules, the Action's job summary lists. */
+export const SUMMARY_MAX_CHANGES = 100;
+export const SUMMARY_MAX_SUBMODULES = 20;
+/** Withheld secret-looking files named in the notice. */
+export const MAX_NAMED_WITHHELD = 10;
+
+/** S3 client: connecting, and a server that accepts a connection and then says nothing. */
+export const S3_CONNECT_TIMEOUT_MS = 5_000;
+export const S3_REQUEST_TIMEOUT_MS = 120_000;
+/** Attempts at a small GET whose body is cut short after the headers (the SDK does not retry those). */
+export const SMALL_READ_ATTEMPTS = 3;
+
+/** rclone remote control: vfs/forget only touches memory; vfs/refresh lists the whole workspace. */
+export const RC_FORGET_TIMEOUT_MS = 15_000;
+export const RC_REFRESH_TIMEOUT_MS = 120_000;
+/** rclone mount's default --attr-timeout. */
+export const DEFAULT_ATTR_TIMEOUT_MS = 1000;
+/** Waited past a mount's attribute timeout: kernel timeouts are kept in jiffies. */
+export const KERNEL_MARGIN_MS = 100;
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** Hooks: how long the newest request must stay the newest before it is published (WSPUB_HOOK_QUIET_MS). */
+export const HOOK_QUIET_MS = 500;
+/** Hooks: how long the background publisher waits for a rebase or cherry-pick to end. */
+export const HOOK_BUSY_WAIT_MS = 30 * 60_000;
+/** Hooks: the log is halved when it grows past this. */
+export const HOOK_LOG_MAX_BYTES = 1 * MiB;
+/** Hooks: reflog entries searched for a commit this repository replaced by amend or rebase. */
+export const REFLOG_DEPTH = 2000;

@@ -1,0 +1,86 @@
+import { usageError } from "../errors.js";
+import { checkNames, checkSymlinks } from "../filter/checks.js";
+import { buildPublishSet } from "../filter/publish-set.js";
+import { fileRecord, type ManifestEntry, totalBytes } from "../manifest/entry.js";
+import type { Journal } from "../manifest/journal.js";
+import { type LiveState, readLiveFiles, UnreadableLiveError } from "../manifest/live.js";
+import { bitsOf, buildShards, chooseBits } from "../manifest/sharded.js";
+import { messages } from "../messages.js";
+import { planPublish } from "../plan/plan.js";
+import { digestsOf, notices, type Proposal, rootOf } from "./proposal.js";
+import type { Publishing } from "./request.js";
+import { reportReplaced } from "./state.js";
+
+/**
+ * The whole publish set against the whole live manifest (and, where no manifest accounts for the
+ * objects, a listing of the prefix): a first publish, a filter that changed, an interrupted
+ * publish, or a live commit this clone does not have.
+ */
+export async function fullProposal(
+  p: Publishing,
+  live: LiveState | undefined,
+  journal: Journal | undefined,
+): Promise<Proposal> {
+  const { req, commit } = p;
+  const { git, layout } = req;
+  const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
+  if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
+  checkNames(set.files, layout);
+  await checkSymlinks(git, set.files);
+
+  const liveFiles = await readAllLive(p, live);
+  // Objects no manifest accounts for: on a first publish (or with the manifest lost), everything
+  // under the prefix; after an interrupted publish, whatever its journal names.
+  const strays = new Set<string>();
+  if (!liveFiles) {
+    for await (const o of req.store.list(layout.filesPrefix)) strays.add(layout.nameOf(o.key));
+  }
+  for (const name of [...(journal?.writes ?? []), ...(journal?.deletes ?? [])]) strays.add(name);
+  const plan = planPublish(set.files, liveFiles ?? {}, [...strays], new Set(journal?.writes ?? []));
+
+  const files = set.files.length;
+  const excluded = set.excluded.length - set.submodules.length;
+  const liveRoot = live?.stored?.version === 2 ? live.stored.root : undefined;
+  return {
+    plan,
+    digests: digestsOf(Object.values(liveFiles ?? {})),
+    files,
+    excluded,
+    submodules: set.submodules,
+    incremental: false,
+    notices: notices(set.submodules, set.excluded),
+    // Every shard of the live root was read, or none counts as present.
+    present: new Set(liveFiles && liveRoot ? liveRoot.shards : []),
+    manifest: async (written) => {
+      const all = fileRecord(written);
+      for (const k of plan.keep) all[k.file.path] = k.entry;
+      const { digests, texts } = buildShards(all, chooseBits(files, liveRoot && bitsOf(liveRoot)));
+      return { root: rootOf(p, { files, bytes: totalBytes(all), excluded }, set.ignore, digests), texts };
+    },
+  };
+}
+
+/**
+ * Every entry of the live manifest; undefined when there is none, or (reported) it or a shard is gone
+ * or unreadable.
+ */
+async function readAllLive(
+  p: Publishing,
+  live: LiveState | undefined,
+): Promise<Record<string, ManifestEntry> | undefined> {
+  const { req } = p;
+  if (!live) return undefined;
+  try {
+    const files = await readLiveFiles(req.store, req.layout, live, req.concurrency);
+    if (!files) {
+      const missing = `the live manifest ${live.pointer.manifest} (or a shard of it) is missing: publishing in full`;
+      req.reporter.event({ type: "warning", message: missing });
+    }
+    return files;
+  } catch (e) {
+    // A corrupt manifest or shard: --force replaces it (the pointer's ETag is known).
+    if (!(req.force && e instanceof UnreadableLiveError)) throw e;
+    reportReplaced(req.reporter, e);
+    return undefined;
+  }
+}

@@ -1,0 +1,34 @@
+import { refusedError } from "../errors.js";
+import type { LiveState } from "../manifest/live.js";
+import type { ManifestRoot } from "../manifest/sharded.js";
+import { messages } from "../messages.js";
+import type { Publishing, PublishRequest } from "./request.js";
+
+/** The ordering guard: the live commit must be an ancestor of the new one, unless forced or replaceable. */
+export async function guard(req: PublishRequest, live: LiveState | undefined, next: string): Promise<void> {
+  if (!live || live.pointer.commit === next || req.force) return;
+  const current = live.pointer.commit;
+  const known = await req.git.hasCommit(current);
+  if (known && (await req.git.isAncestor(current, next))) return;
+  if (await req.replaceable?.(current)) return;
+  if (!known) throw refusedError(messages.liveCommitMissing(current));
+  if (await req.git.isAncestor(next, current)) throw refusedError(messages.olderThanLive(next, current));
+  throw refusedError(messages.notAncestor(current, next));
+}
+
+/**
+ * Whether the commit is live with a version 2 manifest made by the same filter: then its publish
+ * set is the live one, and (unless a publish was interrupted) there is nothing to do.
+ */
+export function isLive(
+  live: LiveState | undefined,
+  p: Publishing,
+): live is LiveState & { stored: { version: 2; root: ManifestRoot } } {
+  const commit = p.commit.oid;
+  return (
+    live?.pointer.commit === commit &&
+    live.stored?.version === 2 &&
+    live.stored.root.commit === commit &&
+    live.stored.root.filter === p.filter
+  );
+}

@@ -1,0 +1,92 @@
+import type { ExcludedFile } from "../filter/publish-set.js";
+import type { ManifestEntry } from "../manifest/entry.js";
+import type { LiveState } from "../manifest/live.js";
+import type { IgnoreSource, ManifestRoot } from "../manifest/sharded.js";
+import { MAX_NAMED_WITHHELD } from "../limits.js";
+import { messages } from "../messages.js";
+import type { Plan } from "../plan/plan.js";
+import type { Digests } from "./content.js";
+import type { Publishing } from "./request.js";
+
+/** What a publish will do, and how to make its manifest once the writes are done. */
+export interface Proposal {
+  plan: Plan;
+  /** Content digests by blob id, of live content; the writes add theirs. */
+  digests: Map<string, Digests>;
+  /** Files and (non-gitlink) excluded files of the new commit, as its manifest root will record them. */
+  files: number;
+  excluded: number;
+  submodules: string[];
+  /** Whether only the changed paths were looked at (`git diff-tree` against the live commit). */
+  incremental: boolean;
+  /** Skipped submodules and withheld secrets, for the reporter. */
+  notices: string[];
+  /**
+   * Shards known to be in the store (read by this publish, or named by the live root and not in doubt):
+   * not written again.
+   */
+  present: ReadonlySet<string>;
+  /** The new manifest; `written` holds the entries of the objects the publish wrote. */
+  manifest: (written: Record<string, ManifestEntry>) => Promise<NextManifest>;
+}
+
+/** A manifest root and the texts of its shards (digest -> bytes), some of which may already be stored. */
+export interface NextManifest {
+  root: ManifestRoot;
+  texts: Map<string, string>;
+}
+
+/** Tells the reporter what the publish will do (once, even when the plan is made again under the lock). */
+export function reportPlan(p: Publishing, live: LiveState | undefined, proposal: Proposal): Proposal {
+  const { plan } = proposal;
+  const { reporter, layout } = p.req;
+  for (const message of proposal.notices) reporter.event({ type: "notice", message });
+  reporter.event({
+    type: "plan",
+    workspace: layout.workspace,
+    commit: p.commit.oid,
+    previous: live?.pointer.commit ?? null,
+    put: plan.put.length,
+    copy: plan.copy.length,
+    delete: plan.delete.length,
+    keep: proposal.files - plan.put.length - plan.copy.length,
+    bytes: plan.put.reduce((sum, a) => sum + a.file.size, 0),
+  });
+  return proposal;
+}
+
+export function rootOf(
+  p: Publishing,
+  counts: { files: number; bytes: number; excluded: number },
+  ignore: IgnoreSource[],
+  shards: string[],
+): ManifestRoot {
+  const { commit } = p;
+  return {
+    version: 2,
+    workspace: p.req.layout.workspace,
+    commit: commit.oid,
+    committedAt: commit.committerTime,
+    ...counts,
+    filter: p.filter,
+    ignore,
+    shards,
+  };
+}
+
+export function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
+  const digests = new Map<string, Digests>();
+  for (const e of entries) digests.set(e.blob, { sha256: e.sha256, md5: e.md5 });
+  return digests;
+}
+
+/** What a proposal tells the user: skipped submodules, withheld secret-looking files. */
+export function notices(submodules: readonly string[], excluded: readonly ExcludedFile[]): string[] {
+  const out = submodules.map((path) => `skipped submodule ${path} (gitlinks are not published)`);
+  const withheld = excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
+  if (withheld.length > 0) {
+    const named = withheld.slice(0, MAX_NAMED_WITHHELD).map((x) => x.path);
+    out.push(messages.withheld(withheld.length, named.join(", "), withheld.length > named.length));
+  }
+  return out;
+}
