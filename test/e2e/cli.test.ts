@@ -113,6 +113,8 @@ describe("wspub push to S3, as a user runs it", () => {
       ]),
     );
     expect(r1).toMatchObject({ workspace: "myapp", commit: c1, previous: null, deleted: 0 });
+    // The target is the URL the user gave, prefix included; the endpoint has a field of its own.
+    expect(r1).toMatchObject({ target, endpoint: s3.endpoint });
 
     const v1 = {
       "hello world.txt": "hello world.txt",
@@ -191,14 +193,21 @@ describe("wspub push to S3, as a user runs it", () => {
 
     const verified = wspub(repo.dir, ["verify", ...base(), "--json"]);
     expect(verified.code).toBe(0);
-    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, checked: Object.keys(v2).length });
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, checked: Object.keys(v2).length, target });
+    expect(wspub(repo.dir, ["verify", ...base()]).stdout).toContain(`ok: myapp at ${target} matches`);
 
     const status = wspub(repo.dir, ["status", ...base()]);
     expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`myapp at ${target}\n`);
     expect(status.stdout).toContain(`live:      ${c2}`);
     expect(status.stdout).toContain("is live");
+    const statusJson = JSON.parse(wspub(repo.dir, ["status", ...base(), "--json"]).stdout);
+    expect(statusJson).toMatchObject({ target, endpoint: s3.endpoint });
     const ls = wspub(repo.dir, ["ls", ...base(), "--json"]);
+    expect(JSON.parse(ls.stdout)).toMatchObject({ target, endpoint: s3.endpoint });
     expect(JSON.parse(ls.stdout).workspaces.map((w: { workspace: string }) => w.workspace)).toEqual(["myapp"]);
+    const empty = wspub(repo.dir, ["ls", "--target", `${target}/nothing-here`, "--endpoint", s3.endpoint]);
+    expect(empty.stdout.trim()).toBe(`no workspaces published at ${target}/nothing-here (${s3.endpoint})`);
 
     // drift is reported with exit 4
     const { PutObjectCommand } = await import("@aws-sdk/client-s3");

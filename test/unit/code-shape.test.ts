@@ -93,6 +93,38 @@ describe("src/ layout", () => {
   });
 });
 
+describe("README, Layout of the code", () => {
+  const readme = readFileSync(join(SRC, "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Layout of the code"));
+  const tree = section.slice(section.indexOf("src/\n"), section.indexOf("```", section.indexOf("src/\n")));
+
+  /** The module names the README's tree gives for each folder (`{a,b}.ts` lists two). */
+  function named(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    let folder = ".";
+    for (const line of tree.split("\n").slice(1)) {
+      const head = /^ {2}([a-z]+)\/ /.exec(line);
+      if (head) folder = head[1]!;
+      const names = out.get(folder) ?? new Set<string>();
+      for (const m of line.matchAll(/([\w-]+)\.ts\b/g)) names.add(m[1]!);
+      for (const m of line.matchAll(/\{([\w,-]+)\}\.ts/g)) for (const n of m[1]!.split(",")) names.add(n);
+      out.set(folder, names);
+    }
+    return out;
+  }
+
+  it("names every module of src/ under its folder, and nothing that is not there", () => {
+    const actual = new Map<string, Set<string>>();
+    for (const f of files) {
+      const folder = f.name.includes("/") ? folderOf(f.name) : ".";
+      actual.set(folder, (actual.get(folder) ?? new Set()).add(f.name.split("/").at(-1)!.replace(/\.ts$/, "")));
+    }
+    const sorted = (m: Map<string, Set<string>>) =>
+      Object.fromEntries([...m].map(([k, v]) => [k, [...v].sort()]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
+    expect(sorted(named())).toEqual(sorted(actual));
+  });
+});
+
 function findCycle(edges: ReadonlyMap<string, ReadonlySet<string>>): string[] | undefined {
   const state = new Map<string, "visiting" | "done">();
   const path: string[] = [];

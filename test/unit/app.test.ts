@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { filesOf } from "../../src/app/files.js";
+import { listTarget } from "../../src/app/list.js";
+import { pushWorkspaces } from "../../src/app/push.js";
+import { workspaceStatus } from "../../src/app/status.js";
+import { unlockWorkspace } from "../../src/app/unlock.js";
+import { verifyWorkspace } from "../../src/app/verify.js";
+import { WspubError } from "../../src/errors.js";
+import type { PublishEvent } from "../../src/events.js";
+import { TempRepo } from "./support/git-repo.js";
+
+/**
+ * The application layer the CLI and the Action share, on a real repository and a directory
+ * target: what each command does once argv is parsed.
+ */
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function setup() {
+  const repo = new TempRepo("wspub-app-");
+  const target = mkdtempSync(join(tmpdir(), "wspub-app-store-"));
+  cleanups.push(() => rmSync(repo.dir, { recursive: true, force: true }));
+  cleanups.push(() => rmSync(target, { recursive: true, force: true }));
+  repo.write("index.html", "<h1>hi</h1>\n");
+  repo.write("node_modules/x.js", "x\n");
+  const commit = repo.commitAll("first");
+  const events: PublishEvent[] = [];
+  const common = {
+    cwd: repo.dir,
+    env: { WSPUB_ACTOR: "app-test" },
+    store: { target },
+    reporter: { event: (e: PublishEvent) => events.push(e) },
+  };
+  return { repo, target, commit, common, events };
+}
+
+describe("app layer", () => {
+  it("push: publishes, reports each workspace's location, and names who published", async () => {
+    const t = setup();
+    const where: string[] = [];
+    const [r] = await pushWorkspaces({ ...t.common, ref: "HEAD", onResult: (_, w) => where.push(w) });
+    expect(r).toMatchObject({
+      workspace: t.repo.dir.split("/").at(-1),
+      commit: t.commit,
+      target: t.target,
+      endpoint: null,
+    });
+    expect(r!.visibility).toBeUndefined();
+    expect(where).toEqual([`${t.target}/${r!.workspace}/`]);
+    const listed = await listTarget(t.common);
+    expect(listed.target.url).toBe(t.target);
+    expect(listed.workspaces).toMatchObject([{ workspace: r!.workspace, publishedBy: "app-test", files: 1 }]);
+  });
+
+  it("push --all without configured workspaces is a usage error; nothing is written", async () => {
+    const t = setup();
+    const e = await pushWorkspaces({ ...t.common, ref: "HEAD", all: true }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(WspubError);
+    expect((e as WspubError).exitCode).toBe(2);
+    expect((await listTarget(t.common)).workspaces).toEqual([]);
+  });
+
+  it("requireTarget (the Action) refuses to publish to the embedded local store", async () => {
+    const t = setup();
+    const e = await pushWorkspaces({ ...t.common, store: {}, ref: "HEAD", requireTarget: true }).catch(
+      (x: unknown) => x,
+    );
+    expect((e as Error).message).toMatch(/^no target: /);
+  });
+
+  it("verify --repair: verify, repair under the lock, verify again", async () => {
+    const t = setup();
+    const [r] = await pushWorkspaces({ ...t.common, ref: "HEAD" });
+    writeFileSync(join(t.target, r!.workspace, "index.html"), "tampered\n");
+    const plain = await verifyWorkspace({ ...t.common, workspace: undefined, deep: false, repair: false });
+    expect(plain).toMatchObject({ result: { ok: false }, repaired: null });
+    const fixed = await verifyWorkspace({ ...t.common, workspace: undefined, deep: false, repair: true });
+    expect(fixed).toMatchObject({ result: { ok: true }, repaired: { rewritten: 1, deleted: 0 } });
+  });
+
+  it("status: the live commit against HEAD; a store that cannot be read is a failure, not an exception", async () => {
+    const t = setup();
+    await pushWorkspaces({ ...t.common, ref: "HEAD" });
+    t.repo.write("b.txt", "b\n");
+    t.repo.commitAll("second");
+    const s = await workspaceStatus({ ...t.common, workspace: undefined });
+    expect(s).toMatchObject({ status: { commit: t.commit, behind: 1, target: t.target } });
+    writeFileSync(join(t.target, ".wspub", t.repo.dir.split("/").at(-1)!, "live.json"), "{");
+    expect(await workspaceStatus({ ...t.common, workspace: undefined })).toHaveProperty("failure");
+  });
+
+  it("unlock: nobody holds the lock after a publish", async () => {
+    const t = setup();
+    const [r] = await pushWorkspaces({ ...t.common, ref: "HEAD" });
+    expect(await unlockWorkspace({ ...t.common, workspace: undefined })).toEqual({
+      workspace: r!.workspace,
+      removed: null,
+    });
+  });
+
+  it("files: the publish set of a commit and why the rest is excluded", async () => {
+    const t = setup();
+    const f = await filesOf({ cwd: t.repo.dir, workspace: undefined, ref: "HEAD" });
+    expect(f.commit).toBe(t.commit);
+    expect(f.set.files.map((x) => x.path)).toEqual(["index.html"]);
+    expect(f.set.excluded).toEqual([{ path: "node_modules/x.js", reason: "default: node_modules/" }]);
+  });
+});
