@@ -28,23 +28,41 @@ const mustRun = Boolean(process.env["CI"]);
 if (unavailable) console.warn(`test/e2e/mount.test.ts: ${mustRun ? "FAILING" : "skipping"}: ${unavailable}`);
 
 /** One entry per path under a directory: what a reader of the mount (or the expected commit) sees. */
-type Entry = { type: "dir" } | { type: "file"; sha256: string; mtime: number } | { type: "symlink"; target: string };
+type Entry =
+  | { type: "dir" }
+  | { type: "file"; sha256: string; mtime: number }
+  | { type: "symlink"; target: string }
+  /** Listed by its directory, gone when it was read: only while a publish deletes in place. */
+  | { type: "vanished" };
 type Tree = Record<string, Entry>;
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-/** Reads a directory tree through the mount: every byte of every file, symlinks as symlinks. */
-function snapshot(root: string): Tree {
+/**
+ * Reads a directory tree through the mount: every byte of every file, symlinks as symlinks.
+ * `duringPublish`: the tree is being rewritten in place, so an entry its directory listed may be
+ * gone when it is read; it is recorded as vanished (a torn view) instead of failing the walk.
+ * Otherwise any error fails it.
+ */
+function snapshot(root: string, duringPublish = false): Tree {
   const out: Tree = {};
+  const gone = (e: unknown) => duringPublish && ["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "");
+  const read = (path: string, full: string) => {
+    const st = lstatSync(full);
+    if (st.isSymbolicLink()) out[path] = { type: "symlink", target: readlinkSync(full) };
+    else if (st.isDirectory()) {
+      out[path] = { type: "dir" };
+      walk(path);
+    } else out[path] = { type: "file", sha256: sha256(readFileSync(full)), mtime: Math.floor(st.mtimeMs / 1000) };
+  };
   const walk = (rel: string) => {
     for (const name of readdirSync(join(root, rel)).sort()) {
       const path = rel ? `${rel}/${name}` : name;
-      const full = join(root, path);
-      const st = lstatSync(full);
-      if (st.isSymbolicLink()) out[path] = { type: "symlink", target: readlinkSync(full) };
-      else if (st.isDirectory()) {
-        out[path] = { type: "dir" };
-        walk(path);
-      } else out[path] = { type: "file", sha256: sha256(readFileSync(full)), mtime: Math.floor(st.mtimeMs / 1000) };
+      try {
+        read(path, join(root, path));
+      } catch (e) {
+        if (!gone(e)) throw e;
+        out[path] = { type: "vanished" };
+      }
     }
   };
   walk("");
@@ -248,7 +266,7 @@ describe.skipIf(unavailable !== undefined && !mustRun)(
       const oddities: string[] = [];
       while (!exited || seenAt === undefined) {
         if (seenAt === undefined) {
-          const now = view(a);
+          const now = snapshot(join(a.dir, "myapp"), true);
           if (JSON.stringify(now) === JSON.stringify(want)) seenAt = Date.now() - t0;
           else {
             const odd = entryOfNeither(now, before, want);
