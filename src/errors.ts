@@ -29,16 +29,26 @@ const exitFor: Record<ErrorCode, ExitCode> = {
 
 export class WspubError extends Error {
   readonly exitCode: ExitCode;
+  /**
+   * Whether trying again later can succeed (a background publish retries these): failures of the
+   * network, the store or git (exit 1), and credentials the store rejected (they may be renewed).
+   * Refusals and bad input are not retried.
+   */
+  readonly retryable: boolean;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; exitCode?: ExitCode },
+    options?: { cause?: unknown; exitCode?: ExitCode; retryable?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "WspubError";
     this.exitCode = options?.exitCode ?? exitFor[code];
+    this.retryable = options?.retryable ?? (this.exitCode === ExitCode.failure && code !== "internal");
   }
 }
+
+/** Whether a background publish should try again after `error` (anything but a WspubError is a bug: no). */
+export const isRetryable = (error: unknown): boolean => error instanceof WspubError && error.retryable;
 
 export const usageError = (message: string, cause?: unknown) => new WspubError("usage", message, { cause });
 export const configError = (file: string, message: string, cause?: unknown) =>

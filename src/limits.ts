@@ -62,3 +62,8 @@ export const HOOK_BUSY_WAIT_MS = 30 * 60_000;
 export const HOOK_LOG_MAX_BYTES = 1 * MiB;
 /** Hooks: reflog entries searched for a commit this repository replaced by amend or rebase. */
 export const REFLOG_DEPTH = 2000;
+
+/** Background publishes (hooks, `wspub watch`) retry failures after these delays, the last repeating. */
+export const RETRY_DELAYS_S: readonly number[] = [1, 2, 5, 15, 30, 60];
+/** ...for at most this long; then the next ref move (or the watch's next reconcile) tries again. */
+export const RETRY_MAX_S = 600;

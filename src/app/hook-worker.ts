@@ -3,41 +3,36 @@ import { open, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/load.js";
+import { type RetryPolicy, resolveRetryPolicy, retryDelay } from "../config/retry.js";
+import { isRetryable } from "../errors.js";
 import type { Reporter } from "../events.js";
 import { openGit } from "../git/cli-git.js";
 import type { GitRepository } from "../git/port.js";
-import { HOOK_BUSY_WAIT_MS, HOOK_QUIET_MS } from "../limits.js";
-import { pushWorkspaces } from "./push.js";
-import { branchMatches, currentBranch, defaultBranch, inReflog } from "../hooks/branches.js";
-import { appendLog, clearErrors, hookState, writeAtomic, type HookState, type LastResult } from "../hooks/state.js";
+import { branchMatches, currentBranch, inReflog } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
+import { appendLog, clearErrors, type HookState, hookState, type LastResult, writeAtomic } from "../hooks/state.js";
+import { HOOK_BUSY_WAIT_MS, HOOK_QUIET_MS } from "../limits.js";
+import { configuredBranches, type Request, requestFor } from "./hook-requests.js";
+import { pushWorkspaces } from "./push.js";
 
 export interface WorkerOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   hook: HookName;
-  /** pre-push: the hook's standard input, `<local ref> <local sha> <remote ref> <remote sha>` per line. */
+  /** reference-transaction and pre-push: the lines git gave the hook on its standard input. */
   updates?: string | undefined;
-}
-
-interface Request {
-  hook: HookName;
-  /** "HEAD", or the pushed commit. */
-  ref: string;
-  branch?: string | undefined;
-  at: number;
 }
 
 /** How long a request must stay the newest before it is published: a burst of commits ends first. */
 const quietMs = (env: NodeJS.ProcessEnv) => Number(env["WSPUB_HOOK_QUIET_MS"] ?? HOOK_QUIET_MS);
-const ZERO = /^0+$/;
 
 /**
  * The background half of the hooks. Every run records its request in pending.json (the newest
  * wins), then tries to take the repository's lock. The lock holder publishes the newest request
  * once it has been quiet for a moment and no rebase/cherry-pick is in progress, and loops while
  * new requests arrive; the others just leave. So a burst publishes its final commit, and two
- * publishes never run at once in one repository.
+ * publishes never run at once in one repository. A publish that fails in a way retrying can fix
+ * is retried with backoff until it succeeds, a newer request replaces it, or the retry time runs out.
  */
 export async function runHookWorker(o: WorkerOptions): Promise<void> {
   const git = await openGit(o.cwd);
@@ -56,12 +51,14 @@ export async function runHookWorker(o: WorkerOptions): Promise<void> {
 }
 
 async function work(git: GitRepository, state: HookState, o: WorkerOptions): Promise<void> {
-  const request = await requestFor(git, o);
+  const request = await requestFor(git, o.hook, o.updates);
   if (!request) {
-    await appendLog(state, `${o.hook}: no configured branch in this push; nothing to publish`);
+    const what = o.hook === "pre-push" ? "in this push" : "moved";
+    await appendLog(state, `${o.hook}: no configured branch ${what}; nothing to publish`);
     return;
   }
   await writeAtomic(state.pending, JSON.stringify(request));
+  const policy = resolveRetryPolicy(o.env, (await loadConfig(git.root)).config);
   for (;;) {
     if (!(await tryLock(state))) return; // the holder will see our request
     try {
@@ -70,7 +67,7 @@ async function work(git: GitRepository, state: HookState, o: WorkerOptions): Pro
       for (;;) {
         const next = await takeWhenQuiet(git, state, quietMs(o.env));
         if (!next) break;
-        await publishRequest(git, state, next, o.env, published);
+        await publishUntilLive(git, state, next, o.env, policy, published);
       }
     } finally {
       await rm(state.lock, { force: true });
@@ -80,23 +77,55 @@ async function work(git: GitRepository, state: HookState, o: WorkerOptions): Pro
   }
 }
 
-async function requestFor(git: GitRepository, o: WorkerOptions): Promise<Request | undefined> {
-  const at = Date.now();
-  if (o.hook === "post-commit" || !o.updates?.trim()) return { hook: o.hook, ref: "HEAD", at };
-  const branches = await configuredBranches(git);
-  let chosen: Request | undefined;
-  for (const line of o.updates.split("\n")) {
-    const [localRef, localSha] = line.trim().split(/\s+/);
-    if (!localRef?.startsWith("refs/heads/") || !localSha || ZERO.test(localSha)) continue;
-    const branch = localRef.slice("refs/heads/".length);
-    if (branchMatches(branch, branches)) chosen = { hook: o.hook, ref: localSha, branch, at };
+/**
+ * Publishes a request, retrying a failure that can pass (the endpoint down, a 5xx, a timeout,
+ * credentials being renewed) after the policy's delays. A newer request ends the retries: the
+ * caller publishes that one instead. Each failure is logged and kept in last-error, which the next
+ * git command prints once and `wspub status` shows, until a publish succeeds.
+ */
+async function publishUntilLive(
+  git: GitRepository,
+  state: HookState,
+  request: Request,
+  env: NodeJS.ProcessEnv,
+  policy: RetryPolicy,
+  published: Set<string>,
+): Promise<void> {
+  const firstFailure = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const failure = await publishRequest(git, state, request, env, published);
+    if (failure === undefined || !isRetryable(failure)) return;
+    const message = (failure as Error).message;
+    const delay = retryDelay(policy, attempt);
+    const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
+    if (Date.now() + delay - firstFailure > policy.maxMs) {
+      const minutes = Math.round(policy.maxMs / 60_000);
+      await writeAtomic(
+        state.lastError,
+        `${message} (gave up retrying after ${minutes} min; the next commit tries again)\n`,
+      );
+      await log(`gave up retrying after ${attempt} attempts`);
+      return;
+    }
+    await writeAtomic(state.lastError, `${message} (retrying in ${formatDelay(delay)}, attempt ${attempt + 1})\n`);
+    await log(`retrying in ${formatDelay(delay)} (attempt ${attempt + 1})`);
+    if (await supersededWithin(state, delay)) {
+      await log("a newer request replaces the one being retried");
+      return;
+    }
   }
-  return chosen;
 }
 
-async function configuredBranches(git: GitRepository): Promise<string[]> {
-  const { config } = await loadConfig(git.root);
-  return config.branches ?? [await defaultBranch(git)];
+const formatDelay = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`);
+
+/** Waits `ms`, and says true as soon as a newer request is pending. */
+async function supersededWithin(state: HookState, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (existsSync(state.pending)) return true;
+    await sleep(Math.min(200, until - Date.now()));
+  }
+  return existsSync(state.pending);
 }
 
 async function tryLock(state: HookState): Promise<boolean> {
@@ -159,25 +188,24 @@ async function takeWhenQuiet(git: GitRepository, state: HookState, quiet: number
   }
 }
 
+/** One attempt at publishing a request. Returns the error when it failed, undefined otherwise. */
 async function publishRequest(
   git: GitRepository,
   state: HookState,
   request: Request,
   env: NodeJS.ProcessEnv,
   published: Set<string>,
-): Promise<void> {
+): Promise<unknown> {
   const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
   const branch = request.branch ?? (await currentBranch(git));
   const branches = await configuredBranches(git);
   if (!branch || !branchMatches(branch, branches)) {
-    await log(
-      `${branch ? `branch ${branch}` : "detached HEAD"} is not one of the configured branches ` +
-        `(${branches.join(", ")}); not published`,
-    );
-    return;
+    const which = branch ? `branch ${branch}` : "detached HEAD";
+    await log(`${which} is not one of the configured branches (${branches.join(", ")}); not published`);
+    return undefined;
   }
   const sha = (await git.resolveCommit(request.ref)).oid;
-  if (published.has(sha)) return;
+  if (published.has(sha)) return undefined;
   const { config } = await loadConfig(git.root);
   const pending: Promise<void>[] = [];
   const reporter: Reporter = {
@@ -187,6 +215,7 @@ async function publishRequest(
   };
   const result: LastResult = { ok: false, at: new Date().toISOString(), hook: request.hook, commit: sha, message: "" };
   await log(`publishing ${branch} ${sha.slice(0, 12)}`);
+  let failure: unknown;
   try {
     const results = await pushWorkspaces({
       cwd: git.root,
@@ -201,20 +230,21 @@ async function publishRequest(
     result.ok = true;
     published.add(sha);
     result.message = results
-      .map(
-        (r) =>
-          `${r.workspace} ${r.commit.slice(0, 12)}: ` +
-          `${r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`}`,
-      )
+      .map((r) => {
+        const what = r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`;
+        return `${r.workspace} ${r.commit.slice(0, 12)}: ${what}`;
+      })
       .join("; ");
     await Promise.all(pending);
     await log(`published ${branch} ${result.message}`);
     await clearErrors(state);
   } catch (e) {
+    failure = e;
     result.message = (e as Error).message;
     await Promise.all(pending);
     await log(`FAILED ${branch} ${sha.slice(0, 12)}: ${result.message}`);
     await writeAtomic(state.lastError, `${result.message}\n`);
   }
   await writeAtomic(state.lastResult, JSON.stringify(result, null, 2));
+  return failure;
 }

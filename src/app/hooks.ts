@@ -1,8 +1,15 @@
 import { openGit } from "../git/cli-git.js";
 import type { GitRepository } from "../git/port.js";
-import { type HookStatus, type HooksReport, hooksStatus, installHooks, uninstallHooks } from "../hooks/install.js";
+import {
+  type HookGroup,
+  type HookStatus,
+  type HooksReport,
+  hooksStatus,
+  installHooks,
+  uninstallHooks,
+} from "../hooks/install.js";
 import { type HooksLocation, locateHooks } from "../hooks/locate.js";
-import type { HookName, Launcher } from "../hooks/script.js";
+import type { Launcher } from "../hooks/script.js";
 import { type BackgroundStatus, readBackground } from "../hooks/state.js";
 
 async function inRepository<T>(cwd: string, fn: (git: GitRepository) => Promise<T>): Promise<T> {
@@ -20,26 +27,25 @@ async function inRepository<T>(cwd: string, fn: (git: GitRepository) => Promise<
  */
 export function installRepositoryHooks(
   cwd: string,
-  hooks: readonly HookName[],
+  groups: readonly HookGroup[],
   launcher: Launcher,
 ): Promise<HooksReport> {
   return inRepository(cwd, async (git) => {
     const husky = (await locateHooks(git)).kind === "husky";
-    return installHooks(git, hooks, husky ? {} : launcher);
+    return installHooks(git, groups, husky ? {} : launcher);
   });
 }
 
-export function uninstallRepositoryHooks(cwd: string, hooks: readonly HookName[]): Promise<HooksReport> {
-  return inRepository(cwd, (git) => uninstallHooks(git, hooks));
+export function uninstallRepositoryHooks(cwd: string, groups: readonly HookGroup[]): Promise<HooksReport> {
+  return inRepository(cwd, (git) => uninstallHooks(git, groups));
 }
 
-/** `wspub hooks status`: where the hooks are, whether installed, and the background publisher's log. */
-export function repositoryHooksStatus(
-  cwd: string,
-  hooks: readonly HookName[],
-): Promise<{ location: HooksLocation; hooks: HookStatus[]; background: BackgroundStatus | undefined }> {
-  return inRepository(cwd, async (git) => ({
-    ...(await hooksStatus(git, hooks)),
-    background: await readBackground(git),
-  }));
+/** `wspub hooks status`: where the hooks are, whether installed and current, and the background publisher's log. */
+export function repositoryHooksStatus(cwd: string): Promise<{
+  location: HooksLocation;
+  hooks: HookStatus[];
+  current: boolean;
+  background: BackgroundStatus | undefined;
+}> {
+  return inRepository(cwd, async (git) => ({ ...(await hooksStatus(git)), background: await readBackground(git) }));
 }

@@ -139,7 +139,7 @@ export function formatHooksReport(report: HooksReport): string {
 }
 
 export function formatHooksStatus(
-  s: { location: HooksLocation; hooks: HookStatus[] },
+  s: { location: HooksLocation; hooks: HookStatus[]; current: boolean },
   optOut: string | null,
   background: BackgroundStatus | undefined,
 ): string {

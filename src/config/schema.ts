@@ -37,6 +37,14 @@ export const configSchema = z
     branches: z.array(z.string().min(1)).min(1).optional(),
     /** rclone mounts to refresh after each publish, so that the new commit is visible at once. */
     mounts: z.array(mountSchema).optional(),
+    /** How background publishes (hooks, wspub watch) retry: delays in seconds (the last repeats), for at most maxSeconds. */
+    retry: z
+      .object({
+        delays: z.array(z.number().min(0)).min(1).optional(),
+        maxSeconds: z.number().min(0).optional(),
+      })
+      .strict()
+      .optional(),
     /** A URL that receives each publish's summary as JSON (POST). */
     webhook: z.url({ protocol: /^https?$/ }).optional(),
   })

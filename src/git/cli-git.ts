@@ -145,6 +145,11 @@ class CliGit implements GitRepository {
     return r.exitCode === 0 ? r.stdout.split("\n").filter((l: string) => l !== "") : [];
   }
 
+  async version(): Promise<[number, number]> {
+    const m = /(\d+)\.(\d+)/.exec((await this.run(["--version"])).stdout);
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  }
+
   async close(): Promise<void> {
     await this.batch?.close();
     this.batch = undefined;

@@ -2,18 +2,38 @@
  * The text of the hooks wspub installs, and how it is merged into a hook file the user may
  * already have. Pure functions: install.ts does the file system work.
  *
- * The hook does no publishing itself: it starts `wspub hooks run <hook>` detached and returns, so
- * `git commit` never waits for the network. The detached process must not keep any of git's output
- * open: a caller reading git's stderr through a pipe (an IDE, a script) would wait for it to end.
- * So the subshell replaces its standard streams with `exec` before starting it (a redirection on
- * the function call itself would make sh keep a saved copy of the pipe open while it waits). A
- * plain hooks directory gets a whole script (an existing user hook is kept as `<hook>.pre-wspub`
- * and run first); a husky hook file (a list of commands run with `sh -e`) gets a marked block
- * appended.
+ * A hook does no publishing itself: it starts `wspub hooks run <hook>` detached and returns, so
+ * git never waits for the network. The detached process must not keep any of git's output open: a
+ * caller reading git's stderr through a pipe (an IDE, a script) would wait for it to end. So the
+ * subshell replaces its standard streams with `exec` before starting it (a redirection on the
+ * function call itself would make sh keep a saved copy of the pipe open while it waits). A plain
+ * hooks directory gets a whole script (an existing user hook is kept as `<hook>.pre-wspub` and run
+ * first); a husky hook file (a list of commands run with `sh -e`) gets a marked block appended.
+ *
+ * `reference-transaction` (git >= 2.28) sees every ref update: commit, merge, pull, reset, rebase,
+ * update-ref... and fetch, so its block looks at git's lines itself and returns at once unless a
+ * local branch (`refs/heads/*`) moved; it never fails, since a failing hook in the "prepared"
+ * state aborts the transaction. The older hooks (post-commit, post-merge, post-rewrite,
+ * post-checkout) are the fallbacks where it cannot run.
  */
 
-export type HookName = "post-commit" | "pre-push";
-export const HOOK_NAMES: readonly HookName[] = ["post-commit", "pre-push"];
+export type HookName =
+  | "reference-transaction"
+  | "post-commit"
+  | "post-merge"
+  | "post-rewrite"
+  | "post-checkout"
+  | "pre-push";
+export const HOOK_NAMES: readonly HookName[] = [
+  "reference-transaction",
+  "post-commit",
+  "post-merge",
+  "post-rewrite",
+  "post-checkout",
+  "pre-push",
+];
+/** The hooks that publish when a local branch moves, where reference-transaction cannot run. */
+export const FALLBACK_HOOKS: readonly HookName[] = ["post-commit", "post-merge", "post-rewrite", "post-checkout"];
 export const CHAINED_SUFFIX = ".pre-wspub";
 
 /** How the hook finds wspub: the node + script it was installed with, else `wspub` on PATH. */
@@ -21,6 +41,15 @@ export interface Launcher {
   node?: string | undefined;
   script?: string | undefined;
 }
+
+/** Where the block goes: husky's fallback blocks stand down where husky runs reference-transaction. */
+export interface BlockOptions {
+  husky?: boolean;
+}
+
+/** Hooks git gives lines on standard input. */
+const readsStdin = (hook: HookName) =>
+  hook === "pre-push" || hook === "reference-transaction" || hook === "post-rewrite";
 
 const begin = (hook: HookName) => `# >>> wspub ${hook} >>>`;
 const end = (hook: HookName) => `# <<< wspub ${hook} <<<`;
@@ -31,36 +60,75 @@ export function shQuote(value: string): string {
 }
 
 /** The marked block. It ends with `:` so that a husky file run with `sh -e` never fails because of it. */
-export function hookBlock(hook: HookName, launcher: Launcher): string {
-  const pinned = launcher.node && launcher.script;
+export function hookBlock(hook: HookName, launcher: Launcher, options: BlockOptions = {}): string {
   const [node, script] = [shQuote(launcher.node ?? ""), shQuote(launcher.script ?? "")];
-  const run = pinned
-    ? `if [ -x ${node} ] && [ -f ${script} ]; then ${node} ${script} "$@"; else wspub "$@"; fi`
-    : `wspub "$@"`;
+  const run =
+    launcher.node && launcher.script
+      ? `if [ -x ${node} ] && [ -f ${script} ]; then ${node} ${script} "$@"; else wspub "$@"; fi`
+      : `wspub "$@"`;
   const lines = [
     begin(hook),
     `# Publishes in the background (wspub hooks install); opt out with WSPUB_SKIP=1 or HUSKY=0.`,
-    `if [ "\${WSPUB_SKIP:-}" != "1" ] && [ "\${HUSKY:-}" != "0" ]; then`,
-  ];
-  if (hook === "pre-push") lines.push(`  [ -n "\${wspub_updates+x}" ] || wspub_updates=$(cat)`);
-  lines.push(
+    `wspub_go=`,
+    `if [ "\${WSPUB_SKIP:-}" != "1" ] && [ "\${HUSKY:-}" != "0" ]; then wspub_go=1; fi`,
+    ...trigger(hook, options),
+    `if [ -n "$wspub_go" ]; then`,
     `  wspub_state="$(git rev-parse --git-common-dir 2>/dev/null)/wspub"`,
     // Marks the request at once, before node starts: the publisher waits for these marks to stop.
     `  mkdir -p "$wspub_state" 2>/dev/null && : > "$wspub_state/requested"`,
     `  if [ -s "$wspub_state/last-error" ]; then`,
-    `    echo "wspub: the last background publish failed: $(head -n 1 "$wspub_state/last-error") (wspub status ` +
-      `shows the log)" >&2`,
+    `    echo "wspub: the last background publish failed: $(head -n 1 "$wspub_state/last-error")` +
+      ` (wspub status shows the log)" >&2`,
     `    mv -f "$wspub_state/last-error" "$wspub_state/last-error.shown" 2>/dev/null`,
     `  fi`,
     `  wspub_run() { ${run}; }`,
-    hook === "pre-push"
-      ? `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run pre-push --updates "$wspub_updates" & )`
-      : `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run post-commit & )`,
+    `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run ${hook}${
+      hook === "pre-push" || hook === "reference-transaction" ? ' --updates "$wspub_updates"' : ""
+    } & )`,
     `fi`,
     `:`,
     end(hook),
-  );
+  ];
   return lines.join("\n");
+}
+
+/** What decides, per hook, whether there is anything to publish (sets `wspub_go` empty when not). */
+function trigger(hook: HookName, options: BlockOptions): string[] {
+  // A husky file may already have read the standard input into the variable (the chain does too).
+  const stdin = readsStdin(hook) ? [`[ -n "\${wspub_updates+x}" ] || wspub_updates=$(cat)`] : [];
+  // Where husky runs reference-transaction (the stub `wspub hooks install` writes), it sees every move.
+  const standDown =
+    options.husky && FALLBACK_HOOKS.includes(hook)
+      ? [`if [ -f "$(dirname "$0")/_/reference-transaction" ]; then wspub_go=; fi`]
+      : [];
+  switch (hook) {
+    case "reference-transaction":
+      // Only committed transactions (the prepared and aborted states do not even read git's lines);
+      // only local branches that moved to a commit (not deleted).
+      return [
+        `wspub_moved=`,
+        `if [ "$1" = committed ]; then`,
+        ...stdin.map((l) => `  ${l}`),
+        `  wspub_nl='`,
+        `'`,
+        `  while read -r wspub_old wspub_new wspub_ref; do`,
+        `    case "$wspub_ref" in refs/heads/*) ;; *) continue ;; esac`,
+        `    case "$wspub_new" in *[!0]*) ;; *) continue ;; esac`,
+        `    if [ "$wspub_old" = "$wspub_new" ]; then continue; fi`,
+        `    wspub_moved="$wspub_moved$wspub_old $wspub_new $wspub_ref$wspub_nl"`,
+        `  done <<wspub_eof`,
+        `$wspub_updates`,
+        `wspub_eof`,
+        `fi`,
+        `wspub_updates="$wspub_moved"`,
+        `if [ -z "$wspub_moved" ]; then wspub_go=; fi`,
+      ];
+    case "post-checkout":
+      // A branch checkout ($3 = 1) that moved HEAD to another commit.
+      return [...standDown, `if [ "\${3:-}" != "1" ] || [ "\${1:-}" = "\${2:-}" ]; then wspub_go=; fi`];
+    default:
+      return [...stdin, ...standDown];
+  }
 }
 
 export function hasBlock(text: string, hook: HookName): boolean {
@@ -84,8 +152,8 @@ const chainBegin = "# >>> wspub chain >>>";
 const chainEnd = "# <<< wspub chain <<<";
 
 /**
- * A whole script for a plain hooks directory; `chained` runs the user's previous hook first, with the
- * same arguments and input.
+ * A whole script for a plain hooks directory; `chained` runs the user's previous hook first, with
+ * the same arguments and input, and its failure stops git.
  */
 export function plainScript(hook: HookName, launcher: Launcher, chained: boolean): string {
   const lines = ["#!/bin/sh"];
@@ -95,7 +163,7 @@ export function plainScript(hook: HookName, launcher: Launcher, chained: boolean
       `# The hook that was here before wspub, kept as ${hook}${CHAINED_SUFFIX}: it runs first, and its failure ` +
         `stops git.`,
     );
-    if (hook === "pre-push") {
+    if (readsStdin(hook)) {
       lines.push(
         `wspub_updates=$(cat)`,
         `if [ -n "$wspub_updates" ]; then printf '%s\\n' "$wspub_updates"; fi | "$0${CHAINED_SUFFIX}" "$@" || exit $?`,
@@ -108,6 +176,9 @@ export function plainScript(hook: HookName, launcher: Launcher, chained: boolean
   lines.push(hookBlock(hook, launcher), "");
   return lines.join("\n");
 }
+
+/** Husky runs a hook only if its `_/` directory has a stub of that name; it lists no reference-transaction. */
+export const HUSKY_STUB = `#!/usr/bin/env sh\n. "$(dirname "$0")/h"`;
 
 /** Whether what is left of a file after removing wspub's parts is empty (only a shebang and blank lines). */
 export function isEffectivelyEmpty(text: string): boolean {

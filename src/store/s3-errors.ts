@@ -13,6 +13,10 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
   const at = `${where.endpoint}`;
   const input = (message: string) => new WspubError("store", message, { cause: error, exitCode: ExitCode.usage });
   const failure = (message: string) => new WspubError("store", message, { cause: error, exitCode: ExitCode.failure });
+  // Credentials that are missing or rejected are for the user to fix, yet a background publish
+  // keeps trying: a role's session may be renewed, a rotated secret put back.
+  const credentials = (message: string) =>
+    new WspubError("store", message, { cause: error, exitCode: ExitCode.usage, retryable: true });
 
   if (name === "NoSuchBucket") {
     return input(
@@ -21,7 +25,7 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
     );
   }
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(e.message ?? "")) {
-    return input(
+    return credentials(
       `no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or another ` +
         `source of the standard AWS chain`,
     );
@@ -35,7 +39,7 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
       "AuthorizationHeaderMalformed",
     ].includes(name)
   ) {
-    return input(
+    return credentials(
       `the S3 server at ${at} rejected the credentials (${name}): check AWS_ACCESS_KEY_ID / ` +
         `AWS_SECRET_ACCESS_KEY or your profile`,
     );

@@ -109,10 +109,12 @@ describe("git hooks, with real commits and pushes", () => {
     const first = install(repo);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(join(repo.dir, ".git", "hooks"));
-    const script = readFileSync(join(repo.dir, ".git/hooks/post-commit"), "utf8");
+    expect(first.stdout).toMatch(/reference-transaction: installed\n {2}pre-push: installed/);
+    const script = readFileSync(join(repo.dir, ".git/hooks/reference-transaction"), "utf8");
     const again = install(repo);
-    expect(again.stdout).toMatch(/post-commit: unchanged/);
-    expect(readFileSync(join(repo.dir, ".git/hooks/post-commit"), "utf8")).toBe(script);
+    expect(again.stdout).toMatch(/reference-transaction: unchanged/);
+    expect(readFileSync(join(repo.dir, ".git/hooks/reference-transaction"), "utf8")).toBe(script);
+    expect(existsSync(join(repo.dir, ".git/hooks/post-commit"))).toBe(false);
 
     repo.write({ "b.txt": "b\n" });
     repo.git("add", "-A");
@@ -156,13 +158,14 @@ describe("git hooks, with real commits and pushes", () => {
     }
   });
 
-  it("keeps the user's existing hook working, and uninstall puts it back", async () => {
+  it("keeps the user's existing hook working (with git's lines on its input), and uninstall puts it back", async () => {
     const { repo, prefix, name } = newRepo();
     const marker = join(repo.dir, ".git", "user-hook-ran");
-    const original = `#!/bin/sh\necho "$(git rev-parse HEAD)" >> '${marker}'\n`;
-    writeFileSync(join(repo.dir, ".git/hooks/post-commit"), original);
-    chmodSync(join(repo.dir, ".git/hooks/post-commit"), 0o755);
-    expect(install(repo, "--post-commit").stdout).toMatch(/post-commit: chained/);
+    // The user's own reference-transaction hook: it sees every state and every line, as before.
+    const original = `#!/bin/sh\nwhile read o n r; do [ "$1" = committed ] && [ "$r" = refs/heads/main ] && echo "$n" >> '${marker}'; done\nexit 0\n`;
+    writeFileSync(join(repo.dir, ".git/hooks/reference-transaction"), original);
+    chmodSync(join(repo.dir, ".git/hooks/reference-transaction"), 0o755);
+    expect(install(repo, "--post-commit").stdout).toMatch(/reference-transaction: chained/);
     repo.write({ "d.txt": "d\n" });
     repo.git("add", "-A");
     expect(gitRun(repo, ["commit", "-q", "-m", "d"]).code).toBe(0);
@@ -170,8 +173,8 @@ describe("git hooks, with real commits and pushes", () => {
     expect(readFileSync(marker, "utf8").trim()).toBe(head);
     await waitFor("HEAD to be live", async () => ((await liveCommit(prefix, name)) === head ? true : undefined));
     const un = runCli(cli.bin, ["hooks", "uninstall"], { cwd: repo.dir, env: {} });
-    expect(un.stdout).toMatch(/post-commit: restored/);
-    expect(readFileSync(join(repo.dir, ".git/hooks/post-commit"), "utf8")).toBe(original);
+    expect(un.stdout).toMatch(/reference-transaction: restored/);
+    expect(readFileSync(join(repo.dir, ".git/hooks/reference-transaction"), "utf8")).toBe(original);
     expect(existsSync(join(repo.dir, ".git/hooks/pre-push"))).toBe(false);
   });
 
@@ -180,7 +183,7 @@ describe("git hooks, with real commits and pushes", () => {
     repo.git("config", "core.hooksPath", "githooks");
     const r = install(repo);
     expect(r.stdout).toContain(join(repo.dir, "githooks"));
-    expect(existsSync(join(repo.dir, "githooks", "post-commit"))).toBe(true);
+    expect(existsSync(join(repo.dir, "githooks", "reference-transaction"))).toBe(true);
     repo.write({ "e.txt": "e\n" });
     repo.git("add", "e.txt");
     expect(gitRun(repo, ["commit", "-q", "-m", "e"]).code).toBe(0);
@@ -188,7 +191,7 @@ describe("git hooks, with real commits and pushes", () => {
     await waitFor("HEAD to be live", async () => ((await liveCommit(prefix, name)) === head ? true : undefined));
   });
 
-  it("a repository set up with the real husky: the hook lives in .husky/post-commit next to the user's commands", async () => {
+  it("a repository set up with the real husky: wspub's blocks live in .husky/ next to the user's commands", async () => {
     const { repo, prefix, name } = newRepo();
     execFileSync(process.execPath, [join(repoRoot, "node_modules/husky/bin.js")], { cwd: repo.dir, env: devEnv() });
     expect(repo.git("config", "core.hooksPath").trim()).toBe(".husky/_");
@@ -200,12 +203,31 @@ describe("git hooks, with real commits and pushes", () => {
     const hook = readFileSync(join(repo.dir, ".husky/post-commit"), "utf8");
     expect(hook.startsWith(`echo ran >> '${marker}'\n`)).toBe(true);
     expect(hook).not.toContain(process.execPath); // committed files must not name this machine's node
+    // Every clone runs the committed fallbacks; this one also has husky's runner for reference-transaction.
+    for (const h of ["post-merge", "post-rewrite", "post-checkout", "reference-transaction"]) {
+      expect(readFileSync(join(repo.dir, ".husky", h), "utf8")).not.toContain(process.execPath);
+    }
+    expect(readFileSync(join(repo.dir, ".husky/_/reference-transaction"), "utf8")).toContain('. "$(dirname "$0")/h"');
     repo.write({ "f.txt": "f\n" });
     repo.git("add", "-A");
     expect(gitRun(repo, ["commit", "-q", "-m", "f"]).code).toBe(0);
     const head = repo.git("rev-parse", "HEAD").trim();
     expect(readFileSync(marker, "utf8")).toBe("ran\n");
     await waitFor("HEAD to be live", async () => ((await liveCommit(prefix, name)) === head ? true : undefined));
+    await settled(repo);
+    // reference-transaction published it; the post-commit fallback stood down.
+    expect(logOf(repo)).toMatch(/reference-transaction: published main/);
+    expect(logOf(repo)).not.toMatch(/post-commit:/);
+    // A clone without the runner (husky's _/ is not committed) publishes through the fallbacks.
+    rmSync(join(repo.dir, ".husky/_/reference-transaction"));
+    repo.write({ "g.txt": "g\n" });
+    repo.git("add", "-A");
+    expect(gitRun(repo, ["commit", "-q", "-m", "g"]).code).toBe(0);
+    const next = repo.git("rev-parse", "HEAD").trim();
+    await waitFor("the next commit to be live", async () =>
+      (await liveCommit(prefix, name)) === next ? true : undefined,
+    );
+    expect(logOf(repo)).toMatch(/post-commit: published main/);
   });
 
   it("a 30-commit cherry-pick publishes the final HEAD, not every commit, one publisher at a time", async () => {
@@ -224,14 +246,14 @@ describe("git hooks, with real commits and pushes", () => {
     await waitFor("HEAD to be live", async () => ((await liveCommit(prefix, name)) === head ? true : undefined));
     await settled(repo);
     const log = logOf(repo);
-    const published = log.split("\n").filter((l) => l.includes("post-commit: published"));
+    const published = log.split("\n").filter((l) => l.includes("reference-transaction: published"));
     // the publisher waits while git's sequencer runs, then publishes once
     expect(published).toHaveLength(1);
     expect(published.at(-1)).toContain(head.slice(0, 12));
     // publishing intervals (start..end per pid) never overlap
     const spans = log
       .split("\n")
-      .map((l) => /^(\S+) \[(\d+)\] post-commit: (publishing|published)/.exec(l))
+      .map((l) => /^(\S+) \[(\d+)\] reference-transaction: (publishing|published)/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ t: Date.parse(m[1]!), pid: m[2]!, kind: m[3]! }));
     let open: string | undefined;
@@ -283,7 +305,7 @@ describe("git hooks, with real commits and pushes", () => {
     repo.git("add", "-A");
     gitRun(repo, ["commit", "-q", "-m", "on a feature branch"]);
     await waitFor("the feature commit to be skipped", () =>
-      logOf(repo).includes("branch feature is not one of the configured branches (main)") ? true : undefined,
+      logOf(repo).includes("reference-transaction: no configured branch moved; nothing to publish") ? true : undefined,
     );
     expect(await liveCommit(prefix, name)).toBe(amended);
   });
@@ -303,6 +325,8 @@ describe("git hooks, with real commits and pushes", () => {
     await settled(repo);
     const status = runCli(cli.bin, ["status"], { cwd: repo.dir, env: devEnv() as Record<string, string> });
     expect(status.stdout).toMatch(/last background publish FAILED .*bucket "no-such-bucket-here" does not exist/);
+    // Retrying cannot create a bucket: it is not retried.
+    expect(logOf(repo)).not.toMatch(/retrying/);
     repo.write({ "j.txt": "j\n" });
     repo.git("add", "-A");
     const next = gitRun(repo, ["commit", "-q", "-m", "j"]);

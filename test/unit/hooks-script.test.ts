@@ -1,7 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { branchMatches } from "../../src/hooks/branches.js";
 import {
+  HOOK_NAMES,
   hasBlock,
   hookBlock,
   isEffectivelyEmpty,
@@ -12,7 +16,7 @@ import {
 } from "../../src/hooks/script.js";
 
 const launcher = { node: "/opt/node 24/bin/node", script: "/home/o'neil/wspub/lib/cli/run.js" };
-const hooks: HookName[] = ["post-commit", "pre-push"];
+const hooks: readonly HookName[] = HOOK_NAMES;
 
 describe("hook scripts", () => {
   it.each(hooks)("%s: plain and chained scripts are valid sh (sh -n)", (hook) => {
@@ -67,6 +71,83 @@ describe("hook scripts", () => {
   it("isEffectivelyEmpty", () => {
     expect(isEffectivelyEmpty("#!/bin/sh\n\n")).toBe(true);
     expect(isEffectivelyEmpty("#!/bin/sh\nnpm test\n")).toBe(false);
+  });
+});
+
+describe("what each hook block starts (a stand-in for wspub records its arguments)", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "wspub-hook-block-"));
+  const repo = join(scratch, "repo");
+  spawnSync("git", ["init", "-q", repo]);
+  const calls = join(scratch, "calls");
+  const fake = join(scratch, "fake-wspub.sh");
+  writeFileSync(fake, `printf '%s|' "$@" >> '${calls}'; echo >> '${calls}'\n`);
+  const stand = { node: "/bin/sh", script: fake };
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** Runs a block as git would (in the repository, with arguments and standard input); returns what it started. */
+  async function run(hook: HookName, args: string[], input = "", block = hookBlock(hook, stand)): Promise<string> {
+    rmSync(calls, { force: true });
+    rmSync(join(repo, ".git", "wspub"), { recursive: true, force: true });
+    const r = spawnSync("sh", ["-e", "-c", block, hook, ...args], {
+      cwd: repo,
+      input,
+      encoding: "utf8",
+      env: process.env,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    // The publisher is started in the background: give it a moment to write.
+    for (let i = 0; i < 16 && !existsSync(calls); i++) await new Promise((res) => setTimeout(res, 25));
+    return existsSync(calls) ? readFileSync(calls, "utf8").trim() : "";
+  }
+  const A = "a".repeat(40);
+  const B = "b".repeat(40);
+  const Z = "0".repeat(40);
+
+  it("reference-transaction: only a committed move of a local branch starts the publisher, with just those lines", async () => {
+    const lines = `${A} ${B} refs/remotes/origin/main\n${A} ${B} HEAD\n${A} ${B} refs/heads/main\n`;
+    expect(await run("reference-transaction", ["committed"], lines)).toBe(
+      `hooks|run|reference-transaction|--updates|${A} ${B} refs/heads/main\n|`,
+    );
+    expect(existsSync(join(repo, ".git", "wspub", "requested"))).toBe(true);
+  });
+
+  it.each([
+    ["the prepared state", "prepared", `${A} ${B} refs/heads/main\n`],
+    ["the aborted state", "aborted", `${A} ${B} refs/heads/main\n`],
+    [
+      "a fetch (remote-tracking refs only)",
+      "committed",
+      `${A} ${B} refs/remotes/origin/main\n${Z} ${A} refs/tags/v1\n`,
+    ],
+    ["a deleted branch", "committed", `${A} ${Z} refs/heads/old\n`],
+    ["a ref rewritten to the same commit (pack-refs)", "committed", `${A} ${A} refs/heads/main\n`],
+    ["no lines", "committed", ""],
+  ])("reference-transaction: %s starts nothing and writes nothing", async (_, state, lines) => {
+    expect(await run("reference-transaction", [state], lines)).toBe("");
+    expect(existsSync(join(repo, ".git", "wspub"))).toBe(false);
+  });
+
+  it("post-checkout: only a branch checkout that moved HEAD", async () => {
+    expect(await run("post-checkout", [A, B, "0"])).toBe("");
+    expect(await run("post-checkout", [A, A, "1"])).toBe("");
+    expect(await run("post-checkout", [A, B, "1"])).toBe("hooks|run|post-checkout|");
+  });
+
+  it("a husky fallback stands down where husky runs reference-transaction (its stub in .husky/_)", async () => {
+    const husky = join(repo, ".husky");
+    mkdirSync(join(husky, "_"), { recursive: true });
+    const file = join(husky, "post-commit");
+    writeFileSync(file, hookBlock("post-commit", stand, { husky: true }));
+    const runFile = async () => {
+      rmSync(calls, { force: true });
+      const r = spawnSync("sh", ["-e", ".husky/post-commit"], { cwd: repo, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      for (let i = 0; i < 16 && !existsSync(calls); i++) await new Promise((res) => setTimeout(res, 25));
+      return existsSync(calls) ? readFileSync(calls, "utf8").trim() : "";
+    };
+    expect(await runFile()).toBe("hooks|run|post-commit|");
+    writeFileSync(join(husky, "_", "reference-transaction"), "stub");
+    expect(await runFile()).toBe("");
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
+import type { HookGroup } from "../../hooks/install.js";
 import { HOOK_NAMES, type HookName } from "../../hooks/script.js";
 import { formatHooksReport, formatHooksStatus } from "../format.js";
 import type { Runtime, SetExitCode } from "../runtime.js";
@@ -9,9 +10,13 @@ interface Which {
   prePush?: boolean;
 }
 
-const chosen = (o: Which): HookName[] => {
-  const picked = HOOK_NAMES.filter((h) => (h === "post-commit" ? o.postCommit : o.prePush));
-  return picked.length > 0 ? picked : [...HOOK_NAMES];
+/** `--post-commit` names the hooks that publish local branch moves (it was the post-commit hook once). */
+const chosen = (o: Which): HookGroup[] => {
+  const picked: HookGroup[] = [
+    ...(o.postCommit ? (["moves"] as const) : []),
+    ...(o.prePush ? (["push"] as const) : []),
+  ];
+  return picked.length > 0 ? picked : ["moves", "push"];
 };
 
 /** The environment variable that turns the hooks off here, if one is set. */
@@ -25,9 +30,12 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: SetExit
     .description("publish on commit and push: git hooks (plain, core.hooksPath or husky)");
   hooks
     .command("install")
-    .description("install the post-commit and pre-push hooks (both unless one is named)")
-    .option("--post-commit", "install the post-commit hook")
-    .option("--pre-push", "install the pre-push hook")
+    .description(
+      "publish whenever a configured branch moves (commit, merge, pull, reset, rebase...) and on push; " +
+        "run again to upgrade an older installation",
+    )
+    .option("--post-commit", "only the hooks that publish local branch moves (reference-transaction, or the fallbacks)")
+    .option("--pre-push", "only the pre-push hook")
     .action(async (o: Which) => {
       const { installRepositoryHooks } = await import("../../app/hooks.js");
       rt.io.out(formatHooksReport(await installRepositoryHooks(rt.cwd, chosen(o), rt.launcher ?? {})));
@@ -36,8 +44,8 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: SetExit
   hooks
     .command("uninstall")
     .description("remove wspub's hooks, restoring any hook they chained to")
-    .option("--post-commit", "remove the post-commit hook")
-    .option("--pre-push", "remove the pre-push hook")
+    .option("--post-commit", "only the hooks that publish local branch moves")
+    .option("--pre-push", "only the pre-push hook")
     .action(async (o: Which) => {
       const { uninstallRepositoryHooks } = await import("../../app/hooks.js");
       rt.io.out(formatHooksReport(await uninstallRepositoryHooks(rt.cwd, chosen(o))));
@@ -49,7 +57,7 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: SetExit
     .option("--json", "print one JSON object on stdout")
     .action(async (o: { json?: boolean }) => {
       const { repositoryHooksStatus } = await import("../../app/hooks.js");
-      const { background, ...s } = await repositoryHooksStatus(rt.cwd, HOOK_NAMES);
+      const { background, ...s } = await repositoryHooksStatus(rt.cwd);
       const off = optOut(rt.env);
       if (o.json) rt.io.out(JSON.stringify({ ...s, optOut: off, background: background ?? null }));
       else rt.io.out(formatHooksStatus(s, off, background));
@@ -61,9 +69,9 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: SetExit
     .argument("<hook>", "post-commit or pre-push")
     .option("--updates <text>", "pre-push: the hook's standard input")
     .action(async (hook: string, o: { updates?: string }) => {
-      if (hook !== "post-commit" && hook !== "pre-push") return setCode(ExitCode.usage);
+      if (!(HOOK_NAMES as readonly string[]).includes(hook)) return setCode(ExitCode.usage);
       const { runHookWorker } = await import("../../app/hook-worker.js");
-      await runHookWorker({ cwd: rt.cwd, env: rt.env, hook, updates: o.updates });
+      await runHookWorker({ cwd: rt.cwd, env: rt.env, hook: hook as HookName, updates: o.updates });
       setCode(ExitCode.ok);
     });
 }

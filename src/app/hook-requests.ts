@@ -1,0 +1,56 @@
+import { loadConfig } from "../config/load.js";
+import type { GitRepository } from "../git/port.js";
+import { branchMatches, currentBranch, defaultBranch } from "../hooks/branches.js";
+import type { HookName } from "../hooks/script.js";
+
+/** What a hook run asks the background publisher for; the newest one wins (pending.json). */
+export interface Request {
+  hook: HookName;
+  /** The commit a branch moved to (reference-transaction) or was pushed as (pre-push), or a branch's ref. */
+  ref: string;
+  branch?: string | undefined;
+  at: number;
+}
+
+const ZERO = /^0+$/;
+
+/** The branches the hooks publish: the config's `branches`, else the repository's default branch. */
+export async function configuredBranches(git: GitRepository): Promise<string[]> {
+  const { config } = await loadConfig(git.root);
+  return config.branches ?? [await defaultBranch(git)];
+}
+
+/**
+ * The request a hook run makes, or undefined when it moved or pushed no configured branch.
+ * - reference-transaction: git's `<old> <new> <ref>` lines (the hook passed only local branches
+ *   that moved): the configured branch that moved, the current one first when several did;
+ * - pre-push: git's `<local ref> <local sha> <remote ref> <remote sha>` lines: the pushed commit of
+ *   a configured branch;
+ * - the fallbacks (post-commit, post-merge, post-rewrite, post-checkout), and a hook whose lines a
+ *   command before it in a husky file consumed: the tip of the current branch, if it is configured.
+ */
+export async function requestFor(
+  git: GitRepository,
+  hook: HookName,
+  updates: string | undefined,
+): Promise<Request | undefined> {
+  const at = Date.now();
+  const branches = await configuredBranches(git);
+  if ((hook !== "pre-push" && hook !== "reference-transaction") || !updates?.trim()) {
+    const current = await currentBranch(git);
+    if (current === undefined || !branchMatches(current, branches)) return undefined;
+    return { hook, ref: `refs/heads/${current}`, branch: current, at };
+  }
+  const moved: { branch: string; sha: string }[] = [];
+  for (const line of updates.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    const [ref, sha] = hook === "pre-push" ? [fields[0], fields[1]] : [fields[2], fields[1]];
+    if (!ref?.startsWith("refs/heads/") || !sha || ZERO.test(sha)) continue;
+    moved.push({ branch: ref.slice("refs/heads/".length), sha });
+  }
+  const configured = moved.filter((m) => branchMatches(m.branch, branches));
+  if (configured.length === 0) return undefined;
+  const current = await currentBranch(git);
+  const chosen = configured.find((m) => m.branch === current) ?? configured.at(-1)!;
+  return { hook, ref: chosen.sha, branch: chosen.branch, at };
+}
