@@ -37,7 +37,10 @@ export const configSchema = z
     branches: z.array(z.string().min(1)).min(1).optional(),
     /** rclone mounts to refresh after each publish, so that the new commit is visible at once. */
     mounts: z.array(mountSchema).optional(),
-    /** How background publishes (hooks, wspub watch) retry: delays in seconds (the last repeats), for at most maxSeconds. */
+    /**
+     * How background publishes (hooks, wspub watch) retry: delays in seconds (the last repeats), for at
+     * most maxSeconds.
+     */
     retry: z
       .object({
         delays: z.array(z.number().min(0)).min(1).optional(),
