@@ -67,3 +67,15 @@ export const REFLOG_DEPTH = 2000;
 export const RETRY_DELAYS_S: readonly number[] = [1, 2, 5, 15, 30, 60];
 /** ...for at most this long; then the next ref move (or the watch's next reconcile) tries again. */
 export const RETRY_MAX_S = 600;
+
+/** `wspub watch`: how often repositories are polled and reconciled by default, in seconds. */
+export const WATCH_POLL_S = 5;
+export const WATCH_RECONCILE_S = 60;
+/** `wspub watch`: quiet time after a change in a repository's git files before its tip is read. */
+export const WATCH_DEBOUNCE_MS = 300;
+/** `wspub watch`: publishes at once, across repositories. */
+export const WATCH_PARALLEL = 2;
+/** `wspub watch`: after SIGTERM, how long the publishes under way may take before they are abandoned. */
+export const WATCH_STOP_GRACE_MS = 8_000;
+/** `wspub watch`: how long a /healthz answer is reused. */
+export const WATCH_HEALTH_CACHE_MS = 5_000;

@@ -9,6 +9,7 @@ import { Layout } from "../store/layout.js";
 import { openStore } from "../store/open-store.js";
 import type { ObjectStore } from "../store/port.js";
 import { resolveWorkspaces, type Workspace } from "../workspace/resolve.js";
+import type { StorePool } from "./store-pool.js";
 
 export interface ContextOptions {
   cwd: string;
@@ -24,6 +25,8 @@ export interface ContextOptions {
   requireTarget?: boolean | undefined;
   /** A repository the caller has open already (the background publisher); it stays the caller's to close. */
   git?: GitRepository | undefined;
+  /** Stores kept open across commands (`wspub watch`); without one, the store is opened and closed here. */
+  stores?: StorePool | undefined;
 }
 
 /** What a command works with: the repository, its config, the workspaces it names, and the store, opened once. */
@@ -79,7 +82,9 @@ async function withStore<T>(
   if (settings.isDefault && o.requireTarget) throw usageError(messages.noTarget);
   if (settings.isDefault && announceDefault)
     o.reporter.event({ type: "notice", message: messages.defaultStore(settings.target.url) });
-  const store = await openStore(settings.target, { concurrency: settings.concurrency, env: o.env });
+  const options = { concurrency: settings.concurrency, env: o.env };
+  if (o.stores) return fn(settings, await o.stores.get(settings.target, options));
+  const store = await openStore(settings.target, options);
   try {
     return await fn(settings, store);
   } finally {

@@ -1,6 +1,5 @@
-import { loadConfig } from "../config/load.js";
 import type { GitRepository } from "../git/port.js";
-import { branchMatches, currentBranch, defaultBranch } from "../hooks/branches.js";
+import { branchMatches, configuredBranches, currentBranch } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 
 /** What a hook run asks the background publisher for; the newest one wins (pending.json). */
@@ -13,12 +12,6 @@ export interface Request {
 }
 
 const ZERO = /^0+$/;
-
-/** The branches the hooks publish: the config's `branches`, else the repository's default branch. */
-export async function configuredBranches(git: GitRepository): Promise<string[]> {
-  const { config } = await loadConfig(git.root);
-  return config.branches ?? [await defaultBranch(git)];
-}
 
 /**
  * The request a hook run makes, or undefined when it moved or pushed no configured branch.

@@ -8,11 +8,11 @@ import { isRetryable } from "../errors.js";
 import type { Reporter } from "../events.js";
 import { openGit } from "../git/cli-git.js";
 import type { GitRepository } from "../git/port.js";
-import { branchMatches, currentBranch, inReflog } from "../hooks/branches.js";
+import { branchMatches, configuredBranches, currentBranch, inReflog } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 import { appendLog, clearErrors, type HookState, hookState, type LastResult, writeAtomic } from "../hooks/state.js";
 import { HOOK_BUSY_WAIT_MS, HOOK_QUIET_MS } from "../limits.js";
-import { configuredBranches, type Request, requestFor } from "./hook-requests.js";
+import { type Request, requestFor } from "./hook-requests.js";
 import { pushWorkspaces } from "./push.js";
 
 export interface WorkerOptions {

@@ -8,6 +8,7 @@ import { publish } from "../publish/publish.js";
 import type { PublishResult } from "../publish/request.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
+import type { StorePool } from "./store-pool.js";
 
 export interface PushOptions {
   cwd: string;
@@ -34,6 +35,8 @@ export interface PushOptions {
   notify?: NotifyFlags | undefined;
   /** A repository the caller has open already (the background publisher). */
   git?: GitRepository | undefined;
+  /** Stores kept open across publishes (`wspub watch`). */
+  stores?: StorePool | undefined;
 }
 
 /** A publish, and what the notifications achieved when mounts or a webhook are configured. */

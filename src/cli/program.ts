@@ -8,6 +8,7 @@ import { addPushCommand } from "./commands/push.js";
 import { addStatusCommand } from "./commands/status.js";
 import { addUnlockCommand } from "./commands/unlock.js";
 import { addVerifyCommand } from "./commands/verify.js";
+import { addWatchCommand } from "./commands/watch.js";
 import type { Runtime } from "./runtime.js";
 
 /**
@@ -41,6 +42,7 @@ export async function main(rt: Runtime): Promise<number> {
   ]) {
     add(program, rt, setCode);
   }
+  addWatchCommand(program, rt, setCode);
   addHooksCommands(program, rt, setCode);
 
   try {

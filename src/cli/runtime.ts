@@ -15,6 +15,8 @@ export interface Runtime {
   io: Output;
   /** How installed hooks start this CLI again: the node binary and entry script running now. */
   launcher?: Launcher;
+  /** Registers what to do on SIGTERM/SIGINT (`wspub watch` stops); the process entry wires it. */
+  onStop?: (stop: () => void) => void;
 }
 
 /** A command's action gives its exit code here. */

@@ -1,3 +1,4 @@
+import { loadConfig } from "../config/load.js";
 import type { GitRepository } from "../git/port.js";
 import { REFLOG_DEPTH } from "../limits.js";
 
@@ -11,6 +12,28 @@ export async function defaultBranch(git: GitRepository): Promise<string> {
     if (await git.hasRef(`refs/heads/${name}`)) return name;
   }
   return "main";
+}
+
+/** The branches the hooks and `wspub watch` publish: the config's `branches`, else the default branch. */
+export async function configuredBranches(git: GitRepository): Promise<string[]> {
+  const { config } = await loadConfig(git.root);
+  return config.branches ?? [await defaultBranch(git)];
+}
+
+/**
+ * The branch whose tip `wspub watch` keeps live: the current branch when it is configured, else
+ * the first configured branch named literally (no glob) that exists here. Undefined (with why)
+ * when there is none, e.g. a detached HEAD and only glob patterns configured.
+ */
+export async function watchedBranch(git: GitRepository): Promise<{ branch: string } | { none: string }> {
+  const branches = await configuredBranches(git);
+  const current = await currentBranch(git);
+  if (current !== undefined && branchMatches(current, branches)) return { branch: current };
+  for (const name of branches) {
+    if (!name.includes("*") && (await git.hasRef(`refs/heads/${name}`))) return { branch: name };
+  }
+  const head = current === undefined ? "a detached HEAD" : `branch ${current}`;
+  return { none: `${head} is checked out and none of the configured branches (${branches.join(", ")}) exists here` };
 }
 
 /** `name` matches a pattern: exact, or a glob where `*` stays within one `/` segment and `**` crosses them. */

@@ -69,7 +69,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     await deleteObjects(p, plan.delete, hold);
     crashPoint(req.env, "before-journal-delete");
     if (touches || journal) await removeJournal(store, layout);
-    return resultOf(p, started, live, proposal, manifest.key);
+    return resultOf(p, started, live, proposal, { key: manifest.key, bytes: manifest.root.bytes });
   } finally {
     await lease?.release();
   }

@@ -65,6 +65,8 @@ export interface PublishResult {
   /** True when only the paths `git diff-tree` names were looked at; false when the whole tree was compared. */
   incremental: boolean;
   files: number;
+  /** Bytes of the files of the commit now live; null with --dry-run (no manifest is made). */
+  bytes: number | null;
   excluded: number;
   submodules: string[];
   /** The changed paths (workspace-relative), at most MAX_LISTED_CHANGES of each kind. */

@@ -14,7 +14,7 @@ export function resultOf(
   started: number,
   live: LiveState | undefined,
   proposal: Outcome,
-  manifest: string | null,
+  manifest: { key: string; bytes: number } | null,
   noop = false,
 ): PublishResult {
   const { plan } = proposal;
@@ -30,12 +30,13 @@ export function resultOf(
     deleted: plan.delete.length,
     unchanged: proposal.files - plan.put.length - plan.copy.length,
     bytesUploaded: noop ? 0 : plan.put.reduce((sum, a) => sum + a.file.size, 0),
-    manifest,
+    manifest: manifest?.key ?? null,
     durationMs: Date.now() - started,
     dryRun: req.dryRun,
     noop,
     incremental: proposal.incremental,
     files: proposal.files,
+    bytes: manifest?.bytes ?? null,
     excluded: proposal.excluded,
     submodules: proposal.submodules,
     changes: {
@@ -56,5 +57,5 @@ export function noopResult(
   const { root } = live.stored;
   const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
   const outcome = { plan, files: root.files, excluded: root.excluded, submodules: [], incremental: true };
-  return resultOf(p, started, live, outcome, live.pointer.manifest, true);
+  return resultOf(p, started, live, outcome, { key: live.pointer.manifest, bytes: root.bytes }, true);
 }

@@ -83,9 +83,11 @@ describe("Compose interpolation (as docker compose does it)", () => {
       "MINIO_ROOT_USER",
       "WSPUB_BUCKET",
       "WSPUB_DIR_CACHE_TIME",
+      "WSPUB_METRICS_BIND",
       "WSPUB_MOUNT_DIR",
       "WSPUB_MOUNT_RC_PASS",
       "WSPUB_MOUNT_RC_USER",
+      "WSPUB_WORKSPACES_DIR",
     ]);
     for (const name of used) expect(header).toMatch(new RegExp(`^#\\s+${name}\\s`, "m"));
   });
@@ -144,6 +146,8 @@ describe("the Compose specification's JSON schema", () => {
       WSPUB_MOUNT_DIR: "/srv/workspaces",
       WSPUB_DIR_CACHE_TIME: "10m",
       WSPUB_MOUNT_RC_USER: "ru",
+      WSPUB_WORKSPACES_DIR: "/srv/git",
+      WSPUB_METRICS_BIND: "0.0.0.0",
     };
     expect(validate(withDefaults(vars)), errors().join("\n")).toBe(true);
   });
@@ -209,6 +213,40 @@ describe("the services", () => {
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+
+  it("publisher: wspub watch from the Dockerfile over the workspaces, read-only, with the mount's rc credentials", () => {
+    const p = s("publisher");
+    expect(p["build"]).toBe(".");
+    expect(p["depends_on"]).toEqual({
+      createbucket: { condition: "service_completed_successfully" },
+      rclone: { condition: "service_healthy" },
+    });
+    expect(environmentOf(p)).toEqual({
+      AWS_ACCESS_KEY_ID: "minioadmin",
+      AWS_SECRET_ACCESS_KEY: "minioadmin",
+      AWS_ENDPOINT_URL: "http://minio:9000",
+      WSPUB_TARGET: "s3://workspaces",
+      WSPUB_MOUNT_RC: "http://rclone:5572",
+      // The same user and password the rclone service's remote control was given.
+      WSPUB_MOUNT_RC_USER: environmentOf(s("rclone"))["RCLONE_RC_USER"],
+      WSPUB_MOUNT_RC_PASS: environmentOf(s("rclone"))["RCLONE_RC_PASS"],
+    });
+    expect(p.volumes).toEqual([
+      {
+        type: "bind",
+        source: "./workspaces",
+        target: "/workspaces",
+        read_only: true,
+        bind: { create_host_path: true },
+      },
+    ]);
+    expect(p["ports"]).toEqual(["127.0.0.1:9464:9464"]);
+    // No command of its own: the image's CMD watches /workspaces and serves /healthz on 9464.
+    expect(p.command).toBeUndefined();
+    const custom = withDefaults({ WSPUB_BUCKET: "b", WSPUB_WORKSPACES_DIR: "/srv/git" }).services["publisher"]!;
+    expect(environmentOf(custom)["WSPUB_TARGET"]).toBe("s3://b");
+    expect((custom.volumes as { source: string }[])[0]!.source).toBe("/srv/git");
   });
 
   it("healthchecks: exec form, or valid sh", () => {

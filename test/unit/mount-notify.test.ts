@@ -71,6 +71,7 @@ const result: PublishResult = {
   noop: false,
   incremental: true,
   files: 4,
+  bytes: 40,
   excluded: 0,
   submodules: [],
   changes: { uploaded: ["a"], copied: [], deleted: ["b", "c"], truncated: false },
