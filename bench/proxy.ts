@@ -114,6 +114,11 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "upg
 export interface ProxyOptions {
   /** Appends one line per request (`op method url status`) to this file (debugging). */
   logFile?: string;
+  /**
+   * Holds every request this long before forwarding it: a real region's first-byte latency (20-60
+   * ms) that loopback hides. Requests in flight at once are delayed side by side, as on a network.
+   */
+  delayMs?: number;
 }
 
 export interface CountingProxy {
@@ -133,7 +138,17 @@ export async function startProxy(upstream: string, options: ProxyOptions = {}): 
   const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
   let counts = emptyCounts();
 
+  const delayMs = options.delayMs ?? 0;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (delayMs > 0) {
+      req.pause();
+      setTimeout(() => {
+        forward(req, res);
+        req.resume();
+      }, delayMs);
+    } else forward(req, res);
+  };
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
     const op = classify(req.method ?? "GET", req.url ?? "/", req.headers);
     const tally = counts;
     tally.total++;

@@ -72,7 +72,7 @@ export const RETRY_MAX_S = 600;
 export const WATCH_POLL_S = 5;
 export const WATCH_RECONCILE_S = 60;
 /** `wspub watch`: quiet time after a change in a repository's git files before its tip is read. */
-export const WATCH_DEBOUNCE_MS = 300;
+export const WATCH_DEBOUNCE_MS = 50;
 /** `wspub watch`: publishes at once, across repositories. */
 export const WATCH_PARALLEL = 2;
 /** `wspub watch`: after SIGTERM, how long the publishes under way may take before they are abandoned. */

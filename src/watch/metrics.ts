@@ -115,6 +115,16 @@ export class WatchMetrics {
         (b) => b,
       ),
     );
+    // The service's own memory, for the operator (and the soak benchmark). Unlabelled.
+    const mem = process.memoryUsage();
+    lines.push(
+      "# HELP process_resident_memory_bytes Resident memory of the wspub process.",
+      "# TYPE process_resident_memory_bytes gauge",
+      `process_resident_memory_bytes ${mem.rss}`,
+      "# HELP nodejs_heap_size_used_bytes JavaScript heap in use.",
+      "# TYPE nodejs_heap_size_used_bytes gauge",
+      `nodejs_heap_size_used_bytes ${mem.heapUsed}`,
+    );
     return `${lines.join("\n")}\n`;
   }
 }

@@ -24,6 +24,10 @@ describe("Dockerfile", () => {
     expect(run).toMatch(/apt-get install -y --no-install-recommends git ca-certificates/);
     expect(run).toMatch(/git config --system --add safe.directory '\*'/);
     expect(stage.find((x) => x.keyword === "USER")?.args).toBe("node");
+    // The service's memory setting (bench/README.md, the watch soak).
+    expect(stage.filter((x) => x.keyword === "ENV").map((x) => x.args)).toContain(
+      "NODE_OPTIONS=--max-semi-space-size=2",
+    );
     const { copies, argv } = imageCommand();
     expect(copies.map((c) => c.from).sort()).toEqual(
       ["/src/bin", "/src/lib/bundle", "/src/package.json"].map((p) => p.replace("/src/", "")).sort(),

@@ -28,12 +28,15 @@ describe("watch: metrics in the Prometheus text format", () => {
     expect(text).toContain('wspub_seconds_not_live{workspace="www"} 0');
     expect(text).toContain('wspub_live_files{workspace="www"} 12');
     expect(text).toContain('wspub_live_bytes{workspace="www"} 3456');
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
     // Every sample line belongs to a family declared just before it.
     let family = "";
     for (const line of text.trimEnd().split("\n")) {
       const type = /^# TYPE (\S+) (counter|gauge)$/.exec(line);
       if (type) family = type[1]!;
-      else if (!line.startsWith("# HELP ")) expect(line.startsWith(`${family}{`), line).toBe(true);
+      else if (!line.startsWith("# HELP "))
+        expect(line.startsWith(`${family}{`) || line.startsWith(`${family} `), line).toBe(true);
     }
   });
 
