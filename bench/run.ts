@@ -1,6 +1,6 @@
 // `npm run bench [-- options]`: wspub side by side with rclone, s5cmd and `aws s3 sync`, on
 // generated git workspaces of several sizes, against one throw-away SeaweedFS on 127.0.0.1.
-// See bench/README.md.
+// See bench/README.md. `--latency MS` runs bench/latency.ts instead (every request delayed).
 
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -36,6 +36,19 @@ import { checkBuilt, libBuiltAt, snapshotBuild } from "./tools/wspub.ts";
 import { editFiles, generateWorkspace, type Workspace } from "./workspace.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
+
+// `--latency MS`: the same publishers with every request delayed (bench/latency.ts).
+if (process.argv.some((a) => a === "--latency" || a.startsWith("--latency="))) {
+  const { spawnSync } = await import("node:child_process");
+  const r = spawnSync(
+    process.execPath,
+    ["--experimental-strip-types", join(REPO_ROOT, "bench", "latency.ts"), ...process.argv.slice(2)],
+    {
+      stdio: "inherit",
+    },
+  );
+  process.exit(r.status ?? 1);
+}
 const BUCKET = "bench";
 const RUN_TIMEOUT_MS = 20 * 60_000;
 
@@ -66,6 +79,8 @@ const USAGE = `usage: npm run bench -- [options]
   --seed N            workspace PRNG seed (default 1)
   --out DIR           where raw results go (default bench-results/)
   --keep              keep the generated workspaces (their paths are printed)
+  --latency MS        every request through a proxy that delays it MS ms (and 0 ms, for the
+                      sequential round trips): bench/latency.ts, with its own options (--help)
   -h, --help          this text`;
 
 interface Options {

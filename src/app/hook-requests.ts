@@ -5,7 +5,12 @@ import type { HookName } from "../hooks/script.js";
 /** What a hook run asks the background publisher for; the newest one wins (pending.json). */
 export interface Request {
   hook: HookName;
-  /** The commit a branch moved to (reference-transaction) or was pushed as (pre-push), or a branch's ref. */
+  /**
+   * What to publish: the moved branch's ref (`refs/heads/<branch>`), read when the request is
+   * taken, or the pushed commit (pre-push). A branch's ref, not the commit it moved to: the
+   * publishers of a burst start in any order on a busy machine, and the last request written may
+   * be an older move; the branch's tip at publish time is the newest state.
+   */
   ref: string;
   branch?: string | undefined;
   at: number;
@@ -26,8 +31,8 @@ export async function requestFor(
   git: GitRepository,
   hook: HookName,
   updates: string | undefined,
+  at = Date.now(),
 ): Promise<Request | undefined> {
-  const at = Date.now();
   const branches = await configuredBranches(git);
   if ((hook !== "pre-push" && hook !== "reference-transaction") || !updates?.trim()) {
     const current = await currentBranch(git);
@@ -45,5 +50,6 @@ export async function requestFor(
   if (configured.length === 0) return undefined;
   const current = await currentBranch(git);
   const chosen = configured.find((m) => m.branch === current) ?? configured.at(-1)!;
-  return { hook, ref: chosen.sha, branch: chosen.branch, at };
+  const ref = hook === "pre-push" ? chosen.sha : `refs/heads/${chosen.branch}`;
+  return { hook, ref, branch: chosen.branch, at };
 }

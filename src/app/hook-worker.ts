@@ -21,6 +21,8 @@ export interface WorkerOptions {
   hook: HookName;
   /** reference-transaction and pre-push: the lines git gave the hook on its standard input. */
   updates?: string | undefined;
+  /** When git ran the hook (ms); the publisher may start much later on a busy machine. */
+  at?: number | undefined;
 }
 
 /** How long a request must stay the newest before it is published: a burst of commits ends first. */
@@ -51,7 +53,7 @@ export async function runHookWorker(o: WorkerOptions): Promise<void> {
 }
 
 async function work(git: GitRepository, state: HookState, o: WorkerOptions): Promise<void> {
-  const request = await requestFor(git, o.hook, o.updates);
+  const request = await requestFor(git, o.hook, o.updates, o.at);
   if (!request) {
     const what = o.hook === "pre-push" ? "in this push" : "moved";
     await appendLog(state, `${o.hook}: no configured branch ${what}; nothing to publish`);
@@ -205,7 +207,9 @@ async function publishRequest(
     return undefined;
   }
   const sha = (await git.resolveCommit(request.ref)).oid;
-  if (published.has(sha)) return undefined;
+  // A late hook run of a burst (its node started after the publisher had finished) asks for the
+  // commit published last, by a request older than that publish: not again.
+  if (published.has(sha) || (await coveredBy(state, sha, request.at))) return undefined;
   const { config } = await loadConfig(git.root);
   const pending: Promise<void>[] = [];
   const reporter: Reporter = {
@@ -247,4 +251,20 @@ async function publishRequest(
   }
   await writeAtomic(state.lastResult, JSON.stringify(result, null, 2));
   return failure;
+}
+
+/**
+ * Whether the last background publish succeeded for `sha` after a request made at `at`: that
+ * publish covered the request. (A later request for the same commit, e.g. after a reset back to
+ * it, is published again: something else may have gone live meanwhile.)
+ */
+async function coveredBy(state: HookState, sha: string, at: number): Promise<boolean> {
+  const text = await readFile(state.lastResult, "utf8").catch(() => undefined);
+  if (text === undefined) return false;
+  try {
+    const last = JSON.parse(text) as LastResult;
+    return last.ok && last.commit === sha && Date.parse(last.at) >= at;
+  } catch {
+    return false;
+  }
 }

@@ -82,7 +82,8 @@ export function hookBlock(hook: HookName, launcher: Launcher, options: BlockOpti
     `    mv -f "$wspub_state/last-error" "$wspub_state/last-error.shown" 2>/dev/null`,
     `  fi`,
     `  wspub_run() { ${run}; }`,
-    `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run ${hook}${
+    // --at: when git ran the hook (its publisher may start much later on a busy machine).
+    `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run ${hook} --at "$(date +%s)"${
       hook === "pre-push" || hook === "reference-transaction" ? ' --updates "$wspub_updates"' : ""
     } & )`,
     `fi`,

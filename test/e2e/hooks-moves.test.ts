@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -72,8 +72,14 @@ describe("hooks: every way main moves publishes (reference-transaction)", () => 
       table.push(`| ${label} | yes |`);
     } catch (e) {
       table.push(`| ${label} | **no** |`);
+      const state = join(a, ".git/wspub");
+      const files = readdirSync(state).map((f) => `${f}: ${readFileSync(join(state, f), "utf8").slice(-2000)}`);
+      const ps = execFileSync("ps", ["-eo", "pid,etimes,args"], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.includes("hooks run"));
+      const refs = execFileSync("git", ["reflog", "-n", "6", "main"], { cwd: a, encoding: "utf8" });
       throw new Error(
-        `${(e as Error).message}\n--- hook.log ---\n${readFileSync(join(a, ".git/wspub/hook.log"), "utf8")}`,
+        `${(e as Error).message}\n--- main: ${tip()}\n${refs}--- .git/wspub ---\n${files.join("\n")}\n--- publishers ---\n${ps.join("\n")}`,
       );
     }
   }

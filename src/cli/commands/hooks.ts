@@ -67,11 +67,13 @@ export function addHooksCommands(program: Command, rt: Runtime, setCode: SetExit
     .command("run", { hidden: true })
     .description("the background half of a hook (started by the hook itself)")
     .argument("<hook>", "post-commit or pre-push")
-    .option("--updates <text>", "pre-push: the hook's standard input")
-    .action(async (hook: string, o: { updates?: string }) => {
+    .option("--updates <text>", "reference-transaction, pre-push: the lines git gave the hook")
+    .option("--at <seconds>", "when git ran the hook (Unix seconds)")
+    .action(async (hook: string, o: { updates?: string; at?: string }) => {
       if (!(HOOK_NAMES as readonly string[]).includes(hook)) return setCode(ExitCode.usage);
       const { runHookWorker } = await import("../../app/hook-worker.js");
-      await runHookWorker({ cwd: rt.cwd, env: rt.env, hook: hook as HookName, updates: o.updates });
+      const at = o.at !== undefined && /^\d+$/.test(o.at) ? Number(o.at) * 1000 : undefined;
+      await runHookWorker({ cwd: rt.cwd, env: rt.env, hook: hook as HookName, updates: o.updates, at });
       setCode(ExitCode.ok);
     });
 }
