@@ -227,6 +227,8 @@ describe("git hooks, with real commits and pushes", () => {
     await waitFor("the next commit to be live", async () =>
       (await liveCommit(prefix, name)) === next ? true : undefined,
     );
+    // The pointer moves before the publisher writes its log line.
+    await settled(repo);
     expect(logOf(repo)).toMatch(/post-commit: published main/);
   });
 
