@@ -48,9 +48,26 @@ export interface Counts {
   errors: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
+  /**
+   * Sequential round trips, counted without a clock: a request is in round 1 + the highest round
+   * of the responses already complete when it arrived (it may have waited for them); this is the
+   * highest round reached. Requests sent together share a round.
+   */
+  rounds: number;
+  /** The highest round of a complete response (internal to the count). */
+  completed: number;
 }
 
-export const emptyCounts = (): Counts => ({ total: 0, byOp: {}, byMethod: {}, errors: {}, bytesIn: 0, bytesOut: 0 });
+export const emptyCounts = (): Counts => ({
+  total: 0,
+  byOp: {},
+  byMethod: {},
+  errors: {},
+  bytesIn: 0,
+  bytesOut: 0,
+  rounds: 0,
+  completed: 0,
+});
 
 /** The S3 operation of a path-style request (`/bucket/key?query`). */
 export function classify(method: string, url: string, headers: IncomingMessage["headers"]): S3Op {
@@ -140,6 +157,10 @@ export async function startProxy(upstream: string, options: ProxyOptions = {}): 
 
   const delayMs = options.delayMs ?? 0;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const tally = counts;
+    const round = tally.completed + 1;
+    tally.rounds = Math.max(tally.rounds, round);
+    res.on("finish", () => (tally.completed = Math.max(tally.completed, round)));
     if (delayMs > 0) {
       req.pause();
       setTimeout(() => {

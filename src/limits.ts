@@ -17,6 +17,12 @@ export const LEASE_MS = 60_000;
 
 /** Blobs up to this size are read whole through the shared `git cat-file --batch`; larger ones stream. */
 export const STREAM_THRESHOLD = 8 * MiB;
+/**
+ * A change up to this many files and bytes is read from git before anything is written, so that
+ * its objects and its manifest are written together (one round of requests instead of three).
+ */
+export const TOGETHER_MAX_FILES = 1000;
+export const TOGETHER_MAX_BYTES = 32 * MiB;
 /** Part size of multipart uploads. */
 export const PART_SIZE = 8 * MiB;
 /** S3's CopyObject limit; larger objects are uploaded again instead of copied. */

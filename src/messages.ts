@@ -45,6 +45,9 @@ export const messages = {
   lockHeld: (holder: string, workspace: string) =>
     `refused: workspace ${workspace} is being published by ${holder}. Nothing was changed. Try again later, or ` +
     `if that publisher is gone for good, run wspub unlock ${workspace}.`,
+  lockHeldUnsafe: (holder: string, workspace: string) =>
+    `refused: workspace ${workspace} is being published by ${holder}, and --unsafe-no-lock does not publish ` +
+    `over a held lock. Nothing was changed. Try again later.`,
   lockLost: (by: string) =>
     `refused: this publisher lost the publish lock to ${by} and stopped writing; run wspub push again to finish`,
   noConditionalWrites: (target: string, detail: string) =>

@@ -1,4 +1,5 @@
 import { parsePointer, type Pointer } from "../manifest/pointer.js";
+import { isPublished } from "../manifest/live.js";
 import { runBounded } from "../queue.js";
 import { Layout, workspacesMetaRoot } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
@@ -26,10 +27,11 @@ export async function listWorkspaces(
     if (!text) return;
     let p: Pointer;
     try {
-      p = parsePointer(text.toString("utf8"));
+      p = parsePointer(text.toString("utf8")).pointer;
     } catch {
       return;
     }
+    if (!isPublished(p)) return; // its first publish is under way
     rows.push({
       workspace: name,
       commit: p.commit,

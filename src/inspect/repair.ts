@@ -7,7 +7,8 @@ import { messages } from "../messages.js";
 import { entryOf } from "../manifest/entry.js";
 import { digestStream, readSmallBlob, writeOptions } from "../publish/content.js";
 import { LOCK_WAIT_MS, STREAM_THRESHOLD } from "../limits.js";
-import { readLive, readLiveFiles } from "../manifest/live.js";
+import { journalOf } from "../manifest/journal.js";
+import { readLiveFiles, readPointerState } from "../manifest/live.js";
 import { Lease } from "../lock/lease.js";
 import type { Reporter } from "../events.js";
 import { runBounded } from "../queue.js";
@@ -35,18 +36,21 @@ export async function repair(
   },
   drift: VerifyResult,
 ): Promise<RepairResult> {
-  const lease = await Lease.acquire({
-    store: o.store,
-    layout: o.layout,
-    holder: o.holder,
-    reporter: o.reporter,
-    env: o.env,
-    waitMs: LOCK_WAIT_MS,
-  });
+  const state = await readPointerState(o.store, o.layout);
+  const changed = () => gitInputError("the live commit changed while verifying: run wspub verify again");
+  const live = state.live;
+  if (live?.pointer.commit !== drift.commit) throw changed();
+  const objects = [...drift.missing, ...drift.changed].map((d) => d.object);
+  const { store, layout, reporter, env, holder } = o;
+  const options = { store, layout, holder, reporter, env, waitMs: LOCK_WAIT_MS, lock: true };
+  const { lease, interrupted } = await Lease.acquire(
+    options,
+    state.seen,
+    journalOf(drift.commit, holder, objects, drift.unexpected),
+  );
+  let dirty = false;
   try {
-    const live = await readLive(o.store, o.layout);
-    if (live?.pointer.commit !== drift.commit)
-      throw gitInputError(`the live commit changed while verifying: run wspub verify again`);
+    if (lease.pointer.commit !== drift.commit || lease.pointer.manifest !== live.pointer.manifest) throw changed();
     const files = await readLiveFiles(o.store, o.layout, live, o.concurrency);
     if (!files) throw gitInputError(messages.manifestLost(drift.commit));
     const broken = [...drift.missing, ...drift.changed].filter((d) => entryOf(files, d.path) !== undefined);
@@ -59,6 +63,7 @@ export async function repair(
         );
       }
     }
+    dirty = true;
     await runBounded(broken, o.concurrency, async (d) => {
       lease.assertHeld();
       const entry = files[d.path]!;
@@ -75,8 +80,10 @@ export async function repair(
     });
     lease.assertHeld();
     await o.store.deleteMany(drift.unexpected.map((name) => o.layout.objectKey(name)));
+    dirty = false;
     return { rewritten: broken.length, deleted: drift.unexpected.length };
   } finally {
-    await lease.release();
+    // The journal stays when the repair failed part-way, or a publish had died before it.
+    await lease.release(dirty || interrupted !== undefined);
   }
 }

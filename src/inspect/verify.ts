@@ -4,8 +4,7 @@ import { describeTarget, targetFields } from "../store/target.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
-import { readLive, readLiveFiles } from "../manifest/live.js";
-import { readJournal } from "../manifest/journal.js";
+import { readPointerState, readLiveFiles } from "../manifest/live.js";
 import { runBounded } from "../queue.js";
 
 export interface Drift {
@@ -42,7 +41,7 @@ export async function verify(
   layout: Layout,
   options: { deep: boolean; concurrency: number },
 ): Promise<VerifyResult> {
-  const live = await readLive(store, layout);
+  const { live, seen } = await readPointerState(store, layout);
   if (!live) throw usageError(messages.nothingPublished(layout.workspace, describeTarget(layout.target)));
   const result: VerifyResult = {
     workspace: layout.workspace,
@@ -53,7 +52,7 @@ export async function verify(
     missing: [],
     changed: [],
     unexpected: [],
-    interrupted: (await readJournal(store, layout))?.commit ?? null,
+    interrupted: seen?.pointer.journal?.commit ?? null,
   };
   const files = await readLiveFiles(store, layout, live, options.concurrency);
   if (!files) {

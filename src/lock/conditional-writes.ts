@@ -15,10 +15,20 @@ const CAPABILITIES_FIELDS: Fields = { conditionalWrites: { literal: true }, chec
  * behind `rclone serve s3`, s3rver...): a lock on such a server would let two publishers in. Once
  * per workspace and target, a scratch object is created with If-None-Match: *, created again
  * (must be refused), and replaced with a wrong If-Match (must be refused). The verdict is cached
- * (Layout.capabilitiesKey) so later publishes pay nothing.
+ * (Layout.capabilitiesKey), and the lock records it in the pointer, so later publishes pay
+ * nothing. Resolves when the server was found to honour them (an ISO time).
  */
-export async function checkConditionalWrites(store: ObjectStore, layout: Layout): Promise<void> {
-  if (isVerified(await store.get(layout.capabilitiesKey))) return;
+export async function checkConditionalWrites(store: ObjectStore, layout: Layout): Promise<string> {
+  return (await cachedVerdict(store, layout)) ?? (await probeConditionalWrites(store, layout));
+}
+
+/** The cached verdict's time; undefined when there is none (or it cannot be read). */
+export async function cachedVerdict(store: ObjectStore, layout: Layout): Promise<string | undefined> {
+  return verifiedAt(await store.get(layout.capabilitiesKey));
+}
+
+/** Probes the server and caches the verdict (see checkConditionalWrites). */
+export async function probeConditionalWrites(store: ObjectStore, layout: Layout): Promise<string> {
   const refuse = (detail: string) => refusedError(messages.noConditionalWrites(describeTarget(layout.target), detail));
   const id = randomUUID();
   const scratch = layout.probeKey(id);
@@ -38,17 +48,19 @@ export async function checkConditionalWrites(store: ObjectStore, layout: Layout)
   } finally {
     await store.deleteMany([scratch]);
   }
-  const record = JSON.stringify({ conditionalWrites: true, checkedAt: new Date().toISOString() }, null, 1);
+  const checkedAt = new Date().toISOString();
+  const record = JSON.stringify({ conditionalWrites: true, checkedAt }, null, 1);
   // A plain write: every publisher that probes writes the same verdict, and it replaces an unreadable one.
   await putJson(store, layout.capabilitiesKey, `${record}\n`);
+  return checkedAt;
 }
 
-function isVerified(cached: Buffer | undefined): boolean {
-  if (cached === undefined) return false;
+function verifiedAt(cached: Buffer | undefined): string | undefined {
+  if (cached === undefined) return undefined;
   try {
-    parseRecord(cached.toString("utf8"), CAPABILITIES_FIELDS, "the capabilities record");
-    return true;
+    return parseRecord<{ checkedAt: string }>(cached.toString("utf8"), CAPABILITIES_FIELDS, "the capabilities record")
+      .checkedAt;
   } catch {
-    return false; // unreadable: probe again
+    return undefined; // unreadable: probe again
   }
 }

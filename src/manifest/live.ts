@@ -1,18 +1,33 @@
 import { fileRecord, type ManifestEntry } from "./entry.js";
-import { parseShard, parseStoredManifest, type StoredManifest } from "./sharded.js";
-import { parsePointer, type Pointer } from "./pointer.js";
+import { parseShard, parseStoredManifest, type ManifestRoot, type StoredManifest } from "./sharded.js";
+import { readLegacyJournal } from "./journal.js";
+import { parseLockRecord } from "./lock-record.js";
+import { parsePointer, type Pointer, type Seen } from "./pointer.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { describeTarget } from "../store/target.js";
 import { WspubError } from "../errors.js";
 import { runBounded } from "../queue.js";
 
+/** A pointer that names a live commit (its first publish is done). */
+export type Published = Pointer & { commit: string; manifest: string; publishedAt: string; publishedBy: string };
+
 export interface LiveState {
-  pointer: Pointer;
+  pointer: Published;
   /** The pointer's ETag, for the compare-and-swap that moves it. */
   pointerEtag: string;
   /** The manifest the pointer names (a version 2 root, or a whole version 1 manifest); undefined when it is gone. */
   stored: StoredManifest | undefined;
+}
+
+/** The pointer as a publish reads it: the record and its ETag, and what it names as live. */
+export interface PointerState {
+  /** undefined: there is no pointer yet. */
+  seen: Seen | undefined;
+  /** undefined: nothing is published yet (no pointer, or the first publish is under way or died). */
+  live: LiveState | undefined;
+  /** A version 1 pointer (an older wspub's): its lock.json and journal.json may exist beside it. */
+  legacy: boolean;
 }
 
 /**
@@ -29,11 +44,16 @@ export class UnreadableLiveError extends WspubError {
   }
 }
 
-/** Reads the pointer and the manifest root it names (two small GETs); undefined when nothing is published. */
-export async function readLive(store: ObjectStore, layout: Layout): Promise<LiveState | undefined> {
+export const isPublished = (p: Pointer): p is Published => p.commit !== null && p.manifest !== null;
+
+/**
+ * Reads the pointer: one GET, since it carries the live manifest's root. A pointer written by an
+ * older wspub (version 1) does not; its root is read from the manifest it names.
+ */
+export async function readPointerState(store: ObjectStore, layout: Layout): Promise<PointerState> {
   return withRetry(async () => {
     const current = await store.getVersioned(layout.pointerKey);
-    if (current === undefined) return undefined;
+    if (current === undefined) return { seen: undefined, live: undefined, legacy: false };
     const broken = (what: string, e: unknown) =>
       new Unreadable(
         new UnreadableLiveError(
@@ -43,20 +63,51 @@ export async function readLive(store: ObjectStore, layout: Layout): Promise<Live
           e,
         ),
       );
-    let pointer: Pointer;
+    let parsed: ReturnType<typeof parsePointer>;
     try {
-      pointer = parsePointer(current.body.toString("utf8"));
+      parsed = parsePointer(current.body.toString("utf8"));
+      checkRoot(parsed.pointer.root);
     } catch (e) {
       throw broken(`pointer ${layout.pointerKey}`, e);
     }
+    const { pointer, legacy } = parsed;
+    if (legacy) await importLegacy(store, layout, pointer);
+    const seen = { pointer, etag: current.etag };
+    if (!isPublished(pointer)) return { seen, live: undefined, legacy };
+    const live = { pointer, pointerEtag: current.etag };
+    if (pointer.root?.commit === pointer.commit) {
+      return { seen, live: { ...live, stored: { version: 2, root: pointer.root } }, legacy };
+    }
     const body = await store.get(pointer.manifest);
-    if (body === undefined) return { pointer, pointerEtag: current.etag, stored: undefined };
+    if (body === undefined) return { seen, live: { ...live, stored: undefined }, legacy };
     try {
-      return { pointer, pointerEtag: current.etag, stored: parseStoredManifest(body.toString("utf8")) };
+      return { seen, live: { ...live, stored: parseStoredManifest(body.toString("utf8")) }, legacy };
     } catch (e) {
       throw broken(`manifest ${pointer.manifest}`, e);
     }
   });
+}
+
+/** The live commit and its manifest; undefined when nothing is published. */
+export async function readLive(store: ObjectStore, layout: Layout): Promise<LiveState | undefined> {
+  return (await readPointerState(store, layout)).live;
+}
+
+/**
+ * An older wspub kept the lock and the journal in objects of their own (lock.json, journal.json):
+ * they are read into the converted pointer, so that a publisher of this version waits for an
+ * older one, and finishes the job of one that died.
+ */
+async function importLegacy(store: ObjectStore, layout: Layout, pointer: Pointer): Promise<void> {
+  const [lock, journal] = await Promise.all([store.get(layout.lockKey), readLegacyJournal(store, layout)]);
+  pointer.lock = lock ? (parseLockRecord(lock) ?? null) : null;
+  pointer.journal = journal ?? null;
+}
+
+function checkRoot(root: ManifestRoot | null): void {
+  if (root && !Number.isInteger(Math.log2(root.shards.length))) {
+    throw new Error("the manifest root: the shard count is not a power of two");
+  }
 }
 
 /** One shard of a version 2 manifest; undefined when it is gone. */

@@ -1,7 +1,10 @@
 import { hostname } from "node:os";
 import { type Fields, parseRecord } from "./record.js";
 
-/** `<prefix>/.wspub/<name>/lock.json`: who holds a workspace's publish lock, until when. See lock/lease.ts. */
+/**
+ * Who holds a workspace's publish lock, until when: kept in the pointer (live.json) while a publish
+ * runs (see lock/lease.ts). wspub before the pointer carried it kept it in lock.json.
+ */
 export interface LockRecord {
   /** Random per acquisition: a write whose response was lost is recognised as our own by it. */
   id: string;
@@ -13,7 +16,7 @@ export interface LockRecord {
   expiresAt: number;
 }
 
-const LOCK_FIELDS: Fields = {
+export const LOCK_FIELDS: Fields = {
   id: "string",
   holder: "string",
   host: "string",
@@ -22,17 +25,13 @@ const LOCK_FIELDS: Fields = {
   expiresAt: "number",
 };
 
-/** The lock record in `body`, or undefined when it cannot be read (a lock anyone may take over). */
+/** The legacy lock.json in `body`, or undefined when it cannot be read (a lock anyone may take over). */
 export function parseLockRecord(body: Buffer): LockRecord | undefined {
   try {
     return parseRecord<LockRecord>(body.toString("utf8"), LOCK_FIELDS, "the lock record");
   } catch {
     return undefined;
   }
-}
-
-export function serializeLockRecord(record: LockRecord): Buffer {
-  return Buffer.from(JSON.stringify(record));
 }
 
 /** Expired, or held by a process on this machine that is gone. */

@@ -1,11 +1,46 @@
+import { JOURNAL_FIELDS, type Journal } from "./journal.js";
+import { LOCK_FIELDS, type LockRecord } from "./lock-record.js";
 import { type Fields, parseRecord } from "./record.js";
+import { type ManifestRoot, ROOT_FIELDS } from "./sharded.js";
 
-/** `<prefix>/.wspub/<name>/live.json`: names the live commit and its manifest. */
+/**
+ * `<prefix>/.wspub/<name>/live.json`: the one record a publish reads and swaps. It names the live
+ * commit and its manifest, and carries what the next publish needs so that one read tells it
+ * everything: the manifest's root (also stored under `manifest`), whether the server was found to
+ * honour conditional writes, the publish lock while a publish holds it, and that publish's journal
+ * (left behind if it died). Every change to it is a compare-and-swap on its ETag, so taking the
+ * lock also proves nobody moved the live commit since it was read.
+ */
 export interface Pointer {
+  version: 2;
+  workspace: string;
+  /** The live commit; null while the workspace's first publish is under way (the pointer then holds its lock). */
+  commit: string | null;
+  /** Object key of the manifest root, relative to the store root. */
+  manifest: string | null;
+  previous: string | null;
+  publishedAt: string | null;
+  publishedBy: string | null;
+  files: number;
+  bytes: number;
+  root: ManifestRoot | null;
+  /** When a publisher found that the server honours If-None-Match and If-Match (lock/conditional-writes.ts). */
+  conditionalWrites: string | null;
+  lock: LockRecord | null;
+  journal: Journal | null;
+}
+
+/** The pointer as read, with its ETag (the compare-and-swap of the next change expects it). */
+export interface Seen {
+  pointer: Pointer;
+  etag: string;
+}
+
+/** The pointer of a wspub from before version 2: no root, lock or journal inside (they were objects of their own). */
+export interface LegacyPointer {
   version: 1;
   workspace: string;
   commit: string;
-  /** Object key of the manifest, relative to the store root. */
   manifest: string;
   previous: string | null;
   publishedAt: string;
@@ -14,22 +49,63 @@ export interface Pointer {
   bytes: number;
 }
 
-const POINTER_FIELDS: Fields = {
+const COMMON: Fields = { workspace: "string", previous: "string|null", files: "count", bytes: "count" };
+const V1_FIELDS: Fields = {
+  ...COMMON,
   version: { literal: 1 },
-  workspace: "string",
   commit: "string",
   manifest: "string",
-  previous: "string|null",
   publishedAt: "string",
   publishedBy: "string",
-  files: "integer",
-  bytes: "integer",
+};
+const orNull = (kind: Fields[string]) => ({ anyOf: [kind, "null"] }) as const;
+const V2_FIELDS: Fields = {
+  ...COMMON,
+  version: { literal: 2 },
+  commit: "string|null",
+  manifest: "string|null",
+  publishedAt: "string|null",
+  publishedBy: "string|null",
+  root: orNull({ fields: ROOT_FIELDS }),
+  conditionalWrites: "string|null",
+  lock: orNull({ fields: LOCK_FIELDS }),
+  journal: orNull({ fields: JOURNAL_FIELDS }),
 };
 
-export function parsePointer(text: string): Pointer {
-  return parseRecord<Pointer>(text, POINTER_FIELDS, "the pointer");
+/** A version 2 pointer, or a version 1 pointer converted (`legacy`: its root, lock and journal are elsewhere). */
+export function parsePointer(text: string): { pointer: Pointer; legacy: boolean } {
+  const value = JSON.parse(text) as { version?: unknown };
+  if (value?.version === 1) {
+    const old = parseRecord<LegacyPointer>(text, V1_FIELDS, "the pointer");
+    const pointer: Pointer = { ...old, version: 2, root: null, conditionalWrites: null, lock: null, journal: null };
+    return { pointer, legacy: true };
+  }
+  return { pointer: parseRecord<Pointer>(text, V2_FIELDS, "the pointer"), legacy: false };
 }
 
-export function serializePointer(pointer: Pointer): string {
-  return `${JSON.stringify(pointer, null, 2)}\n`;
+/** A pointer with nothing live yet (a first publish takes the lock with it). */
+export function emptyPointer(workspace: string): Pointer {
+  return {
+    version: 2,
+    workspace,
+    commit: null,
+    manifest: null,
+    previous: null,
+    publishedAt: null,
+    publishedBy: null,
+    files: 0,
+    bytes: 0,
+    root: null,
+    conditionalWrites: null,
+    lock: null,
+    journal: null,
+  };
+}
+
+export function serializePointer(pointer: Pointer): Buffer {
+  const { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes } = pointer;
+  const { conditionalWrites, lock, journal, root } = pointer;
+  // Fixed key order; the small fields first, so that a person reading it sees them at once.
+  const ordered = { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes };
+  return Buffer.from(`${JSON.stringify({ ...ordered, conditionalWrites, lock, journal, root }, null, 2)}\n`);
 }

@@ -13,11 +13,13 @@ export type FieldKind =
   | "count"
   | "string|null"
   | "string[]"
+  | "null"
   | { literal: string | number | boolean }
   | { oneOf: readonly string[] }
   | { match: RegExp }
   | { listOf: FieldKind; nonEmpty?: boolean }
-  | { fields: Fields };
+  | { fields: Fields }
+  | { anyOf: readonly FieldKind[] };
 
 export type Fields = Readonly<Record<string, FieldKind>>;
 
@@ -51,6 +53,7 @@ function fits(v: unknown, kind: FieldKind): boolean {
     if ("literal" in kind) return v === kind.literal;
     if ("oneOf" in kind) return typeof v === "string" && kind.oneOf.includes(v);
     if ("match" in kind) return typeof v === "string" && kind.match.test(v);
+    if ("anyOf" in kind) return kind.anyOf.some((k) => fits(v, k));
     if ("listOf" in kind) {
       return Array.isArray(v) && (!kind.nonEmpty || v.length > 0) && v.every((item) => fits(item, kind.listOf));
     }
@@ -69,6 +72,8 @@ function fits(v: unknown, kind: FieldKind): boolean {
       return v === null || typeof v === "string";
     case "string[]":
       return Array.isArray(v) && v.every((x) => typeof x === "string");
+    case "null":
+      return v === null;
   }
 }
 
@@ -76,6 +81,7 @@ function describe(kind: FieldKind): string {
   if (typeof kind === "string") {
     if (kind === "string[]") return "a list of strings";
     if (kind === "count") return "a whole number, 0 or more";
+    if (kind === "null") return "null";
     return `a ${kind.replace("|", " or ")}`;
   }
   if ("literal" in kind) return JSON.stringify(kind.literal);
@@ -83,6 +89,7 @@ function describe(kind: FieldKind): string {
   if ("match" in kind) return `a string matching ${kind.match}`;
   if ("listOf" in kind)
     return `a ${kind.nonEmpty ? "non-empty " : ""}list of ${describe(kind.listOf).replace(/^an? /, "")}s`;
+  if ("anyOf" in kind) return kind.anyOf.map(describe).join(" or ");
   return "an object of the expected shape";
 }
 

@@ -129,7 +129,7 @@ export function parseStoredManifest(text: string): StoredManifest {
 
 const SHARD_FIELDS: Fields = { version: { literal: 2 }, files: { fields: {} } };
 
-const ROOT_FIELDS: Fields = {
+export const ROOT_FIELDS: Fields = {
   version: { literal: 2 },
   workspace: "string",
   commit: "string",

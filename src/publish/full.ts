@@ -9,7 +9,9 @@ import { messages } from "../messages.js";
 import { planPublish } from "../plan/plan.js";
 import { digestsOf, notices, type Proposal, rootOf } from "./proposal.js";
 import type { Publishing } from "./request.js";
+import { resumePlan } from "./resume.js";
 import { reportReplaced } from "./state.js";
+import type { ObjectInfo } from "../store/port.js";
 
 /**
  * The whole publish set against the whole live manifest (and, where no manifest accounts for the
@@ -30,20 +32,25 @@ export async function fullProposal(
 
   const liveFiles = await readAllLive(p, live);
   // Objects no manifest accounts for: on a first publish (or with the manifest lost), everything
-  // under the prefix; after an interrupted publish, whatever its journal names.
-  const strays = new Set<string>();
-  if (!liveFiles) {
-    for await (const o of req.store.list(layout.filesPrefix)) strays.add(layout.nameOf(o.key));
-  }
-  for (const name of [...(journal?.writes ?? []), ...(journal?.deletes ?? [])]) strays.add(name);
-  const plan = planPublish(set.files, liveFiles ?? {}, [...strays], new Set(journal?.writes ?? []));
+  // under the prefix; after an interrupted publish, whatever its journal names ("all": a listing).
+  const listing = !liveFiles || journal?.writes === "all" || journal?.deletes === "all";
+  const listed = listing ? await listObjects(p) : new Map<string, ObjectInfo>();
+  const strays = new Set<string>(liveFiles ? [] : listed.keys());
+  const named = (names: string[] | "all" | undefined) => (names === "all" ? [...listed.keys()] : (names ?? []));
+  for (const name of [...named(journal?.writes), ...named(journal?.deletes)]) strays.add(name);
+  // The objects an interrupted publish may have written hold unknown content, unless it published
+  // this same commit over this same live manifest: then it wrote only what this one plans to write.
+  const dirty = journal && journal.commit !== commit.oid ? new Set(named(journal.writes)) : new Set<string>();
+  const digests = digestsOf(Object.values(liveFiles ?? {}));
+  let plan = planPublish(set.files, liveFiles ?? {}, [...strays], dirty);
+  if (journal && listing) plan = await resumePlan(p, plan, listed, journal, digests);
 
   const files = set.files.length;
   const excluded = set.excluded.length - set.submodules.length;
   const liveRoot = live?.stored?.version === 2 ? live.stored.root : undefined;
   return {
     plan,
-    digests: digestsOf(Object.values(liveFiles ?? {})),
+    digests,
     files,
     excluded,
     submodules: set.submodules,
@@ -58,6 +65,14 @@ export async function fullProposal(
       return { root: rootOf(p, { files, bytes: totalBytes(all), excluded }, set.ignore, digests), texts };
     },
   };
+}
+
+/** The objects under the workspace's prefix, by object name. */
+async function listObjects(p: Publishing): Promise<Map<string, ObjectInfo>> {
+  const { store, layout } = p.req;
+  const listed = new Map<string, ObjectInfo>();
+  for await (const o of store.list(layout.filesPrefix)) listed.set(layout.nameOf(o.key), o);
+  return listed;
 }
 
 /**

@@ -1,32 +1,86 @@
-import { refusedError } from "../errors.js";
-import { MAX_COPY_BYTES, STREAM_THRESHOLD } from "../limits.js";
+import type { PublishFile } from "../filter/publish-set.js";
+import { MAX_COPY_BYTES, STREAM_THRESHOLD, TOGETHER_MAX_BYTES, TOGETHER_MAX_FILES } from "../limits.js";
 import { fileRecord, type ManifestEntry, manifestDigest } from "../manifest/entry.js";
-import { writeJournal } from "../manifest/journal.js";
-import { type Pointer, serializePointer } from "../manifest/pointer.js";
 import { putJson } from "../manifest/put-json.js";
 import { type ManifestRoot, serializeRoot } from "../manifest/sharded.js";
-import { messages } from "../messages.js";
 import type { Plan } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
 import { type Digests, digestBuffer, digestStream, readSmallBlob, writeOptions } from "./content.js";
 import { crashPoint } from "./crash.js";
-import type { Proposal } from "./proposal.js";
+import type { NextManifest, Proposal } from "./proposal.js";
 import type { Publishing } from "./request.js";
 
 /** Throws when the publisher has lost its lock: called before every write. */
 export type Hold = () => void;
 
-/** The journal: the objects this publish will write and delete, before it touches any (see manifest/journal.ts). */
-export async function recordJournal(p: Publishing, plan: Plan, hold: Hold): Promise<void> {
-  hold();
-  await writeJournal(p.req.store, p.req.layout, {
-    version: 1,
-    commit: p.commit.oid,
-    startedAt: new Date().toISOString(),
-    holder: p.req.actor,
-    writes: [...plan.put, ...plan.copy].map((a) => a.object),
-    deletes: plan.delete,
+/** The manifest a publish wrote: its root and the root's key. */
+export interface WrittenManifest {
+  key: string;
+  root: ManifestRoot;
+}
+
+/** The object names a plan writes (its journal's `writes`). */
+export const objectsWritten = (plan: Plan): string[] => [...plan.put, ...plan.copy].map((a) => a.object);
+
+/**
+ * Writes the new content and the new (immutable) manifest, which nothing names until the pointer
+ * moves. A small change is read from git first, so that its digests, and so the manifest, are
+ * known before anything is written: the objects, shards and root then go out together, in one
+ * round of parallel requests. A large one (more than TOGETHER_MAX_FILES or TOGETHER_MAX_BYTES, or
+ * a file that streams) uploads the objects, then writes the manifest.
+ */
+export async function writeContent(p: Publishing, proposal: Proposal, hold: Hold): Promise<WrittenManifest> {
+  const bodies = await readSmallChange(p, proposal.plan);
+  let written: WrittenManifest;
+  if (bodies) {
+    written = await writeTogether(p, proposal, bodies, hold);
+  } else {
+    await applyWrites(p, proposal.plan, proposal.digests, hold);
+    crashPoint(p.req.env, "before-manifest");
+    const next = await proposal.manifest(writtenEntries(p, proposal));
+    written = await writeManifest(p, proposal, next, [], hold);
+  }
+  crashPoint(p.req.env, "after-manifest");
+  return written;
+}
+
+/** The bodies of the plan's uploads by blob id, when the change is small enough to hold; else undefined. */
+async function readSmallChange(p: Publishing, plan: Plan): Promise<Map<string, Buffer> | undefined> {
+  const bytes = plan.put.reduce((sum, a) => sum + a.file.size, 0);
+  const small =
+    plan.put.every((a) => a.file.size <= STREAM_THRESHOLD) && plan.copy.every((a) => a.file.size <= MAX_COPY_BYTES);
+  if (!small || plan.put.length > TOGETHER_MAX_FILES || bytes > TOGETHER_MAX_BYTES) return undefined;
+  const bodies = new Map<string, Buffer>();
+  await runBounded(plan.put, p.req.concurrency, async ({ file }) => {
+    bodies.set(file.oid, await readSmallBlob(p.req.git, file.oid));
   });
+  return bodies;
+}
+
+async function writeTogether(
+  p: Publishing,
+  proposal: Proposal,
+  bodies: ReadonlyMap<string, Buffer>,
+  hold: Hold,
+): Promise<WrittenManifest> {
+  const { store, layout } = p.req;
+  const { plan, digests } = proposal;
+  for (const [oid, body] of bodies) digests.set(oid, digestBuffer(body));
+  const next = await proposal.manifest(writtenEntries(p, proposal));
+  crashPoint(p.req.env, "before-manifest");
+  const mtime = p.commit.committerTime;
+  const progress = tracker(p, plan);
+  // A copy whose source this publish writes is a put of the body read anyway: nothing waits for it.
+  const written = new Set(plan.put.map((a) => a.object));
+  const actions: { file: PublishFile; object: string; from?: string }[] = [...plan.put, ...plan.copy];
+  const objects = actions.map((a) => async () => {
+    const options = writeOptions(a.file, digests.get(a.file.oid)!.md5, mtime);
+    const from = a.from !== undefined && !written.has(a.from) ? a.from : undefined;
+    if (from !== undefined) await store.copy(layout.objectKey(from), layout.objectKey(a.object), options);
+    else await store.put(layout.objectKey(a.object), bodies.get(a.file.oid)!, options);
+    progress(from === undefined ? a.file.size : 0);
+  });
+  return writeManifest(p, proposal, next, objects, hold);
 }
 
 /**
@@ -35,18 +89,10 @@ export async function recordJournal(p: Publishing, plan: Plan, hold: Hold): Prom
  * Copies run after the puts: a copy may read an object a put just wrote. `digests` gains the
  * digests of what was uploaded.
  */
-export async function applyWrites(p: Publishing, plan: Plan, digests: Map<string, Digests>, hold: Hold): Promise<void> {
-  const { git, store, layout, reporter, concurrency } = p.req;
+async function applyWrites(p: Publishing, plan: Plan, digests: Map<string, Digests>, hold: Hold): Promise<void> {
+  const { git, store, layout, concurrency } = p.req;
   const mtime = p.commit.committerTime;
-  const total = plan.put.length + plan.copy.length;
-  let done = 0;
-  let bytes = 0;
-  const tick = (size: number) => {
-    done++;
-    bytes += size;
-    reporter.event({ type: "progress", done, total, bytes });
-    crashPoint(p.req.env, `upload:${done}`);
-  };
+  const progress = tracker(p, plan);
   await runBounded(plan.put, concurrency, async ({ file, object }) => {
     hold();
     const key = layout.objectKey(object);
@@ -60,7 +106,7 @@ export async function applyWrites(p: Publishing, plan: Plan, digests: Map<string
       digests.set(file.oid, d);
       await store.putStream(key, () => git.streamBlob(file.oid), writeOptions(file, d.md5, mtime));
     }
-    tick(file.size);
+    progress(file.size);
   });
   await runBounded(plan.copy, concurrency, async ({ file, object, from }) => {
     hold();
@@ -70,30 +116,46 @@ export async function applyWrites(p: Publishing, plan: Plan, digests: Map<string
     } else {
       await store.copy(layout.objectKey(from), layout.objectKey(object), options);
     }
-    tick(0);
+    progress(0);
   });
 }
 
-/**
- * The new manifest: the shards not already stored, then the immutable root that names them.
- * Returns the root and its key.
- */
-export async function writeManifest(
+/** Reports progress after each object written (and marks the crash points upload:<k>). */
+function tracker(p: Publishing, plan: Plan): (bytes: number) => void {
+  const total = plan.put.length + plan.copy.length;
+  let done = 0;
+  let bytes = 0;
+  return (size) => {
+    done++;
+    bytes += size;
+    p.req.reporter.event({ type: "progress", done, total, bytes });
+    crashPoint(p.req.env, `upload:${done}`);
+  };
+}
+
+/** The shards not already stored and the root that names them, alongside `more` writes. */
+async function writeManifest(
   p: Publishing,
   proposal: Proposal,
+  next: NextManifest,
+  more: (() => Promise<void>)[],
   hold: Hold,
-): Promise<{ key: string; root: ManifestRoot }> {
+): Promise<WrittenManifest> {
   const { store, layout, concurrency } = p.req;
-  const next = await proposal.manifest(writtenEntries(p, proposal));
   const rootText = serializeRoot(next.root);
   const key = layout.manifestKey(p.commit.oid, manifestDigest(rootText));
-  const missing = [...next.texts].filter(([digest]) => !proposal.present.has(digest));
-  await runBounded(missing, concurrency, async ([digest, text]) => {
+  const shards = [...next.texts]
+    .filter(([digest]) => !proposal.present.has(digest))
+    .map(
+      ([digest, text]) =>
+        () =>
+          putJson(store, layout.shardKey(digest), text),
+    );
+  const writes = [...more, ...shards, () => putJson(store, key, rootText)];
+  await runBounded(writes, concurrency, async (write) => {
     hold();
-    await putJson(store, layout.shardKey(digest), text);
+    await write();
   });
-  hold();
-  await putJson(store, key, rootText);
   return { key, root: next.root };
 }
 
@@ -115,45 +177,9 @@ function writtenEntries(p: Publishing, proposal: Proposal): Record<string, Manif
   return written;
 }
 
-/**
- * Moves the pointer to the new manifest by compare-and-swap on the ETag it had (`etag`; none: it
- * must not exist yet). A 412 whose pointer now holds exactly our text is our own write, its
- * response lost; anything else means another publisher moved it.
- */
-export async function movePointer(
-  p: Publishing,
-  etag: string | undefined,
-  manifest: { key: string; root: ManifestRoot },
-  previous: string | null,
-  hold: Hold,
-): Promise<void> {
-  const { store, layout, actor } = p.req;
-  const pointer: Pointer = {
-    version: 1,
-    workspace: layout.workspace,
-    commit: p.commit.oid,
-    manifest: manifest.key,
-    previous,
-    publishedAt: new Date().toISOString(),
-    publishedBy: actor,
-    files: manifest.root.files,
-    bytes: manifest.root.bytes,
-  };
-  const body = Buffer.from(serializePointer(pointer), "utf8");
-  hold();
-  const moved = await store.putConditional(
-    layout.pointerKey,
-    body,
-    etag !== undefined ? { ifMatch: etag } : { ifNoneMatch: true },
-  );
-  if (moved !== "conflict") return;
-  const now = await store.getVersioned(layout.pointerKey);
-  if (now?.body.equals(body)) return;
-  throw refusedError(messages.pointerMoved(layout.workspace));
-}
-
 /** Deletes what the new commit no longer has, in two halves (a crash point between them). */
 export async function deleteObjects(p: Publishing, names: readonly string[], hold: Hold): Promise<void> {
+  if (names.length === 0) return;
   const { store, layout } = p.req;
   const doomed = names.map((name) => layout.objectKey(name));
   const half = Math.ceil(doomed.length / 2);

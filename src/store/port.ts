@@ -5,6 +5,8 @@ export interface ObjectInfo {
   size: number;
   /** The server's ETag without quotes, when the store has one. */
   etag?: string;
+  /** When the object was last written (Unix milliseconds, the server's clock), when the store says. */
+  modifiedAt?: number;
 }
 
 export interface WriteOptions {

@@ -193,7 +193,13 @@ export class S3Store implements ObjectStore {
         { Bucket: this.bucket, Prefix: prefix },
       )) {
         for (const o of page.Contents ?? []) {
-          yield { key: o.Key!, size: o.Size ?? 0, ...(o.ETag ? { etag: unquote(o.ETag) } : {}) };
+          const etag = o.ETag ? { etag: unquote(o.ETag) } : {};
+          yield {
+            key: o.Key!,
+            size: o.Size ?? 0,
+            ...etag,
+            ...(o.LastModified ? { modifiedAt: o.LastModified.getTime() } : {}),
+          };
         }
       }
     } catch (e) {

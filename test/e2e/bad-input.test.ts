@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, e2eSetup, runCli, sha256, type Installed, type RunResult } from "../harness/cli.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
@@ -545,9 +545,13 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
           acquiredAt: new Date().toISOString(),
           expiresAt: Date.now() + 3_600_000,
         };
-        await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: ".wspub/locked/lock.json", Body: JSON.stringify(record) }),
+        // The lock is kept in the pointer: what a publisher on another machine holding it would leave.
+        const key = ".wspub/locked/live.json";
+        const pointer = JSON.parse(
+          await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString(),
         );
+        const Body = JSON.stringify({ ...pointer, lock: record });
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body }));
       },
       run: () => wspub(lockedDir, ["push", ...store(), "--lock-wait", "0"]),
     },

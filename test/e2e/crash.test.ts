@@ -117,6 +117,40 @@ describe("crash safety: kill -9 at every step, then one more run converges", () 
   });
 });
 
+describe("resume: a first publish killed part-way does not start over", () => {
+  it("3,000 files killed after 1,800 uploads: the next run uploads what is missing (at most +10%) and converges", async () => {
+    const bucket = `resume-${process.pid}`;
+    await createBucket(s3, bucket);
+    const repo = tempRepo("wspub-resume-");
+    scratch.push(repo.dir);
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) tree[`d${i % 30}/f${i}.txt`] = `file ${i}\n`.repeat(1 + (i % 7));
+    repo.write(tree);
+    const commit = repo.commit("many");
+    const name = repo.dir.split("/").pop()!;
+    const args = ["push", "--json", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint];
+    const crashed = runCli(cli.bin, args, { cwd: repo.dir, env: { ...creds, WSPUB_CRASH_AT: "upload:1800" } });
+    expect(crashed.code).toBe(-1);
+    const present = (await bucketObjects(client, bucket, `${name}/`)).size;
+    expect(present).toBeGreaterThanOrEqual(1800);
+    const missing = 3000 - present;
+
+    const again = runCli(cli.bin, args, { cwd: repo.dir, env: creds });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resuming: \d+ objects an interrupted publish of this commit wrote are kept/);
+    const result = JSON.parse(again.stdout) as { uploaded: number; unchanged: number };
+    expect(result.uploaded).toBeGreaterThanOrEqual(missing);
+    expect(result.uploaded).toBeLessThanOrEqual(Math.ceil(missing * 1.1));
+    expect(await bucketObjects(client, bucket, `${name}/`)).toEqual(expectedAt(repo, commit));
+    const verify = runCli(cli.bin, ["verify", "--deep", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+      cwd: repo.dir,
+      env: creds,
+    });
+    expect(verify.code, verify.stdout).toBe(0);
+    results["resume"] = `${present} of 3000 uploaded when killed; the next run uploaded ${result.uploaded}`;
+  }, 240_000);
+});
+
 describe("concurrent publishers", () => {
   it("4 publishers on commits of one history, started together in random order: the newest ends live, one lock holder at a time", async () => {
     const bucket = `conc-${process.pid}`;

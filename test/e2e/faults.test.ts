@@ -248,6 +248,8 @@ interface BucketCheck {
   corrupt: string[];
   liveCommit: string | undefined;
   objects: Map<string, string>;
+  /** The lock and journal in the pointer ("" when neither: no publish under way or left unfinished). */
+  inFlight: string;
 }
 
 /** Read directly from SeaweedFS, never through the proxy. */
@@ -258,16 +260,13 @@ async function checkBucket(bucket: string, versions: Map<string, Set<string>>): 
   const pointerText = await getText(bucket, `.wspub/${NAME}/live.json`);
   let liveCommit: string | undefined;
   if (pointerText !== undefined) {
-    const pointer = JSON.parse(pointerText) as { commit: string; manifest: string };
-    liveCommit = pointer.commit;
-    const manifestText = await getText(bucket, pointer.manifest);
-    if (manifestText === undefined) lost.push(pointer.manifest);
-    else {
-      const manifest = JSON.parse(manifestText) as { files: Record<string, { mode: string }> };
-      for (const [path, entry] of Object.entries(manifest.files)) {
-        const name = entry.mode === "120000" ? `${path}.rclonelink` : path;
-        if (!objects.has(`${NAME}/${name}`)) lost.push(name);
-      }
+    const pointer = JSON.parse(pointerText) as { commit: string | null; manifest: string };
+    liveCommit = pointer.commit ?? undefined;
+    const files = pointer.commit === null ? {} : await manifestFiles(bucket, pointer.manifest);
+    if (files === undefined) lost.push(pointer.manifest);
+    for (const [path, entry] of Object.entries(files ?? {})) {
+      const name = entry.mode === "120000" ? `${path}.rclonelink` : path;
+      if (!objects.has(`${NAME}/${name}`)) lost.push(name);
     }
   }
   for (const [key, sum] of objects) {
@@ -275,8 +274,29 @@ async function checkBucket(bucket: string, versions: Map<string, Set<string>>): 
     const name = key.slice(NAME.length + 1);
     if (!versions.get(name)?.has(sum)) corrupt.push(name);
   }
-  return { lost, corrupt, liveCommit, objects };
+  return { lost, corrupt, liveCommit, objects, inFlight: inFlight(objects, pointerText) };
 }
+
+/** Every entry of a stored manifest (a root and its shards); undefined when a part of it is gone. */
+async function manifestFiles(bucket: string, key: string): Promise<Record<string, { mode: string }> | undefined> {
+  const text = await getText(bucket, key);
+  if (text === undefined) return undefined;
+  const root = JSON.parse(text) as { shards: string[] };
+  const files: Record<string, { mode: string }> = {};
+  for (const digest of root.shards) {
+    const shard = await getText(bucket, `.wspub/${NAME}/manifests/shards/${digest}.json`);
+    if (shard === undefined) return undefined;
+    Object.assign(files, (JSON.parse(shard) as { files: Record<string, { mode: string }> }).files);
+  }
+  return files;
+}
+
+/** The lock and journal the pointer holds, as text ("" when neither). */
+const inFlight = (objects: Map<string, string>, text: string | undefined) => {
+  if (text === undefined || !objects.has(`.wspub/${NAME}/live.json`)) return "";
+  const { lock, journal } = JSON.parse(text) as { lock: unknown; journal: unknown };
+  return lock === null && journal === null ? "" : JSON.stringify({ lock, journal });
+};
 
 const filesOf = (objects: Map<string, string>) =>
   new Map([...objects].filter(([k]) => k.startsWith(`${NAME}/`)).map(([k, v]) => [k.slice(NAME.length + 1), v]));
@@ -409,7 +429,7 @@ describe("wspub push through injected faults (every kind mixed)", () => {
       };
       const problems: string[] = [];
       const lostSeen = new Set<string>();
-      let previous = new Map<string, string>();
+      let previous = "";
       const corruptSeen = new Set<string>();
 
       try {
@@ -439,12 +459,11 @@ describe("wspub push through injected faults (every kind mixed)", () => {
                 `commit ${i + 1} attempt ${attempt}: exit ${r.code}, not a clean failure:\n${r.stderr.slice(0, 3000)}`,
               );
             }
-            const lockKey = `.wspub/${NAME}/lock.json`;
-            const lockBefore = previous.get(lockKey);
-            previous = check.objects;
+            const before = previous;
+            previous = check.inFlight;
             if (outcome === "clean failure") row.cleanFailures++;
             if (outcome !== "ok" && check.liveCommit === commit) row.failedButLive++;
-            if (outcome !== "ok" && check.objects.has(lockKey)) row.locksLeft++;
+            if (outcome !== "ok" && check.inFlight.includes('"lock":{')) row.locksLeft++;
             if (outcome !== "ok") continue;
             row.successes++;
             // A success means exactly this commit is live, and nothing in flight is left behind.
@@ -460,12 +479,10 @@ describe("wspub push through injected faults (every kind mixed)", () => {
                 `commit ${i + 1}: exit 0 but ${wrong.length} objects differ from the commit, e.g. ${wrong.slice(0, 5).join(", ")}`,
               );
             // A lock an earlier failed run left behind, which this run (a no-op) did not touch, is counted, not blamed on it.
-            const leftovers = metaOf(check.objects).filter(
-              (k) =>
-                /\/(lock|journal)\.json$|\/probe-/.test(k) && !(k === lockKey && check.objects.get(k) === lockBefore),
-            );
+            const leftovers = metaOf(check.objects).filter((k) => /\/(lock|journal)\.json$|\/probe-/.test(k));
+            if (check.inFlight !== "" && check.inFlight !== before) leftovers.push(`live.json ${check.inFlight}`);
             if (leftovers.length > 0) problems.push(`commit ${i + 1}: exit 0 but left ${leftovers.join(", ")}`);
-            if (check.objects.has(lockKey) && check.objects.get(lockKey) === lockBefore) row.staleLocksKept++;
+            if (check.inFlight !== "" && check.inFlight === before) row.staleLocksKept++;
             break;
           }
         }
@@ -499,8 +516,7 @@ describe("wspub push through injected faults (every kind mixed)", () => {
           ),
         ).toEqual([]);
         expect(meta).toContain(`.wspub/${NAME}/live.json`);
-        expect(final.objects.has(`.wspub/${NAME}/lock.json`)).toBe(false);
-        expect(final.objects.has(`.wspub/${NAME}/journal.json`)).toBe(false);
+        expect(final.inFlight).toBe("");
         // One manifest per commit at most (a retried publish of a commit writes the same key).
         expect(meta.filter((k) => k.includes("/manifests/") && !k.includes("/shards/")).length).toBeLessThanOrEqual(
           commits.length,
@@ -527,20 +543,21 @@ describe("wspub push through injected faults (every kind mixed)", () => {
   );
 });
 
-/** Faults only the first request that `match` picks (the proxy draws for every request; this decides eligibility). */
-function once(match: (method: string, url: string) => boolean) {
-  let done = false;
-  return ({ method, url }: { method: string; url: string }) => {
-    if (done || !match(method, url)) return false;
-    done = true;
-    return true;
-  };
+/**
+ * Faults only the nth request (default: the first) that `match` picks (the proxy draws for every
+ * request; this decides eligibility).
+ */
+function once(match: (method: string, url: string) => boolean, nth = 1) {
+  let seen = 0;
+  return ({ method, url }: { method: string; url: string }) => match(method, url) && ++seen === nth;
 }
 
 interface Targeted {
   name: string;
   kind: FaultKind;
   match: (method: string, url: string) => boolean;
+  /** Which of the requests `match` picks is hit (default: the first). */
+  nth?: number;
   /** The fault hits the workspace's first publish (the capability probe runs then); otherwise an update. */
   first?: boolean;
 }
@@ -556,14 +573,9 @@ describe("one fault at a chosen request: a lost response is recognised, the next
       match: (m, u) => m === "PUT" && u.includes(`/.wspub/${NAME}/probe-`),
     },
     {
-      name: "the lock's conditional create: response lost",
+      name: "taking the lock, the journal in it (the pointer's first swap): response lost",
       kind: "drop",
-      match: (m, u) => m === "PUT" && isMeta("lock.json")(m, u),
-    },
-    {
-      name: "the journal write: response lost",
-      kind: "drop",
-      match: (m, u) => m === "PUT" && isMeta("journal.json")(m, u),
+      match: (m, u) => m === "PUT" && isMeta("live.json")(m, u),
     },
     {
       name: "the manifest write: response lost",
@@ -571,8 +583,9 @@ describe("one fault at a chosen request: a lost response is recognised, the next
       match: (m, u) => m === "PUT" && u.includes(`/.wspub/${NAME}/manifests/`),
     },
     {
-      name: "the pointer's compare-and-swap (If-Match): response lost",
+      name: "moving the live commit (the pointer's second swap, If-Match): response lost",
       kind: "drop",
+      nth: 2,
       match: (m, u) => m === "PUT" && isMeta("live.json")(m, u),
     },
     {
@@ -592,9 +605,10 @@ describe("one fault at a chosen request: a lost response is recognised, the next
       match: (m, u) => m === "POST" && u.includes("/assets/big.bin?uploadId="),
     },
     {
-      name: "the lock release's read: body truncated",
-      kind: "truncate",
-      match: (m, u) => m === "GET" && isMeta("lock.json")(m, u),
+      name: "letting go of the lock after the deletes (the pointer's third swap): response lost",
+      kind: "drop",
+      nth: 3,
+      match: (m, u) => m === "PUT" && isMeta("live.json")(m, u),
     },
     {
       name: "the pointer read: reset mid-response",
@@ -605,7 +619,7 @@ describe("one fault at a chosen request: a lost response is recognised, the next
 
   it.each(targeted)(
     "$name",
-    async ({ kind, match, first }) => {
+    async ({ kind, match, nth, first }) => {
       const bucket = `faults-once-${targeted.findIndex((t) => t.match === match)}-${process.pid}`;
       await createBucket(s3, bucket);
       const repo = makeRepo(500);
@@ -623,7 +637,7 @@ describe("one fault at a chosen request: a lost response is recognised, the next
         upstream: s3.endpoint,
         seed: 5,
         rates: { [kind]: 1 },
-        eligible: once(match),
+        eligible: once(match, nth),
       });
       try {
         const r = await runCli(cli.bin, ["push", ...store(proxy.endpoint)], { cwd: repo.dir, env });
@@ -638,6 +652,8 @@ describe("one fault at a chosen request: a lost response is recognised, the next
         const objects = await bucketObjects(client, bucket);
         expect(filesOf(objects)).toEqual(expectedObjects(repo, commit));
         expect(metaOf(objects).filter((k) => /\/(lock|journal)\.json$|\/probe-/.test(k))).toEqual([]);
+        const pointer = JSON.parse((await getText(bucket, `.wspub/${NAME}/live.json`))!);
+        expect(pointer).toMatchObject({ commit, lock: null, journal: null });
         const deep = await runCli(cli.bin, ["verify", "--deep", ...store(s3.endpoint)], { cwd: repo.dir, env });
         expect(deep.code, deep.stdout).toBe(0);
         console.log(

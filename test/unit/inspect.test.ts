@@ -4,7 +4,9 @@ import { listWorkspaces } from "../../src/inspect/list.js";
 import { repair } from "../../src/inspect/repair.js";
 import { status } from "../../src/inspect/status.js";
 import { verify } from "../../src/inspect/verify.js";
-import { readJournal, removeJournal, writeJournal } from "../../src/manifest/journal.js";
+import { journalOf, readLegacyJournal } from "../../src/manifest/journal.js";
+import { readPointerState } from "../../src/manifest/live.js";
+import { serializePointer } from "../../src/manifest/pointer.js";
 import { publish } from "../../src/publish/publish.js";
 import { Layout } from "../../src/store/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
@@ -49,33 +51,23 @@ describe("verify", () => {
     }
   });
 
-  it("says when a publish was interrupted (its journal is there)", async () => {
+  it("says when a publish was interrupted (its journal is in the pointer)", async () => {
     const t = await published();
-    const journal = {
-      version: 1 as const,
-      commit: "e".repeat(40),
-      startedAt: "t",
-      holder: "h",
-      writes: [],
-      deletes: [],
-    };
-    await writeJournal(t.store, t.layout, journal);
-    expect(await readJournal(t.store, t.layout)).toEqual(journal);
+    const seen = (await readPointerState(t.store, t.layout)).seen!;
+    const journal = journalOf("e".repeat(40), "h", ["a.txt"], []);
+    await t.store.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, journal }), write);
     expect((await verify(t.store, t.layout, { deep: false, concurrency: 2 })).interrupted).toBe("e".repeat(40));
-    await removeJournal(t.store, t.layout);
-    expect(await readJournal(t.store, t.layout)).toBeUndefined();
   });
 
-  it("an unreadable journal reads as 'anything may be dirty' (no commit, nothing listed)", async () => {
+  it("an older wspub's unreadable journal.json reads as 'anything may be dirty' (no commit, everything listed)", async () => {
     const t = await published();
     await t.store.put(t.layout.journalKey, Buffer.from('{"version": 1, "comm'), write);
-    expect(await readJournal(t.store, t.layout)).toEqual({
-      version: 1,
+    expect(await readLegacyJournal(t.store, t.layout)).toEqual({
       commit: "",
       startedAt: "",
       holder: "",
-      writes: [],
-      deletes: [],
+      writes: "all",
+      deletes: "all",
     });
   });
 
@@ -108,8 +100,10 @@ describe("repair", () => {
       drift,
     );
     expect(r).toEqual({ rewritten: 2, deleted: 1 });
-    expect(t.store.writes[0]).toBe(`putConditional ${t.layout.lockKey}`);
-    expect(t.store.writes.at(-1)).toBe(`deleteMany ${t.layout.lockKey}`);
+    // The lock is taken and let go of by swapping the pointer, around the writes.
+    expect(t.store.writes[0]).toBe(`putConditional ${t.layout.pointerKey}`);
+    expect(t.store.writes.at(-1)).toBe(`putConditional ${t.layout.pointerKey}`);
+    expect((await readPointerState(t.store, t.layout)).seen?.pointer).toMatchObject({ lock: null, journal: null });
     expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
     expect(t.files()["app/b/c.txt"]).toBe("c\n");
   });

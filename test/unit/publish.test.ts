@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { WspubError } from "../../src/errors.js";
 import type { PublishEvent } from "../../src/events.js";
 import { verify } from "../../src/inspect/verify.js";
-import { readJournal, writeJournal } from "../../src/manifest/journal.js";
-import { readLive, readLiveFiles } from "../../src/manifest/live.js";
+import { journalOf } from "../../src/manifest/journal.js";
+import { readLive, readLiveFiles, readPointerState } from "../../src/manifest/live.js";
+import { type Pointer, parsePointer, serializePointer } from "../../src/manifest/pointer.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { publishRequest } from "../harness/publish-request.js";
@@ -11,6 +12,7 @@ import { dirStoreFixture } from "./support/dir-fixture.js";
 import { COMMIT, FakeGit, type FakeNode } from "./support/fake-git.js";
 
 const newStore = dirStoreFixture();
+const plain = { size: 0, md5: "", contentType: "text/plain", metadata: {} };
 
 const TREE: Record<string, FakeNode> = {
   "index.html": "<h1>hi</h1>\n",
@@ -66,23 +68,28 @@ describe("publish (FakeGit + directory store)", () => {
     expect(keys).toContain(".wspub/app/capabilities.json");
     expect(keys).not.toContain(".wspub/app/lock.json");
     expect(keys).not.toContain(".wspub/app/journal.json");
+    // The pointer carries the manifest's root and the conditional-writes verdict; the lock is gone.
+    const { seen, live } = await readPointerState(t.store, t.layout);
+    expect(seen?.pointer).toMatchObject({ lock: null, journal: null, conditionalWrites: expect.any(String) });
+    expect(seen?.pointer.root?.commit).toBe(COMMIT);
+    expect(live?.stored).toEqual({ version: 2, root: seen?.pointer.root });
     expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
 
   it("republishing the live commit is a no-op that writes nothing", async () => {
     const t = setup();
     await publish(t.req());
-    t.store.calls.length = 0;
+    t.store.reset();
     const r = await publish(t.req());
     expect(r).toMatchObject({ noop: true, uploaded: 0, files: 4 });
-    expect(t.store.writes).toEqual([]);
+    expect(t.store.calls).toEqual([`getVersioned ${t.layout.pointerKey}`]);
   });
 
   it("a one-file change is incremental: one upload, one shard, the root and the pointer; nothing listed", async () => {
     const t = setup();
     await publish(t.req());
     t.git.commit({ ...TREE, "src/app.js": "console.log(2)\n" });
-    t.store.calls.length = 0;
+    t.store.reset();
     const r = await publish(t.req());
     expect(r).toMatchObject({ incremental: true, uploaded: 1, copied: 0, deleted: 0, unchanged: 3 });
     expect(r.changes.uploaded).toEqual(["src/app.js"]);
@@ -91,6 +98,16 @@ describe("publish (FakeGit + directory store)", () => {
     expect(puts.filter((c) => c.includes("/shards/"))).toHaveLength(1);
     expect(puts.filter((c) => c.startsWith("put app/"))).toEqual(["put app/src/app.js"]);
     expect(t.files()["app/src/app.js"]).toBe("console.log(2)\n");
+    // Five round trips: read the pointer, read the shard, take the lock (the journal in it), write
+    // the file, shard and root together, move the pointer (which lets go of the lock).
+    const pointer = t.layout.pointerKey;
+    expect(t.store.calls.filter((c) => !c.startsWith("put "))).toEqual([
+      `getVersioned ${pointer}`,
+      expect.stringMatching(/^get .*\/shards\//),
+      `putConditional ${pointer}`,
+      `putConditional ${pointer}`,
+    ]);
+    expect(t.store.rounds).toBe(5);
   });
 
   it("a rename is a server-side copy and a delete", async () => {
@@ -150,14 +167,9 @@ describe("publish (FakeGit + directory store)", () => {
     const t = setup();
     await publish(t.req());
     // What a publish killed after its first upload leaves: the journal, a half-written object, a stray.
-    await writeJournal(t.store, t.layout, {
-      version: 1,
-      commit: "f".repeat(40),
-      startedAt: "then",
-      holder: "someone",
-      writes: ["index.html", "stray.txt"],
-      deletes: ["src/app.js"],
-    });
+    const seen = (await readPointerState(t.store, t.layout)).seen!;
+    const journal = { ...journalOf("f".repeat(40), "someone", ["index.html", "stray.txt"], ["src/app.js"]) };
+    await t.store.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, journal }), plain);
     await t.store.put(t.layout.objectKey("index.html"), Buffer.from("torn"), {
       size: 4,
       md5: "",
@@ -173,7 +185,7 @@ describe("publish (FakeGit + directory store)", () => {
     const r = await publish(t.req());
     expect(r).toMatchObject({ noop: false, incremental: false });
     expect(t.warnings().some((w) => /an earlier publish of ffffffffffff was interrupted/.test(w))).toBe(true);
-    expect(await readJournal(t.store, t.layout)).toBeUndefined();
+    expect((await readPointerState(t.store, t.layout)).seen?.pointer).toMatchObject({ lock: null, journal: null });
     expect(t.files()["app/index.html"]).toBe("<h1>hi</h1>\n");
     expect(Object.keys(t.files())).not.toContain("app/stray.txt");
     expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
@@ -193,21 +205,31 @@ describe("publish (FakeGit + directory store)", () => {
     expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
 
-  it("without the lock (--unsafe-no-lock) it says so, and takes no lock", async () => {
+  it("without the lock (--unsafe-no-lock) it says so, takes no lock and does not probe the server", async () => {
     const t = setup();
+    const written: Pointer[] = [];
+    const inner = t.store.inner;
+    const put = inner.putConditional.bind(inner);
+    inner.putConditional = (key, body, condition) => {
+      written.push(parsePointer(body.toString("utf8")).pointer);
+      return put(key, body, condition);
+    };
     await publish(t.req({ lock: false }));
     expect(t.warnings()).toEqual([expect.stringMatching(/publishing without the lock/)]);
-    expect(t.store.calls.filter((c) => c.includes("lock.json"))).toEqual([]);
+    expect(t.store.calls.filter((c) => c.includes("capabilities") || c.includes("probe-"))).toEqual([]);
+    expect(written.map((p) => p.lock)).toEqual([null, null]);
+    expect(written[0]?.journal?.writes).toHaveLength(4);
+    expect((await readPointerState(t.store, t.layout)).seen?.pointer).toMatchObject({ lock: null, journal: null });
   });
 
   it("stops writing when another publisher moved the pointer while it held the lock", async () => {
     const t = setup();
     await publish(t.req());
     t.git.commit({ ...TREE, "x.txt": "x\n" });
-    let moved = false;
+    // The second swap of the pointer is the one that moves the live commit (the first took the lock).
+    let swaps = 0;
     t.store.before = async (call) => {
-      if (!moved && call === `putConditional ${t.layout.pointerKey}`) {
-        moved = true;
+      if (call === `putConditional ${t.layout.pointerKey}` && ++swaps === 2) {
         const text = (await t.store.inner.get(t.layout.pointerKey))!.toString().replace("tester", "someone else");
         await t.store.inner.put(t.layout.pointerKey, Buffer.from(text), {
           size: text.length,
@@ -220,5 +242,51 @@ describe("publish (FakeGit + directory store)", () => {
     expect((await refusal(publish(t.req()))).message).toMatch(
       /live pointer of app changed while this publish held the lock/,
     );
+  });
+
+  it("a journal that appears between the plan and the lock (a publisher died meanwhile) is found, and the plan made again", async () => {
+    const t = setup();
+    await publish(t.req());
+    t.git.commit({ ...TREE, "src/app.js": "console.log(2)\n" });
+    let swaps = 0;
+    t.store.before = async (call) => {
+      if (call !== `putConditional ${t.layout.pointerKey}` || ++swaps !== 1) return;
+      const seen = (await readPointerState(t.store.inner, t.layout)).seen!;
+      const journal = journalOf("f".repeat(40), "dead", ["stray.txt"], []);
+      const stale = { id: "x", holder: "dead", host: "elsewhere", pid: 1, acquiredAt: "then", expiresAt: 0 };
+      await t.store.inner.put(t.layout.objectKey("stray.txt"), Buffer.from("x"), plain);
+      await t.store.inner.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, lock: stale, journal }), plain);
+    };
+    const r = await publish(t.req());
+    expect(r).toMatchObject({ incremental: false, uploaded: 1, deleted: 1 });
+    expect(t.warnings()).toContainEqual(expect.stringMatching(/took over a stale publish lock held by dead/));
+    expect(Object.keys(t.files())).not.toContain("app/stray.txt");
+    expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
+  });
+
+  it("a bucket an older wspub published (version 1 pointer, lock.json, journal.json) is taken over and converted", async () => {
+    const t = setup();
+    await publish(t.req());
+    const { live } = await readPointerState(t.store, t.layout);
+    const { root } = live!.stored as { root: unknown };
+    const manifest = live!.pointer.manifest;
+    const v1 = { ...live!.pointer, version: 1 };
+    for (const k of ["root", "conditionalWrites", "lock", "journal"]) delete (v1 as Record<string, unknown>)[k];
+    await t.store.inner.put(t.layout.pointerKey, Buffer.from(JSON.stringify(v1)), plain);
+    await t.store.inner.put(manifest, Buffer.from(JSON.stringify(root)), plain);
+    const stale = { id: "x", holder: "old", host: "elsewhere", pid: 1, acquiredAt: "then", expiresAt: 0 };
+    await t.store.inner.put(t.layout.lockKey, Buffer.from(JSON.stringify(stale)), plain);
+    const old = { version: 1, commit: COMMIT, startedAt: "then", holder: "old", writes: ["x.txt"], deletes: [] };
+    await t.store.inner.put(t.layout.journalKey, Buffer.from(JSON.stringify(old)), plain);
+    await t.store.inner.put(t.layout.objectKey("x.txt"), Buffer.from("x"), plain);
+
+    t.git.commit({ ...TREE, "src/app.js": "console.log(2)\n" });
+    await publish(t.req());
+    const keys = Object.keys(t.files());
+    expect(keys).not.toContain(".wspub/app/lock.json");
+    expect(keys).not.toContain(".wspub/app/journal.json");
+    expect(keys).not.toContain("app/x.txt");
+    expect((await readPointerState(t.store, t.layout)).seen?.pointer).toMatchObject({ version: 2, lock: null });
+    expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkRecord } from "../../src/manifest/record.js";
-import { parsePointer, serializePointer, type Pointer } from "../../src/manifest/pointer.js";
+import { emptyPointer, parsePointer, serializePointer, type Pointer } from "../../src/manifest/pointer.js";
 
 const fields = {
   version: { literal: 1 },
@@ -35,20 +35,27 @@ describe("checkRecord", () => {
 
 describe("parsePointer", () => {
   const pointer: Pointer = {
-    version: 1,
-    workspace: "www",
+    ...emptyPointer("www"),
     commit: "c".repeat(40),
     manifest: "m",
-    previous: null,
     publishedAt: "t",
     publishedBy: "me",
     files: 2,
     bytes: 10,
+    journal: { commit: "c".repeat(40), startedAt: "t", holder: "me", writes: "all", deletes: ["a"] },
   };
   it("round-trips", () => {
-    expect(parsePointer(serializePointer(pointer))).toEqual(pointer);
+    expect(parsePointer(serializePointer(pointer).toString("utf8"))).toEqual({ pointer, legacy: false });
+  });
+  it("reads an older wspub's pointer (version 1) as one with no root, lock or journal inside", () => {
+    const { root, conditionalWrites, lock, journal, ...common } = pointer;
+    const v1 = JSON.stringify({ ...common, version: 1 });
+    expect(parsePointer(v1)).toEqual({ pointer: { ...pointer, journal: null }, legacy: true });
   });
   it("names the field that is wrong", () => {
     expect(() => parsePointer(JSON.stringify({ ...pointer, files: "2" }))).toThrow(/the pointer: field "files"/);
+    expect(() => parsePointer(JSON.stringify({ ...pointer, journal: { ...pointer.journal, writes: "some" } }))).toThrow(
+      /the pointer: field "journal"/,
+    );
   });
 });

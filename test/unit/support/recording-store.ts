@@ -5,10 +5,16 @@ import type { Condition, ObjectInfo, ObjectStore, Versioned, WriteOptions } from
  * Wraps a store and records every call as `<method> <key>`, so that a test can say exactly what a
  * step read and wrote. `before` runs ahead of each call and may throw or change the store (a fault,
  * another publisher).
+ *
+ * It also counts sequential round trips without a clock: a call is in round 1 + the highest round
+ * of the calls that had completed when it started (it may have waited for them); `rounds` is the
+ * highest round reached. Calls started together, before any of them completed, share a round.
  */
 export class RecordingStore implements ObjectStore {
   readonly calls: string[] = [];
   before: (call: string) => void | Promise<void> = () => undefined;
+  private completed = 0;
+  private reached = 0;
 
   constructor(readonly inner: ObjectStore) {}
 
@@ -17,50 +23,63 @@ export class RecordingStore implements ObjectStore {
     return this.calls.filter((c) => /^(put|putStream|copy|deleteMany|putConditional) /.test(c));
   }
 
-  private async note(call: string): Promise<void> {
-    this.calls.push(call);
-    await this.before(call);
+  /** Sequential round trips since the last reset. */
+  get rounds(): number {
+    return this.reached;
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
-    await this.note(`get ${key}`);
-    return this.inner.get(key);
+  /** Forgets the calls and rounds so far. */
+  reset(): void {
+    this.calls.length = 0;
+    this.completed = 0;
+    this.reached = 0;
   }
-  async put(key: string, body: Buffer, options: WriteOptions): Promise<void> {
-    await this.note(`put ${key}`);
-    return this.inner.put(key, body, options);
+
+  private async track<T>(call: string, run: () => Promise<T>): Promise<T> {
+    const round = this.completed + 1;
+    this.reached = Math.max(this.reached, round);
+    this.calls.push(call);
+    try {
+      await this.before(call);
+      return await run();
+    } finally {
+      this.completed = Math.max(this.completed, round);
+    }
   }
-  async putStream(key: string, open: () => Readable, options: WriteOptions): Promise<void> {
-    await this.note(`putStream ${key}`);
-    return this.inner.putStream(key, open, options);
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.track(`get ${key}`, () => this.inner.get(key));
   }
-  async copy(from: string, to: string, options: WriteOptions): Promise<void> {
-    await this.note(`copy ${to}`);
-    return this.inner.copy(from, to, options);
+  put(key: string, body: Buffer, options: WriteOptions): Promise<void> {
+    return this.track(`put ${key}`, () => this.inner.put(key, body, options));
   }
-  async deleteMany(keys: readonly string[]): Promise<void> {
-    await this.note(`deleteMany ${keys.join(",")}`);
-    return this.inner.deleteMany(keys);
+  putStream(key: string, open: () => Readable, options: WriteOptions): Promise<void> {
+    return this.track(`putStream ${key}`, () => this.inner.putStream(key, open, options));
+  }
+  copy(from: string, to: string, options: WriteOptions): Promise<void> {
+    return this.track(`copy ${to}`, () => this.inner.copy(from, to, options));
+  }
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.track(`deleteMany ${keys.join(",")}`, () => this.inner.deleteMany(keys));
   }
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    await this.note(`list ${prefix}`);
-    yield* this.inner.list(prefix);
+    const all: ObjectInfo[] = [];
+    await this.track(`list ${prefix}`, async () => {
+      for await (const o of this.inner.list(prefix)) all.push(o);
+    });
+    yield* all;
   }
-  async listDirs(prefix: string): Promise<string[]> {
-    await this.note(`listDirs ${prefix}`);
-    return this.inner.listDirs(prefix);
+  listDirs(prefix: string): Promise<string[]> {
+    return this.track(`listDirs ${prefix}`, () => this.inner.listDirs(prefix));
   }
-  async read(key: string): Promise<Readable> {
-    await this.note(`read ${key}`);
-    return this.inner.read(key);
+  read(key: string): Promise<Readable> {
+    return this.track(`read ${key}`, () => this.inner.read(key));
   }
-  async getVersioned(key: string): Promise<Versioned | undefined> {
-    await this.note(`getVersioned ${key}`);
-    return this.inner.getVersioned(key);
+  getVersioned(key: string): Promise<Versioned | undefined> {
+    return this.track(`getVersioned ${key}`, () => this.inner.getVersioned(key));
   }
-  async putConditional(key: string, body: Buffer, condition: Condition): Promise<{ etag: string } | "conflict"> {
-    await this.note(`putConditional ${key}`);
-    return this.inner.putConditional(key, body, condition);
+  putConditional(key: string, body: Buffer, condition: Condition): Promise<{ etag: string } | "conflict"> {
+    return this.track(`putConditional ${key}`, () => this.inner.putConditional(key, body, condition));
   }
   close(): void {
     this.inner.close();

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import type { PublishFile } from "../filter/publish-set.js";
+import type { GitReader } from "../git/port.js";
+import { PART_SIZE, STREAM_THRESHOLD } from "../limits.js";
+import type { Journal } from "../manifest/journal.js";
+import type { ManifestEntry } from "../manifest/entry.js";
+import type { KeepAction, Plan } from "../plan/plan.js";
+import { runBounded } from "../queue.js";
+import { MultipartEtag } from "../store/multipart-etag.js";
+import type { ObjectInfo } from "../store/port.js";
+import { type Digests, digestBuffer, readSmallBlob } from "./content.js";
+import type { Publishing } from "./request.js";
+
+/**
+ * Resume: a publish of the same commit that died part-way (its journal is in the pointer) has
+ * already written some of the objects this one plans to write. The listing of the prefix shows
+ * them: an object the journal names, written after that publish started, with the size of the
+ * file and the ETag its bytes give (the MD5, or the multipart ETag of PART_SIZE parts) holds this
+ * commit's file with this commit's metadata (the same publisher wrote it), and is kept. Only those
+ * candidates' blobs are read (to hash them); the rest of the plan stands. Returns the plan with
+ * the kept objects moved from put/copy to keep, and their digests added to `digests`.
+ */
+export async function resumePlan(
+  p: Publishing,
+  plan: Plan,
+  listed: ReadonlyMap<string, ObjectInfo>,
+  journal: Journal,
+  digests: Map<string, Digests>,
+): Promise<Plan> {
+  if (journal.commit !== p.commit.oid) return plan;
+  const started = Date.parse(journal.startedAt);
+  const named = journal.writes === "all" ? undefined : new Set(journal.writes);
+  const candidate = ({ file, object }: { file: PublishFile; object: string }) => {
+    const info = listed.get(object);
+    if (!info || info.etag === undefined || info.size !== file.size) return false;
+    if (named && !named.has(object)) return false;
+    return info.modifiedAt !== undefined && Number.isFinite(started) && info.modifiedAt >= started;
+  };
+  const candidates = [...plan.put, ...plan.copy].filter(candidate);
+  if (candidates.length === 0) return plan;
+  const kept = new Map<string, KeepAction>();
+  await runBounded(candidates, p.req.concurrency, async ({ file, object }) => {
+    const { digest, etag } = await contentOf(p.req.git, file);
+    if (etag !== listed.get(object)!.etag) return;
+    digests.set(file.oid, digest);
+    kept.set(object, { file, object, entry: entryOf(p, file, digest) });
+  });
+  if (kept.size === 0) return plan;
+  p.req.reporter.event({
+    type: "notice",
+    message: `resuming: ${kept.size} objects an interrupted publish of this commit wrote are kept`,
+  });
+  // A copy from a kept object still reads the same content.
+  const put = plan.put.filter((a) => !kept.has(a.object));
+  const copy = plan.copy.filter((a) => !kept.has(a.object));
+  return { put, copy, keep: [...plan.keep, ...kept.values()], delete: plan.delete };
+}
+
+function entryOf(p: Publishing, file: PublishFile, d: Digests): ManifestEntry {
+  const mode = file.mode as ManifestEntry["mode"];
+  return { blob: file.oid, sha256: d.sha256, md5: d.md5, size: file.size, mode, mtime: p.commit.committerTime };
+}
+
+/** The digests of a blob and the ETag the server gives the object wspub uploads from it. */
+async function contentOf(git: GitReader, file: PublishFile): Promise<{ digest: Digests; etag: string }> {
+  if (file.size <= STREAM_THRESHOLD) {
+    const body = await readSmallBlob(git, file.oid);
+    const digest = digestBuffer(body);
+    return { digest, etag: Buffer.from(digest.md5, "base64").toString("hex") };
+  }
+  const sha = createHash("sha256");
+  const md5 = createHash("md5");
+  const parts = new MultipartEtag(PART_SIZE);
+  for await (const chunk of git.streamBlob(file.oid).pipe(parts)) {
+    sha.update(chunk as Buffer);
+    md5.update(chunk as Buffer);
+  }
+  return { digest: { sha256: sha.digest("hex"), md5: md5.digest("base64") }, etag: parts.expected() };
+}
