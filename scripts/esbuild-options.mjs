@@ -14,4 +14,9 @@ export const sharedOptions = {
     js: 'import { createRequire as __wspubCreateRequire } from "node:module"; const require = __wspubCreateRequire(import.meta.url);',
   },
   logLevel: "warning",
+  // The ES module builds of the AWS SDK (its "module" entries) rather than its CommonJS ones:
+  // esbuild can drop what wspub does not use only from ES modules (the S3 client's ~100
+  // operations, with their schemas), which made loading the SDK cost ~65 ms of every command.
+  mainFields: ["module", "main"],
+  conditions: ["module"],
 };

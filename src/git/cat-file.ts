@@ -4,8 +4,15 @@ import { spawnGit } from "./exec.js";
 import { parseCatFileHeader } from "./parse.js";
 import { gitFailure } from "../errors.js";
 
+/** An object as read: its id and type (as peeled, for a `^{commit}` spec) and its body. */
+export interface GitObject {
+  oid: string;
+  type: string;
+  body: Buffer;
+}
+
 interface Pending {
-  resolve: (body: Buffer | undefined) => void;
+  resolve: (object: GitObject | undefined) => void;
   reject: (error: Error) => void;
 }
 
@@ -20,7 +27,7 @@ export class CatFileBatch {
   private readonly queue: Pending[] = [];
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private header: { size: number } | null = null;
+  private header: { oid: string; type: string; size: number } | null = null;
   private closed = false;
   private failure: Error | undefined;
 
@@ -51,7 +58,15 @@ export class CatFileBatch {
   }
 
   /** The object's body, or undefined when it does not exist. */
-  read(spec: string): Promise<Buffer | undefined> {
+  async read(spec: string): Promise<Buffer | undefined> {
+    return (await this.readObject(spec))?.body;
+  }
+
+  /**
+   * The object `spec` names (any revision expression: `HEAD`, `main^{commit}`, an id), or
+   * undefined when it does not exist or is ambiguous.
+   */
+  readObject(spec: string): Promise<GitObject | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     if (spec.includes("\n")) return Promise.reject(new Error("object name contains a newline"));
     return new Promise((resolve, reject) => {
@@ -85,14 +100,14 @@ export class CatFileBatch {
         const parsed = parseCatFileHeader(buf.subarray(0, nl).toString("utf8"));
         this.consume(buf, nl + 1);
         if (parsed === undefined) this.queue.shift()?.resolve(undefined);
-        else this.header = { size: parsed.size };
+        else this.header = parsed;
         continue;
       }
-      const size = this.header.size;
+      const { oid, type, size } = this.header;
       const body = Buffer.from(buf.subarray(0, size));
       this.consume(buf, size + 1);
       this.header = null;
-      this.queue.shift()?.resolve(body);
+      this.queue.shift()?.resolve({ oid, type, body });
     }
   }
 

@@ -8,7 +8,7 @@ import { runGit, spawnGit } from "./exec.js";
 import {
   type CommitInfo,
   type DiffEntry,
-  parseCommitInfo,
+  parseCommitObject,
   parseDiffTree,
   parseLsTree,
   type TreeEntry,
@@ -44,14 +44,15 @@ class CliGit implements GitRepository {
     if (ref.startsWith("-")) throw gitInputError(messages.unknownRef(ref));
     const known = this.resolved.get(ref);
     if (known) return known;
-    const rev = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], true);
-    if (rev.exitCode !== 0) {
-      const head = await this.run(["rev-parse", "--verify", "--quiet", "HEAD"], true);
-      if (head.exitCode !== 0 && ref === "HEAD") throw gitInputError(messages.noCommits(this.root));
+    // Through the cat-file process the publish reads blobs with anyway: no git process of its own.
+    const object = ref.includes("\n") ? undefined : await this.batchProcess().readObject(`${ref}^{commit}`);
+    if (object === undefined) {
+      const head = await this.batchProcess().readObject("HEAD^{commit}");
+      if (head === undefined && ref === "HEAD") throw gitInputError(messages.noCommits(this.root));
       throw gitInputError(messages.unknownRef(ref));
     }
-    const show = await this.run(["show", "-s", "--format=%H%x00%T%x00%ct%x00%s", rev.stdout.trim()]);
-    const info = parseCommitInfo(show.stdout);
+    const info = parseCommitObject(object.oid, object.body);
+    this.present.add(info.oid);
     // A hook resolves the commit it publishes, then the publish resolves the same id again.
     if (FULL_OID.test(ref) && ref === info.oid) this.resolved.set(ref, info);
     return info;
@@ -76,8 +77,12 @@ class CliGit implements GitRepository {
   }
 
   readObject(spec: string): Promise<Buffer | undefined> {
+    return this.batchProcess().read(spec);
+  }
+
+  private batchProcess(): CatFileBatch {
     this.batch ??= new CatFileBatch(this.root);
-    return this.batch.read(spec);
+    return this.batch;
   }
 
   streamBlob(oid: string): Readable {
@@ -95,9 +100,9 @@ class CliGit implements GitRepository {
   async hasCommit(oid: string): Promise<boolean> {
     // A publish asks twice about the live commit (the ordering guard, then the incremental diff).
     if (this.present.has(oid)) return true;
-    const r = await this.run(["cat-file", "-e", `${oid}^{commit}`], true);
-    if (r.exitCode === 0) this.present.add(oid);
-    return r.exitCode === 0;
+    if (oid.includes("\n") || (await this.batchProcess().readObject(`${oid}^{commit}`)) === undefined) return false;
+    this.present.add(oid);
+    return true;
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {

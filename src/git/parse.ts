@@ -58,13 +58,34 @@ export interface CommitInfo {
   /** Committer time, integer Unix seconds. */
   committerTime: number;
   subject: string;
+  /** Parent ids, when known (a shallow clone's boundary commit names parents it does not have). */
+  parents?: readonly string[];
 }
 
-/** Parses `git show -s --format=%H%x00%T%x00%ct%x00%s`. */
-export function parseCommitInfo(output: string): CommitInfo {
-  const [oid, tree, ct, subject] = output.replace(/\n$/, "").split("\0");
-  if (!oid || !tree || !ct) throw new Error(`unexpected commit info: ${JSON.stringify(output)}`);
-  return { oid, tree, committerTime: Number(ct), subject: subject ?? "" };
+/**
+ * Parses a commit object as `git cat-file` prints it: headers (`tree`, `parent`, `committer ...
+ * <time> <tz>`), a blank line, the message. The subject is the message's first paragraph on one
+ * line, as `git show --format=%s` prints it.
+ */
+export function parseCommitObject(oid: string, body: Buffer): CommitInfo {
+  const text = body.toString("utf8");
+  const end = text.indexOf("\n\n");
+  const headers = (end < 0 ? text : text.slice(0, end)).split("\n");
+  const tree = headers.find((h) => h.startsWith("tree "))?.slice(5);
+  const committer = headers.find((h) => h.startsWith("committer "));
+  const time = committer?.match(/ (\d+) [+-]\d{4}$/)?.[1];
+  if (!tree || !time) throw new Error(`unexpected commit object ${oid}: ${JSON.stringify(text.slice(0, 200))}`);
+  const parents = headers.filter((h) => h.startsWith("parent ")).map((h) => h.slice(7));
+  return { oid, tree, committerTime: Number(time), subject: subjectOf(end < 0 ? "" : text.slice(end + 2)), parents };
+}
+
+/** git's %s: blank lines skipped, then the lines up to the next blank one, without trailing space, joined by spaces. */
+function subjectOf(message: string): string {
+  const lines = message.split("\n").map((l) => l.replace(/\s+$/, ""));
+  const start = lines.findIndex((l) => l !== "");
+  if (start < 0) return "";
+  const end = lines.indexOf("", start);
+  return lines.slice(start, end < 0 ? undefined : end).join(" ");
 }
 
 export interface DiffEntry {

@@ -1,15 +1,19 @@
 import { refusedError } from "../errors.js";
+import type { CommitInfo } from "../git/parse.js";
 import type { LiveState } from "../manifest/live.js";
 import type { ManifestRoot } from "../manifest/sharded.js";
 import { messages } from "../messages.js";
 import type { Publishing, PublishRequest } from "./request.js";
 
 /** The ordering guard: the live commit must be an ancestor of the new one, unless forced or replaceable. */
-export async function guard(req: PublishRequest, live: LiveState | undefined, next: string): Promise<void> {
+export async function guard(req: PublishRequest, live: LiveState | undefined, commit: CommitInfo): Promise<void> {
+  const next = commit.oid;
   if (!live || live.pointer.commit === next || req.force) return;
   const current = live.pointer.commit;
   const known = await req.git.hasCommit(current);
-  if (known && (await req.git.isAncestor(current, next))) return;
+  // The usual move (a commit on top of the live one) needs no history walk.
+  const parent = commit.parents?.includes(current) ?? false;
+  if (known && (parent || (await req.git.isAncestor(current, next)))) return;
   if (await req.replaceable?.(current)) return;
   if (!known) throw refusedError(messages.liveCommitMissing(current));
   if (await req.git.isAncestor(next, current)) throw refusedError(messages.olderThanLive(next, current));

@@ -41,7 +41,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
 
   // 2. Lock-free: the ordering guard, and the no-op. Refusals and no-ops write nothing.
   //    --force republishes the live commit in full: it rewrites a manifest whose shards were lost.
-  await guard(req, first.live, commit.oid);
+  await guard(req, first.live, commit);
   if (!req.force && isLive(first.live, p) && !interrupted) return noopResult(p, started, first.live);
 
   // 3. Plan before the lock, so that bad input (names, symlinks, an empty set) is refused before
@@ -63,7 +63,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     let proposal = planned;
     if (moved(first.seen, lease.pointer, interrupted, found)) {
       live = (await readState(req)).live;
-      if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit.oid);
+      if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit);
       if (!found && !req.force && isLive(live, p)) {
         await lease.release();
         return noopResult(p, started, live);

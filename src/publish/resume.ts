@@ -28,7 +28,9 @@ export async function resumePlan(
   digests: Map<string, Digests>,
 ): Promise<Plan> {
   if (journal.commit !== p.commit.oid) return plan;
-  const started = Date.parse(journal.startedAt);
+  // Listings give whole seconds on some servers (SeaweedFS): an object written in the second the
+  // publish started is listed as older than its start.
+  const started = Math.floor(Date.parse(journal.startedAt) / 1000) * 1000;
   const named = journal.writes === "all" ? undefined : new Set(journal.writes);
   const candidate = ({ file, object }: { file: PublishFile; object: string }) => {
     const info = listed.get(object);

@@ -738,7 +738,11 @@ describe("a request body corrupted in transit (one byte flipped, length unchange
         !url.includes("partNumber=") &&
         !copy,
     );
-    expect(corrupted.every((e) => e.status === 400)).toBe(true);
+    // A request whose publisher exited (on the first BadDigest) before the body was read whole
+    // is never answered; every flipped body the server did answer was refused.
+    const answered = corrupted.filter((e) => e.detail?.startsWith("byte") && e.status !== undefined);
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.map((e) => e.status)).toEqual(answered.map(() => 400));
   }, 300_000);
 
   it("multipart parts (files over 8 MiB): every part must carry a checksum the server verifies, so a corrupt part is refused", async () => {

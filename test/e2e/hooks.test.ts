@@ -250,7 +250,7 @@ describe("git hooks, with real commits and pushes", () => {
     const log = logOf(repo);
     const published = log.split("\n").filter((l) => l.includes("reference-transaction: published"));
     // the publisher waits while git's sequencer runs, then publishes once
-    expect(published).toHaveLength(1);
+    expect(published, log).toHaveLength(1);
     expect(published.at(-1)).toContain(head.slice(0, 12));
     // publishing intervals (start..end per pid) never overlap
     const spans = log

@@ -67,8 +67,11 @@ describe("CliGit against a real repository", () => {
       tree: repo.git("rev-parse", "HEAD^{tree}").trim(),
       committerTime: Number(repo.git("show", "-s", "--format=%ct", "HEAD").trim()),
       subject: "Ünïcödé ✨ subject",
+      parents: [],
     });
     expect((await git.resolveCommit("main")).oid).toBe(commit);
+    // The subject as git prints it, whatever the message.
+    expect(info.subject).toBe(repo.git("show", "-s", "--format=%s", "HEAD").trim());
   });
 
   it.each(["nope", "-h", "--all", "HEAD~5"])("resolveCommit(%j) is an unknown-ref usage error", async (ref) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCatFileHeader, parseCommitInfo, parseLsTree, type TreeEntry } from "../../src/git/parse.js";
+import { parseCatFileHeader, parseCommitObject, parseLsTree, type TreeEntry } from "../../src/git/parse.js";
 
 const OID_A = "83baae61804e65cc73a7201a7252750c76066a30";
 const OID_B = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
@@ -105,39 +105,41 @@ describe("parseCatFileHeader", () => {
   );
 });
 
-describe("parseCommitInfo", () => {
+describe("parseCommitObject (git cat-file output of a commit)", () => {
   const tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  const commit = (message: string, extra = "") =>
+    Buffer.from(
+      `tree ${tree}\nparent ${OID_A}\n${extra}author A <a@x> 1600000000 +0200\n` +
+        `committer C <c@x> 1700000123 -0500\n\n${message}`,
+    );
 
   it.each([
-    ["plain subject", "Fix the thing", "Fix the thing"],
-    ["unicode subject", "Ünïcödé ✨ 日本語", "Ünïcödé ✨ 日本語"],
-    ["tabs and inner spaces", "a\tb  c", "a\tb  c"],
-    ["trailing spaces kept", "subject  ", "subject  "],
-    ["empty subject", "", ""],
-    ["looks like a field", `${OID_A}`, `${OID_A}`],
-  ])("%s", (_, subject, expected) => {
-    expect(parseCommitInfo(`${OID_A}\0${tree}\0${1_700_000_123}\0${subject}\n`)).toEqual({
-      oid: OID_A,
+    ["plain subject", "Fix the thing\n", "Fix the thing"],
+    ["unicode subject", "Ünïcödé ✨ 日本語\n", "Ünïcödé ✨ 日本語"],
+    ["tabs and inner spaces", "a\tb  c\n", "a\tb  c"],
+    ["trailing spaces dropped, as git's %s does", "subject  \n", "subject"],
+    ["a first paragraph over two lines, joined", "one\ntwo\n\nbody\n", "one two"],
+    ["leading blank lines skipped", "\n\n  indented\n", "  indented"],
+    ["empty message", "", ""],
+    ["no final newline", "s", "s"],
+  ])("%s", (_, message, subject) => {
+    expect(parseCommitObject("c".repeat(40), commit(message))).toEqual({
+      oid: "c".repeat(40),
       tree,
       committerTime: 1_700_000_123,
-      subject: expected,
+      subject,
+      parents: [OID_A],
     });
   });
 
-  it("without the final newline", () => {
-    expect(parseCommitInfo(`${OID_A}\0${tree}\x001\x00s`)).toEqual({
-      oid: OID_A,
-      tree,
-      committerTime: 1,
-      subject: "s",
-    });
+  it("a merge has its parents in order; a root commit none; other headers (gpgsig) are skipped", () => {
+    const merge = commit("m\n", `parent ${"b".repeat(40)}\n`);
+    expect(parseCommitObject("c".repeat(40), merge).parents).toEqual([OID_A, "b".repeat(40)]);
+    const root = Buffer.from(`tree ${tree}\ncommitter C <c@x> 5 +0000\ngpgsig -----BEGIN\n x\n\nr\n`);
+    expect(parseCommitObject("c".repeat(40), root)).toMatchObject({ parents: [], committerTime: 5, subject: "r" });
   });
 
-  it("only ONE final newline is removed", () => {
-    expect(parseCommitInfo(`${OID_A}\0${tree}\0${5}\0s\n\n`).subject).toBe("s\n");
-  });
-
-  it.each(["", "\n", `${OID_A}\n`, `${OID_A}\0${tree}\n`, `\0${tree}\x001\x00s\n`])("malformed %j throws", (out) => {
-    expect(() => parseCommitInfo(out)).toThrow(/unexpected commit info/);
+  it.each(["", "tree x\n\nno committer", `committer C <c@x> 5 +0000\n\nno tree`])("malformed %j throws", (text) => {
+    expect(() => parseCommitObject("c".repeat(40), Buffer.from(text))).toThrow(/unexpected commit object/);
   });
 });
