@@ -15,6 +15,9 @@ export const LOCK_WAIT_MS = 300_000;
 /** The lock's lease; renewed every third of it. WSPUB_LEASE_MS shortens it in tests. */
 export const LEASE_MS = 60_000;
 
+/** A long run of writes collects garbage after every this many objects (see heap.ts). */
+export const COLLECT_EVERY = 2000;
+
 /** Blobs up to this size are read whole through the shared `git cat-file --batch`; larger ones stream. */
 export const STREAM_THRESHOLD = 8 * MiB;
 /**

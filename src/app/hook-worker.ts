@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { open, readFile, rm, stat } from "node:fs/promises";
+import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/load.js";
@@ -130,22 +130,34 @@ async function supersededWithin(state: HookState, ms: number): Promise<boolean> 
   return existsSync(state.pending);
 }
 
+/**
+ * The publisher lock: a file naming its holder's pid, made whole before it appears (written
+ * aside, then hard-linked into place: a link fails if the name exists), so a contender never
+ * reads an empty lock and takes it for a stale one. A lock whose holder is gone (killed) is
+ * removed, if it still names that holder.
+ */
 async function tryLock(state: HookState): Promise<boolean> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(state.lock, "wx");
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number((await readFile(state.lock, "utf8").catch(() => "")).trim());
-      if (pid > 0 && alive(pid)) return false;
-      await appendLog(state, `removing a stale lock (pid ${pid || "unknown"} is gone)`);
-      await rm(state.lock, { force: true });
+  const mine = `${state.lock}.${process.pid}`;
+  await writeFile(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await link(mine, state.lock);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const text = await readFile(state.lock, "utf8").catch(() => "");
+        const pid = Number(text.trim());
+        if (pid > 0 && alive(pid)) return false;
+        if ((await readFile(state.lock, "utf8").catch(() => "")) !== text) continue;
+        await appendLog(state, `removing a stale lock (pid ${pid || "unknown"} is gone)`);
+        await rm(state.lock, { force: true });
+      }
     }
+    return false;
+  } finally {
+    await rm(mine, { force: true });
   }
-  return false;
 }
 
 function alive(pid: number): boolean {

@@ -1,5 +1,6 @@
 import type { PublishFile } from "../filter/publish-set.js";
-import { MAX_COPY_BYTES, STREAM_THRESHOLD, TOGETHER_MAX_BYTES, TOGETHER_MAX_FILES } from "../limits.js";
+import { collectGarbage } from "../heap.js";
+import { COLLECT_EVERY, MAX_COPY_BYTES, STREAM_THRESHOLD, TOGETHER_MAX_BYTES, TOGETHER_MAX_FILES } from "../limits.js";
 import { fileRecord, type ManifestEntry, manifestDigest } from "../manifest/entry.js";
 import { putJson } from "../manifest/put-json.js";
 import { type ManifestRoot, serializeRoot } from "../manifest/sharded.js";
@@ -129,6 +130,7 @@ function tracker(p: Publishing, plan: Plan): (bytes: number) => void {
     done++;
     bytes += size;
     p.req.reporter.event({ type: "progress", done, total, bytes });
+    if (done % COLLECT_EVERY === 0) collectGarbage();
     crashPoint(p.req.env, `upload:${done}`);
   };
 }
