@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/load.js";
@@ -11,6 +11,7 @@ import type { GitRepository } from "../git/port.js";
 import { branchMatches, configuredBranches, currentBranch, inReflog } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 import { appendLog, clearErrors, type HookState, hookState, type LastResult, writeAtomic } from "../hooks/state.js";
+import { tryLock } from "../hooks/publisher-lock.js";
 import { HOOK_BUSY_WAIT_MS, HOOK_QUIET_MS } from "../limits.js";
 import { type Request, requestFor } from "./hook-requests.js";
 import { pushWorkspaces } from "./push.js";
@@ -128,45 +129,6 @@ async function supersededWithin(state: HookState, ms: number): Promise<boolean> 
     await sleep(Math.min(200, until - Date.now()));
   }
   return existsSync(state.pending);
-}
-
-/**
- * The publisher lock: a file naming its holder's pid, made whole before it appears (written
- * aside, then hard-linked into place: a link fails if the name exists), so a contender never
- * reads an empty lock and takes it for a stale one. A lock whose holder is gone (killed) is
- * removed, if it still names that holder.
- */
-async function tryLock(state: HookState): Promise<boolean> {
-  const mine = `${state.lock}.${process.pid}`;
-  await writeFile(mine, `${process.pid}\n`);
-  try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await link(mine, state.lock);
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const text = await readFile(state.lock, "utf8").catch(() => "");
-        const pid = Number(text.trim());
-        if (pid > 0 && alive(pid)) return false;
-        if ((await readFile(state.lock, "utf8").catch(() => "")) !== text) continue;
-        await appendLog(state, `removing a stale lock (pid ${pid || "unknown"} is gone)`);
-        await rm(state.lock, { force: true });
-      }
-    }
-    return false;
-  } finally {
-    await rm(mine, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

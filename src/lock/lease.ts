@@ -196,31 +196,40 @@ export class Lease {
    */
   private swap(change: (p: Pointer) => Pointer): Promise<void> {
     const run = async () => {
-      this.assertHeld();
-      const next = change(this.current);
-      const body = serializePointer(next);
-      const { store, layout } = this.o;
-      const r = await store.putConditional(layout.pointerKey, body, { ifMatch: this.etag });
-      if (r !== "conflict") {
-        this.current = next;
-        this.etag = r.etag;
-        return;
+      for (let attempt = 1; ; attempt++) {
+        this.assertHeld();
+        const next = change(this.current);
+        const body = serializePointer(next);
+        const { store, layout } = this.o;
+        const r = await store.putConditional(layout.pointerKey, body, { ifMatch: this.etag });
+        if (r !== "conflict") {
+          this.current = next;
+          this.etag = r.etag;
+          return;
+        }
+        const now = await store.getVersioned(layout.pointerKey);
+        if (now?.body.equals(body)) {
+          this.current = next;
+          this.etag = now.etag;
+          return;
+        }
+        const ours = this.current.lock;
+        const theirs = now ? lockIn(now.body) : null;
+        if (ours && now && theirs?.id === ours.id && attempt === 1) {
+          // Still our lock, yet not what we last knew: an earlier write of ours (a renewal whose
+          // response was lost) landed. Nobody else writes under our lock: go on from it.
+          this.current = parsePointer(now.body.toString("utf8")).pointer;
+          this.etag = now.etag;
+          continue;
+        }
+        if (ours && theirs?.id !== ours.id) {
+          this.lost = theirs ? describeHolder(theirs) : "nobody (the lock was removed, e.g. by wspub unlock)";
+        } else if (!ours) {
+          this.lost = "another publisher, which moved the pointer (publishing without the lock)";
+        }
+        this.assertHeld();
+        throw refusedError(messages.pointerMoved(layout.workspace));
       }
-      const now = await store.getVersioned(layout.pointerKey);
-      if (now?.body.equals(body)) {
-        this.current = next;
-        this.etag = now.etag;
-        return;
-      }
-      const ours = this.current.lock;
-      const theirs = now ? lockIn(now.body) : null;
-      if (ours && theirs?.id !== ours.id) {
-        this.lost = theirs ? describeHolder(theirs) : "nobody (the lock was removed, e.g. by wspub unlock)";
-      } else if (!ours) {
-        this.lost = "another publisher, which moved the pointer (publishing without the lock)";
-      }
-      this.assertHeld();
-      throw refusedError(messages.pointerMoved(layout.workspace));
     };
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => undefined);

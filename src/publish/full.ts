@@ -43,7 +43,7 @@ export async function fullProposal(
   const dirty = journal && journal.commit !== commit.oid ? new Set(named(journal.writes)) : new Set<string>();
   const digests = digestsOf(Object.values(liveFiles ?? {}));
   let plan = planPublish(set.files, liveFiles ?? {}, [...strays], dirty);
-  if (journal && listing) plan = await resumePlan(p, plan, listed, journal, digests);
+  if (journal && listing) plan = await resumePlan(p, plan, listed, journal, digests, liveFiles ?? {});
 
   const files = set.files.length;
   const excluded = set.excluded.length - set.submodules.length;

@@ -118,7 +118,10 @@ async function cachedConditionalWrites(req: PublishRequest, seen: Seen | undefin
   return seen?.pointer.conditionalWrites ?? (await cachedVerdict(req.store, req.layout));
 }
 
-/** Whether the pointer the lock was taken on differs, in its live commit or journal, from the one planned on. */
+/**
+ * Whether the pointer the lock was taken on differs, in its live commit or journal, from the one
+ * planned on, or was locked then (its holder may have written more than the plan saw).
+ */
 function moved(
   seen: Seen | undefined,
   locked: { commit: string | null; manifest: string | null },
@@ -127,6 +130,7 @@ function moved(
 ): boolean {
   const before = seen?.pointer;
   return (
+    (before?.lock ?? null) !== null ||
     (before?.commit ?? null) !== locked.commit ||
     (before?.manifest ?? null) !== locked.manifest ||
     JSON.stringify(planned ?? null) !== JSON.stringify(found ?? null)
@@ -149,7 +153,12 @@ function pointerFields(p: Publishing, manifest: WrittenManifest, live: LiveState
 
 /** The lock.json and journal.json of an older wspub, once this version's pointer has replaced its pointer. */
 async function removeLegacyRecords(req: PublishRequest): Promise<void> {
-  await req.store.deleteMany([req.layout.lockKey, req.layout.journalKey]);
+  // The publish is live and the pointer holds what they said: their removal may fail (a warning).
+  await req.store.deleteMany([req.layout.lockKey, req.layout.journalKey]).catch((e: unknown) => {
+    const { lockKey, journalKey } = req.layout;
+    const message = `the older wspub's ${lockKey} and ${journalKey} could not be removed: ${(e as Error).message}`;
+    req.reporter.event({ type: "warning", message });
+  });
 }
 
 function reportInterrupted(reporter: Reporter, commit: string): void {

@@ -17,7 +17,8 @@ import type { Publishing } from "./request.js";
  * them: an object the journal names, written after that publish started, with the size of the
  * file and the ETag its bytes give (the MD5, or the multipart ETag of PART_SIZE parts) holds this
  * commit's file with this commit's metadata (the same publisher wrote it), and is kept. Only those
- * candidates' blobs are read (to hash them); the rest of the plan stands. Returns the plan with
+ * candidates' blobs are read (to hash them); the rest of the plan stands. Paths the live manifest
+ * has are never kept (an object from before, same bytes but another mode, could pass the checks). Returns the plan with
  * the kept objects moved from put/copy to keep, and their digests added to `digests`.
  */
 export async function resumePlan(
@@ -26,6 +27,7 @@ export async function resumePlan(
   listed: ReadonlyMap<string, ObjectInfo>,
   journal: Journal,
   digests: Map<string, Digests>,
+  live: Readonly<Record<string, ManifestEntry>>,
 ): Promise<Plan> {
   if (journal.commit !== p.commit.oid) return plan;
   // Listings give whole seconds on some servers (SeaweedFS): an object written in the second the
@@ -36,6 +38,8 @@ export async function resumePlan(
     const info = listed.get(object);
     if (!info || info.etag === undefined || info.size !== file.size) return false;
     if (named && !named.has(object)) return false;
+    // A path the live manifest has was there before: same bytes need not mean same metadata.
+    if (live[file.path] !== undefined) return false;
     return info.modifiedAt !== undefined && Number.isFinite(started) && info.modifiedAt >= started;
   };
   const candidates = [...plan.put, ...plan.copy].filter(candidate);

@@ -163,6 +163,32 @@ describe("Lease (the lock is kept in the pointer)", () => {
     expect((await pointerOf(fx))?.lock).toMatchObject({ holder: "thief" });
   });
 
+  it("a renewal that landed although its response was lost: the next write goes on from it", async () => {
+    const fx = newStore();
+    const { lease } = await take(fx);
+    const stored = (await pointerOf(fx))!;
+    // What a renewal writes: the same lock, a later expiry (the holder never heard back).
+    await writePointer(fx, { ...stored, lock: { ...stored.lock!, expiresAt: stored.lock!.expiresAt + 30_000 } });
+    await lease.finish({ commit: C1, manifest: "m.json" }, []);
+    expect(await pointerOf(fx)).toMatchObject({ commit: C1, manifest: "m.json", lock: null, journal: null });
+  });
+
+  it("a pointer moved under our lock by a write that is not ours twice in a row is refused", async () => {
+    const fx = newStore();
+    const { lease } = await take(fx);
+    const stored = (await pointerOf(fx))!;
+    const real = fx.store.putConditional.bind(fx.store);
+    let n = 0;
+    fx.store.putConditional = async (key, body, condition) => {
+      // Before each of our swaps, something rewrites the pointer (still naming our lock).
+      await writePointer(fx, { ...stored, lock: { ...stored.lock!, expiresAt: stored.lock!.expiresAt + ++n } });
+      return real(key, body, condition);
+    };
+    const e = await lease.finish({ commit: C1 }, []).catch((x: unknown) => x);
+    expect((e as WspubError).exitCode).toBe(3);
+    expect(n).toBe(2);
+  });
+
   it("finish moves the live commit; with objects to delete the lock and a journal of them stay until release", async () => {
     const fx = newStore();
     const { lease } = await take(fx);

@@ -222,7 +222,7 @@ describe("publish (FakeGit + directory store)", () => {
     expect((await readPointerState(t.store, t.layout)).seen?.pointer).toMatchObject({ lock: null, journal: null });
   });
 
-  it("stops writing when another publisher moved the pointer while it held the lock", async () => {
+  it("stops writing when another publisher took the lock and moved the pointer while it held the lock", async () => {
     const t = setup();
     await publish(t.req());
     t.git.commit({ ...TREE, "x.txt": "x\n" });
@@ -230,18 +230,19 @@ describe("publish (FakeGit + directory store)", () => {
     let swaps = 0;
     t.store.before = async (call) => {
       if (call === `putConditional ${t.layout.pointerKey}` && ++swaps === 2) {
-        const text = (await t.store.inner.get(t.layout.pointerKey))!.toString().replace("tester", "someone else");
-        await t.store.inner.put(t.layout.pointerKey, Buffer.from(text), {
-          size: text.length,
-          md5: "",
-          contentType: "",
-          metadata: {},
-        });
+        const { pointer } = parsePointer((await t.store.inner.get(t.layout.pointerKey))!.toString());
+        const lock = { ...pointer.lock!, id: "theirs", holder: "someone else" };
+        await t.store.inner.put(
+          t.layout.pointerKey,
+          serializePointer({ ...pointer, commit: "e".repeat(40), lock }),
+          plain,
+        );
       }
     };
-    expect((await refusal(publish(t.req()))).message).toMatch(
-      /live pointer of app changed while this publish held the lock/,
-    );
+    const e = await refusal(publish(t.req()));
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/lost the publish lock to someone else/);
+    expect((await readLive(t.store, t.layout))?.pointer.commit).toBe("e".repeat(40));
   });
 
   it("a journal that appears between the plan and the lock (a publisher died meanwhile) is found, and the plan made again", async () => {
@@ -261,6 +262,25 @@ describe("publish (FakeGit + directory store)", () => {
     expect(r).toMatchObject({ incremental: false, uploaded: 1, deleted: 1 });
     expect(t.warnings()).toContainEqual(expect.stringMatching(/took over a stale publish lock held by dead/));
     expect(Object.keys(t.files())).not.toContain("app/stray.txt");
+    expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
+  });
+
+  it("a lock held when the pointer was first read: the plan is made again under the lock (its holder may have written more)", async () => {
+    const t = setup();
+    await publish(t.req());
+    t.git.commit({ ...TREE, "src/app.js": "console.log(2)\n" });
+    const seen = (await readPointerState(t.store.inner, t.layout)).seen!;
+    const journal = { ...journalOf("f".repeat(40), "dying", [], []), writes: "all" as const };
+    const stale = { id: "x", holder: "dying", host: "elsewhere", pid: 1, acquiredAt: "then", expiresAt: 0 };
+    await t.store.inner.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, lock: stale, journal }), plain);
+    let swaps = 0;
+    t.store.before = async (call) => {
+      // The holder wrote one more object after this publisher listed the prefix, then died.
+      if (call !== `putConditional ${t.layout.pointerKey}` || ++swaps !== 1) return;
+      await t.store.inner.put(t.layout.objectKey("later.txt"), Buffer.from("x"), plain);
+    };
+    await publish(t.req());
+    expect(Object.keys(t.files())).not.toContain("app/later.txt");
     expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
   });
 

@@ -59,7 +59,7 @@ describe("resumePlan", () => {
       [f1, md5(blobs.get(f1.oid)!), second + 5000],
     ]);
     const digests = new Map();
-    const out = await resumePlan(p, plan(), seen, journal(), digests);
+    const out = await resumePlan(p, plan(), seen, journal(), digests, {});
     expect(out.keep.map((k) => k.object).sort()).toEqual([f0.path, f1.path]);
     expect(out.put.map((a) => a.object)).toEqual([f2.path]);
     expect(digests.size).toBe(2);
@@ -73,7 +73,7 @@ describe("resumePlan", () => {
       [f1, md5(Buffer.from("other\n")), second],
       [f2, md5(blobs.get(f2.oid)!), second],
     ]);
-    const out = await resumePlan(p, plan(), seen, journal({ writes: [f0.path, f1.path] }), new Map());
+    const out = await resumePlan(p, plan(), seen, journal({ writes: [f0.path, f1.path] }), new Map(), {});
     expect(out.keep).toEqual([]);
     expect(out.put).toHaveLength(3);
   });
@@ -81,7 +81,16 @@ describe("resumePlan", () => {
   it("keeps nothing for another commit's journal", async () => {
     const { p } = publishing();
     const seen = listed(files.map((f) => [f, md5(blobs.get(f.oid)!), second] as [PublishFile, string, number]));
-    const out = await resumePlan(p, plan(), seen, journal({ commit: "e".repeat(40) }), new Map());
+    const out = await resumePlan(p, plan(), seen, journal({ commit: "e".repeat(40) }), new Map(), {});
     expect(out.put).toHaveLength(3);
+  });
+
+  it("keeps nothing at a path the live manifest has (an older object: same bytes, maybe another mode)", async () => {
+    const { p } = publishing();
+    const seen = listed(files.map((f) => [f, md5(blobs.get(f.oid)!), second] as [PublishFile, string, number]));
+    const live = { [f1.path]: { blob: f1.oid, sha256: "", md5: "", size: f1.size, mode: "100755" as const, mtime: 0 } };
+    const out = await resumePlan(p, plan(), seen, journal(), new Map(), live);
+    expect(out.keep.map((k) => k.object).sort()).toEqual([f0.path, f2.path]);
+    expect(out.put.map((a) => a.object)).toEqual([f1.path]);
   });
 });
