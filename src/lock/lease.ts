@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { refusedError, WspubError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import { LEASE_MS } from "../limits.js";
-import { type Journal, JOURNAL_MAX_NAMES, mergeJournals } from "../manifest/journal.js";
+import { type Journal, journalNames, mergeJournals } from "../manifest/journal.js";
 import { readPointerState } from "../manifest/live.js";
 import { describeHolder, isStale, type LockRecord } from "../manifest/lock-record.js";
 import { emptyPointer, parsePointer, type Pointer, type Seen, serializePointer } from "../manifest/pointer.js";
@@ -136,8 +136,8 @@ export class Lease {
       this.traceRelease();
     }
     return this.swap((p) => {
-      const names: string[] | "all" = deletes.length > JOURNAL_MAX_NAMES ? "all" : [...deletes];
-      const pending = deletes.length > 0 && p.journal ? { ...p.journal, writes: [], deletes: names } : null;
+      const pending =
+        deletes.length > 0 && p.journal ? { ...p.journal, writes: [], deletes: journalNames(deletes) } : null;
       return { ...p, ...live, lock: pending ? p.lock : null, journal: pending };
     });
   }

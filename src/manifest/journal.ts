@@ -32,15 +32,24 @@ export const JOURNAL_FIELDS: Fields = {
   deletes: NAMES,
 };
 
-/** A journal of these writes and deletes, "all" past JOURNAL_MAX_NAMES. */
+/** Object names as a journal lists them: "all" past JOURNAL_MAX_NAMES. */
+export const journalNames = (names: readonly string[]): string[] | "all" =>
+  names.length > JOURNAL_MAX_NAMES ? "all" : [...names];
+
+/** A journal of these writes and deletes. */
 export function journalOf(
   commit: string,
   holder: string,
   writes: readonly string[],
   deletes: readonly string[],
 ): Journal {
-  const names = (xs: readonly string[]) => (xs.length > JOURNAL_MAX_NAMES ? "all" : [...xs]);
-  return { commit, startedAt: new Date().toISOString(), holder, writes: names(writes), deletes: names(deletes) };
+  return {
+    commit,
+    startedAt: new Date().toISOString(),
+    holder,
+    writes: journalNames(writes),
+    deletes: journalNames(deletes),
+  };
 }
 
 /**
@@ -78,13 +87,9 @@ export async function readLegacyJournal(store: ObjectStore, layout: Layout): Pro
       { version: { literal: 1 }, ...JOURNAL_FIELDS },
       "the journal",
     );
-    return {
-      commit: old.commit,
-      startedAt: old.startedAt,
-      holder: old.holder,
-      writes: old.writes,
-      deletes: old.deletes,
-    };
+    // Only the known fields: the record is copied into the pointer.
+    const { commit, startedAt, holder, writes, deletes } = old;
+    return { commit, startedAt, holder, writes, deletes };
   } catch {
     return { ...UNKNOWN };
   }
