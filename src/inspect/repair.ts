@@ -50,7 +50,8 @@ export async function repair(
   );
   let dirty = false;
   try {
-    if (lease.pointer.commit !== drift.commit || lease.pointer.manifest !== live.pointer.manifest) throw changed();
+    const held = lease.seen.pointer;
+    if (held.commit !== drift.commit || held.manifest !== live.pointer.manifest) throw changed();
     const files = await readLiveFiles(o.store, o.layout, live, o.concurrency);
     if (!files) throw gitInputError(messages.manifestLost(drift.commit));
     const broken = [...drift.missing, ...drift.changed].filter((d) => entryOf(files, d.path) !== undefined);

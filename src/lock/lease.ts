@@ -49,9 +49,9 @@ export class Lease {
     private etag: string,
   ) {}
 
-  /** The pointer as this lease last wrote it (its live part is what the publish builds on). */
-  get pointer(): Pointer {
-    return this.current;
+  /** The pointer as this lease last wrote it, and its ETag (its live part is what the publish builds on). */
+  get seen(): Seen {
+    return { pointer: this.current, etag: this.etag };
   }
 
   /**

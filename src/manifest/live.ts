@@ -73,19 +73,29 @@ export async function readPointerState(store: ObjectStore, layout: Layout): Prom
     const { pointer, legacy } = parsed;
     if (legacy) await importLegacy(store, layout, pointer);
     const seen = { pointer, etag: current.etag };
-    if (!isPublished(pointer)) return { seen, live: undefined, legacy };
-    const live = { pointer, pointerEtag: current.etag };
-    if (pointer.root?.commit === pointer.commit) {
-      return { seen, live: { ...live, stored: { version: 2, root: pointer.root } }, legacy };
-    }
-    const body = await store.get(pointer.manifest);
+    const carried = carriedLive(seen);
+    if (carried !== "read") return { seen, live: carried, legacy };
+    const published = pointer as Published;
+    const body = await store.get(published.manifest);
+    const live = { pointer: published, pointerEtag: current.etag };
     if (body === undefined) return { seen, live: { ...live, stored: undefined }, legacy };
     try {
       return { seen, live: { ...live, stored: parseStoredManifest(body.toString("utf8")) }, legacy };
     } catch (e) {
-      throw broken(`manifest ${pointer.manifest}`, e);
+      throw broken(`manifest ${published.manifest}`, e);
     }
   });
+}
+
+/**
+ * What a pointer names as live, when the pointer tells it all: undefined when nothing is
+ * published, the live state when the pointer carries its manifest's root, and "read" when the
+ * manifest must be read for it (a pointer an older wspub wrote).
+ */
+export function carriedLive({ pointer, etag }: Seen): LiveState | undefined | "read" {
+  if (!isPublished(pointer)) return undefined;
+  if (pointer.root?.commit !== pointer.commit) return "read";
+  return { pointer, pointerEtag: etag, stored: { version: 2, root: pointer.root } };
 }
 
 /** The live commit and its manifest; undefined when nothing is published. */

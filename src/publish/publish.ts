@@ -2,7 +2,7 @@ import type { Reporter } from "../events.js";
 import { filterDigest } from "../filter/publish-set.js";
 import { LOCK_WAIT_MS } from "../limits.js";
 import { type Journal, journalOf, mergeJournals } from "../manifest/journal.js";
-import type { LiveState } from "../manifest/live.js";
+import { carriedLive, type LiveState } from "../manifest/live.js";
 import type { Seen } from "../manifest/pointer.js";
 import { cachedVerdict, probeConditionalWrites } from "../lock/conditional-writes.js";
 import { Lease } from "../lock/lease.js";
@@ -61,8 +61,10 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     //    the state is read again and the plan made again.
     let live = first.live;
     let proposal = planned;
-    if (moved(first.seen, lease.pointer, interrupted, found)) {
-      live = (await readState(req)).live;
+    if (moved(first.seen, lease.seen.pointer, interrupted, found)) {
+      // The pointer as the lock was taken on it (read again only for an older wspub's manifest).
+      const carried = carriedLive(lease.seen);
+      live = carried === "read" ? (await readState(req)).live : carried;
       if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit);
       if (!found && !req.force && isLive(live, p)) {
         await lease.release();
