@@ -80,7 +80,8 @@ describe("what each hook block starts (a stand-in for wspub records its argument
   spawnSync("git", ["init", "-q", repo]);
   const calls = join(scratch, "calls");
   const fake = join(scratch, "fake-wspub.sh");
-  writeFileSync(fake, `printf '%s|' "$@" >> '${calls}'; echo >> '${calls}'\n`);
+  // Written aside, then renamed: a reader never sees half of it.
+  writeFileSync(fake, `{ printf '%s|' "$@"; echo; } > '${calls}.tmp' && mv '${calls}.tmp' '${calls}'\n`);
   const stand = { node: "/bin/sh", script: fake };
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -95,8 +96,18 @@ describe("what each hook block starts (a stand-in for wspub records its argument
       env: process.env,
     });
     expect(r.status, r.stderr).toBe(0);
-    // The publisher is started in the background: give it a moment to write.
-    for (let i = 0; i < 16 && !existsSync(calls); i++) await new Promise((res) => setTimeout(res, 25));
+    return started();
+  }
+
+  /**
+   * What the block started in the background. It marks `requested` before it starts anything, and
+   * starts always once marked: without the mark nothing comes; with it, wait (up to 10 s) for it.
+   */
+  async function started(): Promise<string> {
+    const requested = join(repo, ".git", "wspub", "requested");
+    for (let i = 0; i < 400 && existsSync(requested) && !existsSync(calls); i++) {
+      await new Promise((res) => setTimeout(res, 25));
+    }
     return existsSync(calls) ? readFileSync(calls, "utf8").trim() : "";
   }
   const A = "a".repeat(40);
@@ -140,10 +151,10 @@ describe("what each hook block starts (a stand-in for wspub records its argument
     writeFileSync(file, hookBlock("post-commit", stand, { husky: true }));
     const runFile = async () => {
       rmSync(calls, { force: true });
+      rmSync(join(repo, ".git", "wspub"), { recursive: true, force: true });
       const r = spawnSync("sh", ["-e", ".husky/post-commit"], { cwd: repo, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
-      for (let i = 0; i < 16 && !existsSync(calls); i++) await new Promise((res) => setTimeout(res, 25));
-      return existsSync(calls) ? readFileSync(calls, "utf8").trim() : "";
+      return started();
     };
     expect(await runFile()).toMatch(/^hooks\|run\|post-commit\|--at\|\d{10}\|$/);
     writeFileSync(join(husky, "_", "reference-transaction"), "stub");

@@ -59,6 +59,12 @@ const record = (over: Partial<LockRecord> = {}): LockRecord => ({
 
 const plain = { size: 0, md5: "", contentType: "", metadata: {} };
 
+/** Polls `done` every 10 ms, for up to 10 s (timers run late on a loaded machine). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) await sleep(10);
+  expect(done()).toBe(true);
+}
+
 /** The pointer as stored (undefined: none). */
 async function pointerOf(fx: ReturnType<typeof newStore>): Promise<Pointer | undefined> {
   const body = await fx.store.inner.get(fx.layout.pointerKey);
@@ -99,13 +105,15 @@ describe("Lease (the lock is kept in the pointer)", () => {
   it("waits for a held lock and takes it when it is released", async () => {
     const fx = newStore();
     const held = await take(fx, { holder: "first" });
-    const waiting = take(fx, { holder: "second", waitMs: 5_000 });
-    await sleep(150);
+    const { options, events } = leaseOptions(fx, { holder: "second", waitMs: 30_000 });
+    const { seen } = await readPointerState(fx.store, fx.layout);
+    const waiting = Lease.acquire(options, seen, journal({ holder: "second" }));
+    // It says it waits before its first pause; let go only then.
+    await until(() =>
+      events.some((e) => e.type === "notice" && /waiting for the publish lock held by first/.test(e.message)),
+    );
     await held.lease.release();
     const second = await waiting;
-    expect(second.events.map((e) => e.type === "notice" && e.message)).toContainEqual(
-      expect.stringMatching(/waiting for the publish lock held by first/),
-    );
     expect((await pointerOf(fx))?.lock).toMatchObject({ holder: "second" });
     await second.lease.release();
   });
@@ -156,7 +164,15 @@ describe("Lease (the lock is kept in the pointer)", () => {
     const fx = newStore();
     const { lease } = await take(fx, { env: { WSPUB_LEASE_MS: "90" } });
     await writePointer(fx, { lock: record({ holder: "thief" }) });
-    await sleep(120);
+    // The next renewal (every 30 ms) finds the thief.
+    await until(() => {
+      try {
+        lease.assertHeld();
+        return false;
+      } catch {
+        return true;
+      }
+    });
     expect(() => lease.assertHeld()).toThrow(/lost the publish lock to thief/);
     await lease.release();
     // A lost lease does not touch the new holder's lock.
