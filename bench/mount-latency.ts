@@ -16,6 +16,7 @@ import { cpus, release } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { cleanEnv, createBucket, startSeaweed, type S3Server } from "../test/harness/seaweed.ts";
+import { onJsonLines } from "../test/harness/json-lines.ts";
 import { fuseUnavailable, rcloneBinary, startMount, type Mount } from "../test/harness/rclone.ts";
 import { tempRepo, type TempRepo } from "../test/harness/repo.ts";
 import { spawnCollect } from "../test/harness/spawn.ts";
@@ -124,18 +125,12 @@ function startWatch(env: NodeJS.ProcessEnv, args: string[]) {
     await new Promise((r) => child.once("exit", r));
   };
   const waiting = new Map<string, (r: { code: number; stdout: string; stderr: string }) => void>();
-  let buffered = "";
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
-  child.stdout.on("data", (d: Buffer) => {
-    buffered += d.toString();
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      const line = JSON.parse(buffered.slice(0, nl)) as { event: string; result?: { commit: string } };
-      buffered = buffered.slice(nl + 1);
-      if (line.event !== "published" || !line.result) continue;
-      onReady();
-      waiting.get(line.result.commit)?.({ code: 0, stdout: JSON.stringify(line.result), stderr: "" });
-    }
+  onJsonLines<{ event: string; result?: { commit: string } }>(child.stdout, (line) => {
+    if (line.event !== "published" || !line.result) return;
+    onReady();
+    waiting.get(line.result.commit)?.({ code: 0, stdout: JSON.stringify(line.result), stderr: "" });
   });
   return {
     ready,

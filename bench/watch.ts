@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { onJsonLines } from "../test/harness/json-lines.ts";
 import { s3Client } from "../test/harness/seaweed.ts";
 import { spawnCollect } from "../test/harness/spawn.ts";
 import { makeMirror, updateMirror } from "./mirror.ts";
@@ -118,14 +119,7 @@ try {
     await new Promise((r) => watch.once("exit", r));
   });
   const lines: { event: string; result?: { commit: string; durationMs: number } }[] = [];
-  let buffered = "";
-  watch.stdout.on("data", (d: Buffer) => {
-    buffered += d.toString();
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      lines.push(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
+  onJsonLines<(typeof lines)[number]>(watch.stdout, (line) => lines.push(line));
   log(`watch started (pid ${watch.pid})`);
   const client = s3Client(server);
   cleanups.push(() => client.destroy());

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { imageCommand } from "./dockerfile.js";
 import { cleanEnv } from "./seaweed.js";
+import { onJsonLines } from "./json-lines.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 
@@ -54,15 +55,9 @@ export function startImageCommand(o: {
   });
   const lines: WatchLine[] = [];
   let err = "";
-  let buffered = "";
   const waiters = new Set<() => void>();
-  child.stdout!.on("data", (d: Buffer) => {
-    buffered += d.toString();
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (line.trim() !== "") lines.push(JSON.parse(line) as WatchLine);
-    }
+  onJsonLines<WatchLine>(child.stdout!, (line) => {
+    lines.push(line);
     for (const w of waiters) w();
   });
   child.stderr!.on("data", (d: Buffer) => {

@@ -46,6 +46,30 @@ async function refusal(p: Promise<unknown>): Promise<WspubError> {
   return e as WspubError;
 }
 
+/** A lock record whose holder is gone (expired long ago). */
+const staleLock = (holder: string) => ({
+  id: "x",
+  holder,
+  host: "elsewhere",
+  pid: 1,
+  acquiredAt: "then",
+  expiresAt: 0,
+});
+
+/** Rewrites the stored pointer behind the publisher's back (not through the recording store). */
+async function changePointer(t: ReturnType<typeof setup>, change: (p: Pointer) => Pointer): Promise<void> {
+  const seen = (await readPointerState(t.store.inner, t.layout)).seen!;
+  await t.store.inner.put(t.layout.pointerKey, serializePointer(change(seen.pointer)), plain);
+}
+
+/** Runs `act` just before the publisher's `n`th compare-and-swap of the pointer. */
+function beforePointerSwap(t: ReturnType<typeof setup>, n: number, act: () => Promise<void>): void {
+  let swaps = 0;
+  t.store.before = async (call) => {
+    if (call === `putConditional ${t.layout.pointerKey}` && ++swaps === n) await act();
+  };
+}
+
 describe("publish (FakeGit + directory store)", () => {
   it("a first publish writes the filtered tree, its manifest and the pointer, and leaves no lock or journal", async () => {
     const t = setup();
@@ -167,9 +191,8 @@ describe("publish (FakeGit + directory store)", () => {
     const t = setup();
     await publish(t.req());
     // What a publish killed after its first upload leaves: the journal, a half-written object, a stray.
-    const seen = (await readPointerState(t.store, t.layout)).seen!;
-    const journal = { ...journalOf("f".repeat(40), "someone", ["index.html", "stray.txt"], ["src/app.js"]) };
-    await t.store.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, journal }), plain);
+    const journal = journalOf("f".repeat(40), "someone", ["index.html", "stray.txt"], ["src/app.js"]);
+    await changePointer(t, (p) => ({ ...p, journal }));
     await t.store.put(t.layout.objectKey("index.html"), Buffer.from("torn"), {
       size: 4,
       md5: "",
@@ -227,18 +250,13 @@ describe("publish (FakeGit + directory store)", () => {
     await publish(t.req());
     t.git.commit({ ...TREE, "x.txt": "x\n" });
     // The second swap of the pointer is the one that moves the live commit (the first took the lock).
-    let swaps = 0;
-    t.store.before = async (call) => {
-      if (call === `putConditional ${t.layout.pointerKey}` && ++swaps === 2) {
-        const { pointer } = parsePointer((await t.store.inner.get(t.layout.pointerKey))!.toString());
-        const lock = { ...pointer.lock!, id: "theirs", holder: "someone else" };
-        await t.store.inner.put(
-          t.layout.pointerKey,
-          serializePointer({ ...pointer, commit: "e".repeat(40), lock }),
-          plain,
-        );
-      }
-    };
+    beforePointerSwap(t, 2, () =>
+      changePointer(t, (p) => ({
+        ...p,
+        commit: "e".repeat(40),
+        lock: { ...p.lock!, id: "theirs", holder: "someone else" },
+      })),
+    );
     const e = await refusal(publish(t.req()));
     expect(e.exitCode).toBe(3);
     expect(e.message).toMatch(/lost the publish lock to someone else/);
@@ -249,15 +267,11 @@ describe("publish (FakeGit + directory store)", () => {
     const t = setup();
     await publish(t.req());
     t.git.commit({ ...TREE, "src/app.js": "console.log(2)\n" });
-    let swaps = 0;
-    t.store.before = async (call) => {
-      if (call !== `putConditional ${t.layout.pointerKey}` || ++swaps !== 1) return;
-      const seen = (await readPointerState(t.store.inner, t.layout)).seen!;
+    beforePointerSwap(t, 1, async () => {
       const journal = journalOf("f".repeat(40), "dead", ["stray.txt"], []);
-      const stale = { id: "x", holder: "dead", host: "elsewhere", pid: 1, acquiredAt: "then", expiresAt: 0 };
       await t.store.inner.put(t.layout.objectKey("stray.txt"), Buffer.from("x"), plain);
-      await t.store.inner.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, lock: stale, journal }), plain);
-    };
+      await changePointer(t, (p) => ({ ...p, lock: staleLock("dead"), journal }));
+    });
     const r = await publish(t.req());
     expect(r).toMatchObject({ incremental: false, uploaded: 1, deleted: 1 });
     expect(t.warnings()).toContainEqual(expect.stringMatching(/took over a stale publish lock held by dead/));
@@ -269,16 +283,10 @@ describe("publish (FakeGit + directory store)", () => {
     const t = setup();
     await publish(t.req());
     t.git.commit({ ...TREE, "src/app.js": "console.log(2)\n" });
-    const seen = (await readPointerState(t.store.inner, t.layout)).seen!;
     const journal = { ...journalOf("f".repeat(40), "dying", [], []), writes: "all" as const };
-    const stale = { id: "x", holder: "dying", host: "elsewhere", pid: 1, acquiredAt: "then", expiresAt: 0 };
-    await t.store.inner.put(t.layout.pointerKey, serializePointer({ ...seen.pointer, lock: stale, journal }), plain);
-    let swaps = 0;
-    t.store.before = async (call) => {
-      // The holder wrote one more object after this publisher listed the prefix, then died.
-      if (call !== `putConditional ${t.layout.pointerKey}` || ++swaps !== 1) return;
-      await t.store.inner.put(t.layout.objectKey("later.txt"), Buffer.from("x"), plain);
-    };
+    await changePointer(t, (p) => ({ ...p, lock: staleLock("dying"), journal }));
+    // The holder wrote one more object after this publisher listed the prefix, then died.
+    beforePointerSwap(t, 1, () => t.store.inner.put(t.layout.objectKey("later.txt"), Buffer.from("x"), plain));
     await publish(t.req());
     expect(Object.keys(t.files())).not.toContain("app/later.txt");
     expect((await verify(t.store, t.layout, { deep: true, concurrency: 2 })).ok).toBe(true);
@@ -294,8 +302,7 @@ describe("publish (FakeGit + directory store)", () => {
     for (const k of ["root", "conditionalWrites", "lock", "journal"]) delete (v1 as Record<string, unknown>)[k];
     await t.store.inner.put(t.layout.pointerKey, Buffer.from(JSON.stringify(v1)), plain);
     await t.store.inner.put(manifest, Buffer.from(JSON.stringify(root)), plain);
-    const stale = { id: "x", holder: "old", host: "elsewhere", pid: 1, acquiredAt: "then", expiresAt: 0 };
-    await t.store.inner.put(t.layout.lockKey, Buffer.from(JSON.stringify(stale)), plain);
+    await t.store.inner.put(t.layout.lockKey, Buffer.from(JSON.stringify(staleLock("old"))), plain);
     const old = { version: 1, commit: COMMIT, startedAt: "then", holder: "old", writes: ["x.txt"], deletes: [] };
     await t.store.inner.put(t.layout.journalKey, Buffer.from(JSON.stringify(old)), plain);
     await t.store.inner.put(t.layout.objectKey("x.txt"), Buffer.from("x"), plain);
