@@ -4,11 +4,12 @@ import type { Readable } from "node:stream";
 import { gitFailure, gitInputError } from "../errors.js";
 import { messages } from "../messages.js";
 import { CatFileBatch } from "./cat-file.js";
-import { runGit, spawnGit } from "./exec.js";
+import { readGit, runGit, spawnGit } from "./exec.js";
 import {
   type CommitInfo,
   type DiffEntry,
   parseCommitObject,
+  LsTreeReader,
   parseDiffTree,
   parseLsTree,
   type TreeEntry,
@@ -61,7 +62,9 @@ class CliGit implements GitRepository {
   async listTree(commit: string, dir: string): Promise<TreeEntry[]> {
     const args = ["ls-tree", "-r", "-z", "-l", "--full-tree", commit];
     if (dir !== "") args.push("--", `${dir}/`);
-    return parseLsTree((await this.run(args)).stdout);
+    const reader = new LsTreeReader();
+    await readGit(this.root, args, (chunk) => reader.push(chunk));
+    return reader.end();
   }
 
   async listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {

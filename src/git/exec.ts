@@ -57,6 +57,43 @@ export function runGit(
   });
 }
 
+/**
+ * Runs git and hands its output to `onData` as it arrives (a listing too large to hold twice);
+ * fails as runGit does. An error thrown by `onData` stops git and is the one thrown.
+ */
+export function readGit(cwd: string, args: readonly string[], onData: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawnGit(cwd, args, "ignore");
+    let stderr = "";
+    let failure: { error: unknown } | undefined;
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        onData(chunk);
+      } catch (error) {
+        failure = { error };
+        child.kill();
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", (error) => {
+      failure ??= {
+        error: gitFailure(
+          `could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error.message}`,
+          error,
+        ),
+      };
+    });
+    child.on("close", (code) => {
+      if (failure) reject(failure.error);
+      else if (code !== 0) reject(gitFailure(`git ${args.join(" ")} failed: ${stderr.trim() || `exit ${code}`}`));
+      else resolve();
+    });
+  });
+}
+
 /** Starts a long-running or streaming git (`cat-file --batch`, `cat-file blob`) with the same flags and environment. */
 export function spawnGit(
   cwd: string,

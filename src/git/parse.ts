@@ -13,25 +13,62 @@ export interface TreeEntry {
 }
 
 /** Parses `git ls-tree -r -z -l` output: `<mode> SP <type> SP <oid> SP+ <size> TAB <path> NUL`. */
-export function parseLsTree(output: string): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  for (const record of output.split("\0")) {
-    if (record === "") continue;
-    const tab = record.indexOf("\t");
-    if (tab < 0) throw new Error(`unexpected ls-tree record: ${JSON.stringify(record)}`);
-    const [mode, type, oid, size] = record.slice(0, tab).split(/ +/);
-    if (!mode || !type || !oid || size === undefined) {
-      throw new Error(`unexpected ls-tree record: ${JSON.stringify(record)}`);
+export function parseLsTree(output: string | Buffer): TreeEntry[] {
+  const reader = new LsTreeReader();
+  reader.push(Buffer.from(output));
+  return reader.end();
+}
+
+/**
+ * Reads `git ls-tree -r -z -l` output as it arrives. Every string is decoded on its own from the
+ * bytes: a path sliced out of the whole output (or of its record) would keep that text alive for
+ * as long as the entry lives, ~8 MB at 100k files.
+ */
+export class LsTreeReader {
+  private readonly entries: TreeEntry[] = [];
+  private rest: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): void {
+    const bytes = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    let start = 0;
+    for (let nul = bytes.indexOf(0); nul >= 0; nul = bytes.indexOf(0, start)) {
+      if (nul > start) this.entries.push(lsTreeRecord(bytes, start, nul));
+      start = nul + 1;
     }
-    entries.push({
-      path: record.slice(tab + 1),
-      mode: mode as GitMode,
-      type: type as TreeEntry["type"],
-      oid,
-      size: size === "-" ? 0 : Number(size),
-    });
+    // A copy: the chunk it came from can go.
+    this.rest = Buffer.from(bytes.subarray(start));
   }
-  return entries;
+
+  /** The entries read; throws on a last record without its NUL. */
+  end(): TreeEntry[] {
+    if (this.rest.length > 0) throw malformed(this.rest, 0, this.rest.length);
+    return this.entries;
+  }
+}
+
+const MODES = new Map<string, GitMode>(
+  (["100644", "100755", "120000", "160000", "040000"] as const).map((m) => [m, m]),
+);
+const TYPES = new Map<string, TreeEntry["type"]>((["blob", "commit", "tree"] as const).map((t) => [t, t]));
+
+function lsTreeRecord(bytes: Buffer, start: number, end: number): TreeEntry {
+  const tab = bytes.indexOf(9, start);
+  if (tab < 0 || tab > end) throw malformed(bytes, start, end);
+  const [mode, type, oid, size] = bytes.toString("latin1", start, tab).split(/ +/);
+  if (!mode || !type || !oid || size === undefined) throw malformed(bytes, start, end);
+  const oidStart = start + mode.length + 1 + type.length + 1;
+  return {
+    path: bytes.toString("utf8", tab + 1, end),
+    // One string per mode and type, not one per entry.
+    mode: MODES.get(mode) ?? (mode as GitMode),
+    type: TYPES.get(type) ?? (type as TreeEntry["type"]),
+    oid: bytes.toString("latin1", oidStart, oidStart + oid.length),
+    size: size === "-" ? 0 : Number(size),
+  };
+}
+
+function malformed(bytes: Buffer, start: number, end: number): Error {
+  return new Error(`unexpected ls-tree record: ${JSON.stringify(bytes.toString("utf8", start, end))}`);
 }
 
 export interface CatFileHeader {

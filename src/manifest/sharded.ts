@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./entry.js";
+import { entryOf, fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./entry.js";
 import { checkRecord, type Fields, parseRecord } from "./record.js";
 
 /**
@@ -89,23 +89,41 @@ export function shardDigest(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
-/** Splits a whole file list into shard texts. */
+/**
+ * The shards of a manifest by digest, each with a way to make its bytes. A whole layout makes a
+ * shard's text when it is written and lets it go (a 100k-file list is ~24 MB of text).
+ */
+export type ShardTexts = Map<string, () => string>;
+
+/**
+ * Lays a whole file list out in shards: their digests in order (each shard serialised once to be
+ * named, then let go) and their texts, made again one at a time on demand.
+ */
 export function buildShards(
-  files: Readonly<Record<string, ManifestEntry>>,
+  files: Iterable<readonly [string, ManifestEntry]>,
   bits: number,
-): { digests: string[]; texts: Map<string, string> } {
+): { digests: string[]; texts: ShardTexts; bytes: number } {
   const parts = Array.from({ length: 2 ** bits }, () => fileRecord());
-  for (const path in files) parts[shardIndex(path, bits)]![path] = files[path]!;
-  const texts = new Map<string, string>();
-  const digests = parts.map((part) => addShard(texts, part));
-  return { digests, texts };
+  let bytes = 0;
+  for (const [path, entry] of files) {
+    const part = parts[shardIndex(path, bits)]!;
+    bytes += entry.size - (entryOf(part, path)?.size ?? 0);
+    part[path] = entry;
+  }
+  const texts: ShardTexts = new Map();
+  const digests = parts.map((part) => {
+    const digest = shardDigest(serializeShard(part));
+    texts.set(digest, () => serializeShard(part));
+    return digest;
+  });
+  return { digests, texts, bytes };
 }
 
 /** Serialises a shard into `texts` (digest -> bytes) and returns its digest. */
-export function addShard(texts: Map<string, string>, files: Readonly<Record<string, ManifestEntry>>): string {
+export function addShard(texts: ShardTexts, files: Readonly<Record<string, ManifestEntry>>): string {
   const text = serializeShard(files);
   const digest = shardDigest(text);
-  texts.set(digest, text);
+  texts.set(digest, () => text);
   return digest;
 }
 

@@ -1,7 +1,7 @@
 import { usageError } from "../errors.js";
 import { checkNames, checkSymlinks } from "../filter/checks.js";
 import { buildPublishSet } from "../filter/publish-set.js";
-import { fileRecord, type ManifestEntry, totalBytes } from "../manifest/entry.js";
+import type { ManifestEntry } from "../manifest/entry.js";
 import type { Journal } from "../manifest/journal.js";
 import { type LiveState, readLiveFiles, UnreadableLiveError } from "../manifest/live.js";
 import { bitsOf, buildShards, chooseBits } from "../manifest/sharded.js";
@@ -59,10 +59,13 @@ export async function fullProposal(
     // Every shard of the live root was read, or none counts as present.
     present: new Set(liveFiles && liveRoot ? liveRoot.shards : []),
     manifest: async (written) => {
-      const all = fileRecord(written);
-      for (const k of plan.keep) all[k.file.path] = k.entry;
-      const { digests, texts } = buildShards(all, chooseBits(files, liveRoot && bitsOf(liveRoot)));
-      return { root: rootOf(p, { files, bytes: totalBytes(all), excluded }, set.ignore, digests), texts };
+      // One entry at a time: at 100k files a whole record of them was a peak of its own.
+      function* all(): Generator<readonly [string, ManifestEntry]> {
+        yield* written;
+        for (const k of plan.keep) yield [k.file.path, k.entry];
+      }
+      const { digests, texts, bytes } = buildShards(all(), chooseBits(files, liveRoot && bitsOf(liveRoot)));
+      return { root: rootOf(p, { files, bytes, excluded }, set.ignore, digests), texts };
     },
   };
 }

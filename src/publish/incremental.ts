@@ -9,9 +9,18 @@ import {
 } from "../filter/publish-set.js";
 import type { DiffEntry, TreeEntry } from "../git/parse.js";
 import { MAX_ARG_BYTES, MAX_INCREMENTAL_PATHS } from "../limits.js";
-import { entryOf, fileRecord, type ManifestEntry, totalBytes } from "../manifest/entry.js";
+import { entryOf, fileRecord, type ManifestEntry } from "../manifest/entry.js";
 import { type LiveState, readLiveFiles, readShard, UnreadableLiveError } from "../manifest/live.js";
-import { addShard, bitsOf, buildShards, chooseBits, fits, type ManifestRoot, shardIndex } from "../manifest/sharded.js";
+import {
+  addShard,
+  bitsOf,
+  buildShards,
+  chooseBits,
+  fits,
+  type ManifestRoot,
+  type ShardTexts,
+  shardIndex,
+} from "../manifest/sharded.js";
 import { messages } from "../messages.js";
 import { planPublish } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
@@ -89,7 +98,8 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
     // The unread shards are kept by name; the rewritten ones are new.
     present: new Set(root.shards),
     manifest: async (written) => {
-      const next = fileRecord(written);
+      const next = fileRecord();
+      for (const [path, entry] of written) next[path] = entry;
       for (const k of plan.keep) next[k.file.path] = k.entry;
       if (fits(files, bits)) return rewriteShards(p, live as LiveV2, shards, changed, next, counts);
       return relayout(p, live as LiveV2, changed, next, counts);
@@ -170,7 +180,7 @@ function rewriteShards(
   const { root } = live.stored;
   const bits = bitsOf(root);
   const digests = [...root.shards];
-  const texts = new Map<string, string>();
+  const texts: ShardTexts = new Map();
   let bytes = root.bytes;
   for (const [i, shard] of shards) {
     const updated = fileRecord(shard);
@@ -204,6 +214,6 @@ async function relayout(
   if (all === undefined) throw storeError(messages.shardDisappeared(live.pointer.manifest));
   for (const path of changed) delete all[path];
   Object.assign(all, next);
-  const { digests, texts } = buildShards(all, chooseBits(counts.files));
-  return { root: rootOf(p, { ...counts, bytes: totalBytes(all) }, live.stored.root.ignore, digests), texts };
+  const { digests, texts, bytes } = buildShards(Object.entries(all), chooseBits(counts.files));
+  return { root: rootOf(p, { ...counts, bytes }, live.stored.root.ignore, digests), texts };
 }

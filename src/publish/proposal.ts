@@ -1,7 +1,7 @@
 import type { ExcludedFile } from "../filter/publish-set.js";
 import type { ManifestEntry } from "../manifest/entry.js";
 import type { LiveState } from "../manifest/live.js";
-import type { IgnoreSource, ManifestRoot } from "../manifest/sharded.js";
+import type { IgnoreSource, ManifestRoot, ShardTexts } from "../manifest/sharded.js";
 import { MAX_NAMED_WITHHELD } from "../limits.js";
 import { messages } from "../messages.js";
 import type { Plan } from "../plan/plan.js";
@@ -26,14 +26,14 @@ export interface Proposal {
    * not written again.
    */
   present: ReadonlySet<string>;
-  /** The new manifest; `written` holds the entries of the objects the publish wrote. */
-  manifest: (written: Record<string, ManifestEntry>) => Promise<NextManifest>;
+  /** The new manifest; `written` gives the entries of the objects the publish wrote (iterated once). */
+  manifest: (written: Iterable<readonly [string, ManifestEntry]>) => Promise<NextManifest>;
 }
 
-/** A manifest root and the texts of its shards (digest -> bytes), some of which may already be stored. */
+/** A manifest root and its shards (digest -> bytes, made on demand), some of which may already be stored. */
 export interface NextManifest {
   root: ManifestRoot;
-  texts: Map<string, string>;
+  texts: ShardTexts;
 }
 
 /** Tells the reporter what the publish will do (once, even when the plan is made again under the lock). */

@@ -1,7 +1,7 @@
 import type { PublishFile } from "../filter/publish-set.js";
 import { collectGarbage } from "../heap.js";
 import { COLLECT_EVERY, MAX_COPY_BYTES, STREAM_THRESHOLD, TOGETHER_MAX_BYTES, TOGETHER_MAX_FILES } from "../limits.js";
-import { fileRecord, type ManifestEntry, manifestDigest } from "../manifest/entry.js";
+import { type ManifestEntry, manifestDigest } from "../manifest/entry.js";
 import { putJson } from "../manifest/put-json.js";
 import { type ManifestRoot, serializeRoot } from "../manifest/sharded.js";
 import type { Plan } from "../plan/plan.js";
@@ -146,12 +146,13 @@ async function writeManifest(
   const { store, layout, concurrency } = p.req;
   const rootText = serializeRoot(next.root);
   const key = layout.manifestKey(p.commit.oid, manifestDigest(rootText));
+  // A shard's text is made when its write starts: no more than `concurrency` are held at once.
   const shards = [...next.texts]
     .filter(([digest]) => !proposal.present.has(digest))
     .map(
       ([digest, text]) =>
         () =>
-          putJson(store, layout.shardKey(digest), text),
+          putJson(store, layout.shardKey(digest), text()),
     );
   const writes = [...more, ...shards, () => putJson(store, key, rootText)];
   await runBounded(writes, concurrency, async (write) => {
@@ -161,22 +162,19 @@ async function writeManifest(
   return { key, root: next.root };
 }
 
-/** Manifest entries of the objects the plan wrote. */
-function writtenEntries(p: Publishing, proposal: Proposal): Record<string, ManifestEntry> {
-  const written = fileRecord();
-  for (const { file } of [...proposal.plan.put, ...proposal.plan.copy]) {
-    const d = proposal.digests.get(file.oid)!;
-    const mode = file.mode as ManifestEntry["mode"];
-    written[file.path] = {
-      blob: file.oid,
-      sha256: d.sha256,
-      md5: d.md5,
-      size: file.size,
-      mode,
-      mtime: p.commit.committerTime,
-    };
+/** Manifest entries of the objects the plan wrote, made as they are read. */
+function* writtenEntries(p: Publishing, proposal: Proposal): Generator<readonly [string, ManifestEntry]> {
+  const { plan, digests } = proposal;
+  const mtime = p.commit.committerTime;
+  for (const actions of [plan.put, plan.copy]) {
+    for (const { file } of actions) {
+      const { sha256, md5 } = digests.get(file.oid)!;
+      yield [
+        file.path,
+        { blob: file.oid, sha256, md5, size: file.size, mode: file.mode as ManifestEntry["mode"], mtime },
+      ];
+    }
   }
-  return written;
 }
 
 /** Deletes what the new commit no longer has, in two halves (a crash point between them). */

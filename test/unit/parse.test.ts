@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseCatFileHeader, parseCommitObject, parseLsTree, type TreeEntry } from "../../src/git/parse.js";
+import {
+  LsTreeReader,
+  parseCatFileHeader,
+  parseCommitObject,
+  parseLsTree,
+  type TreeEntry,
+} from "../../src/git/parse.js";
 
 const OID_A = "83baae61804e65cc73a7201a7252750c76066a30";
 const OID_B = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
@@ -58,6 +64,21 @@ describe("parseLsTree", () => {
     expect(parseLsTree(out)).toEqual([
       { path: "big.bin", mode: "100644", type: "blob", oid: OID_256, size: 123456789 },
     ]);
+  });
+
+  it("reads output split anywhere, even inside a UTF-8 character, as the whole output reads", () => {
+    const out = Buffer.from(odd.map(([, p], i) => record("100644", "blob", OID_A, String(i), p)).join(""));
+    for (const size of [1, 2, 7, 64]) {
+      const reader = new LsTreeReader();
+      for (let at = 0; at < out.length; at += size) reader.push(out.subarray(at, at + size));
+      expect(reader.end()).toEqual(parseLsTree(out.toString()));
+    }
+  });
+
+  it("a last record without its NUL (output cut short) throws", () => {
+    const reader = new LsTreeReader();
+    reader.push(Buffer.from(record("100644", "blob", OID_A, "1", "a") + `100644 blob ${OID_A} 1\tcut`));
+    expect(() => reader.end()).toThrow(/unexpected ls-tree record: "100644 blob .* 1\\tcut"/);
   });
 
   it("empty output (empty tree) is no entries", () => {

@@ -92,11 +92,12 @@ describe("buildShards / serializeShard / parseShard", () => {
   const files = Object.fromEntries(paths(3000).map((p, i) => [p, entry(`b${i}`)]));
 
   it("puts every entry into exactly the shard of its path", () => {
-    const { digests, texts } = buildShards(files, 2);
+    const { digests, texts, bytes } = buildShards(Object.entries(files), 2);
+    expect(bytes).toBe(Object.values(files).reduce((sum, e) => sum + e.size, 0));
     expect(digests).toHaveLength(4);
     const seen = new Set<string>();
     digests.forEach((d, i) => {
-      const shard = parseShard(texts.get(d)!);
+      const shard = parseShard(texts.get(d)!());
       for (const p of Object.keys(shard)) {
         expect(shardIndex(p, 2)).toBe(i);
         seen.add(p);
@@ -106,12 +107,28 @@ describe("buildShards / serializeShard / parseShard", () => {
   });
 
   it("names a shard by its bytes: insertion order does not matter, one changed entry changes one shard", () => {
-    const a = buildShards(files, 2);
-    const reversed = buildShards(Object.fromEntries(Object.entries(files).reverse()), 2);
+    const a = buildShards(Object.entries(files), 2);
+    const reversed = buildShards(Object.entries(files).reverse(), 2);
     expect(reversed.digests).toEqual(a.digests);
-    const changed = buildShards({ ...files, [paths(1)[0]!]: entry("other") }, 2);
+    const changed = buildShards(Object.entries({ ...files, [paths(1)[0]!]: entry("other") }), 2);
     expect(changed.digests.filter((d, i) => d !== a.digests[i])).toHaveLength(1);
     expect(shardDigest(serializeShard({}))).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("keeps the last entry of a path given twice and counts its bytes once; makes the same text each time", () => {
+    const twice = buildShards(
+      [
+        ["a", entry("x", 5)],
+        ["b", entry("y", 7)],
+        ["a", entry("z", 11)],
+      ],
+      0,
+    );
+    expect(twice.bytes).toBe(18);
+    const text = twice.texts.get(twice.digests[0]!)!;
+    expect(parseShard(text()).a?.blob).toBe("z");
+    expect(text()).toBe(text());
+    expect(shardDigest(text())).toBe(twice.digests[0]);
   });
 
   it.each([
