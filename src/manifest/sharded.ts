@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { entryOf, fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry } from "./entry.js";
+import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry, totalBytes } from "./entry.js";
 import { checkRecord, type Fields, parseRecord } from "./record.js";
 
 /**
@@ -96,28 +96,40 @@ export function shardDigest(text: string): string {
 export type ShardTexts = Map<string, () => string>;
 
 /**
- * Lays a whole file list out in shards: their digests in order (each shard serialised once to be
- * named, then let go) and their texts, made again one at a time on demand.
+ * Lays a whole file list out in shards without holding it: `items` are grouped by the shard of
+ * their path, then each shard's entries are made (`of.entry`), serialised to be named, and let go;
+ * its text is made again when it is written. At 100k files the list and its text would be 30-40
+ * MiB at once.
  */
-export function buildShards(
-  files: Iterable<readonly [string, ManifestEntry]>,
+export function buildShards<T>(
+  items: Iterable<T>,
+  of: { path: (item: T) => string; entry: (item: T) => ManifestEntry },
   bits: number,
 ): { digests: string[]; texts: ShardTexts; bytes: number } {
-  const parts = Array.from({ length: 2 ** bits }, () => fileRecord());
-  let bytes = 0;
-  for (const [path, entry] of files) {
-    const part = parts[shardIndex(path, bits)]!;
-    bytes += entry.size - (entryOf(part, path)?.size ?? 0);
-    part[path] = entry;
-  }
+  const groups = Array.from({ length: 2 ** bits }, (): T[] => []);
+  for (const item of items) groups[shardIndex(of.path(item), bits)]!.push(item);
+  const shardOf = (group: readonly T[]) => {
+    const files = fileRecord();
+    for (const item of group) files[of.path(item)] = of.entry(item);
+    return files;
+  };
   const texts: ShardTexts = new Map();
-  const digests = parts.map((part) => {
-    const digest = shardDigest(serializeShard(part));
-    texts.set(digest, () => serializeShard(part));
+  let bytes = 0;
+  const digests = groups.map((group) => {
+    const files = shardOf(group);
+    bytes += totalBytes(files);
+    const digest = shardDigest(serializeShard(files));
+    texts.set(digest, () => serializeShard(shardOf(group)));
     return digest;
   });
   return { digests, texts, bytes };
 }
+
+/** How buildShards reads `[path, entry]` pairs. */
+export const ENTRY_PAIRS = {
+  path: ([path]: readonly [string, ManifestEntry]) => path,
+  entry: ([, entry]: readonly [string, ManifestEntry]) => entry,
+};
 
 /** Serialises a shard into `texts` (digest -> bytes) and returns its digest. */
 export function addShard(texts: ShardTexts, files: Readonly<Record<string, ManifestEntry>>): string {

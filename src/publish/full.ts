@@ -6,7 +6,7 @@ import type { Journal } from "../manifest/journal.js";
 import { type LiveState, readLiveFiles, UnreadableLiveError } from "../manifest/live.js";
 import { bitsOf, buildShards, chooseBits } from "../manifest/sharded.js";
 import { messages } from "../messages.js";
-import { planPublish } from "../plan/plan.js";
+import { type Plan, planPublish } from "../plan/plan.js";
 import { digestsOf, notices, type Proposal, rootOf } from "./proposal.js";
 import type { Publishing } from "./request.js";
 import { resumePlan } from "./resume.js";
@@ -59,12 +59,10 @@ export async function fullProposal(
     // Every shard of the live root was read, or none counts as present.
     present: new Set(liveFiles && liveRoot ? liveRoot.shards : []),
     manifest: async (written) => {
-      // One entry at a time: at 100k files a whole record of them was a peak of its own.
-      function* all(): Generator<readonly [string, ManifestEntry]> {
-        yield* written;
-        for (const k of plan.keep) yield [k.file.path, k.entry];
-      }
-      const { digests, texts, bytes } = buildShards(all(), chooseBits(files, liveRoot && bitsOf(liveRoot)));
+      const entry = (a: Plan["put"][number] | Plan["keep"][number]) => ("entry" in a ? a.entry : written(a.file));
+      const actions = [plan.put, plan.copy, plan.keep].flat();
+      const bits = chooseBits(files, liveRoot && bitsOf(liveRoot));
+      const { digests, texts, bytes } = buildShards(actions, { path: (a) => a.file.path, entry }, bits);
       return { root: rootOf(p, { files, bytes, excluded }, set.ignore, digests), texts };
     },
   };

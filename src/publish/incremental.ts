@@ -16,6 +16,7 @@ import {
   bitsOf,
   buildShards,
   chooseBits,
+  ENTRY_PAIRS,
   fits,
   type ManifestRoot,
   type ShardTexts,
@@ -99,7 +100,7 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
     present: new Set(root.shards),
     manifest: async (written) => {
       const next = fileRecord();
-      for (const [path, entry] of written) next[path] = entry;
+      for (const a of [...plan.put, ...plan.copy]) next[a.file.path] = written(a.file);
       for (const k of plan.keep) next[k.file.path] = k.entry;
       if (fits(files, bits)) return rewriteShards(p, live as LiveV2, shards, changed, next, counts);
       return relayout(p, live as LiveV2, changed, next, counts);
@@ -214,6 +215,6 @@ async function relayout(
   if (all === undefined) throw storeError(messages.shardDisappeared(live.pointer.manifest));
   for (const path of changed) delete all[path];
   Object.assign(all, next);
-  const { digests, texts, bytes } = buildShards(Object.entries(all), chooseBits(counts.files));
+  const { digests, texts, bytes } = buildShards(Object.entries(all), ENTRY_PAIRS, chooseBits(counts.files));
   return { root: rootOf(p, { ...counts, bytes }, live.stored.root.ignore, digests), texts };
 }

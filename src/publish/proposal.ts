@@ -1,18 +1,18 @@
-import type { ExcludedFile } from "../filter/publish-set.js";
+import type { ExcludedFile, PublishFile } from "../filter/publish-set.js";
 import type { ManifestEntry } from "../manifest/entry.js";
 import type { LiveState } from "../manifest/live.js";
 import type { IgnoreSource, ManifestRoot, ShardTexts } from "../manifest/sharded.js";
 import { MAX_NAMED_WITHHELD } from "../limits.js";
 import { messages } from "../messages.js";
 import type { Plan } from "../plan/plan.js";
-import type { Digests } from "./content.js";
+import { DigestTable } from "./digest-table.js";
 import type { Publishing } from "./request.js";
 
 /** What a publish will do, and how to make its manifest once the writes are done. */
 export interface Proposal {
   plan: Plan;
   /** Content digests by blob id, of live content; the writes add theirs. */
-  digests: Map<string, Digests>;
+  digests: DigestTable;
   /** Files and (non-gitlink) excluded files of the new commit, as its manifest root will record them. */
   files: number;
   excluded: number;
@@ -26,8 +26,8 @@ export interface Proposal {
    * not written again.
    */
   present: ReadonlySet<string>;
-  /** The new manifest; `written` gives the entries of the objects the publish wrote (iterated once). */
-  manifest: (written: Iterable<readonly [string, ManifestEntry]>) => Promise<NextManifest>;
+  /** The new manifest; `written` makes the entry of a file the publish wrote (its digests are known). */
+  manifest: (written: (file: PublishFile) => ManifestEntry) => Promise<NextManifest>;
 }
 
 /** A manifest root and its shards (digest -> bytes, made on demand), some of which may already be stored. */
@@ -74,9 +74,9 @@ export function rootOf(
   };
 }
 
-export function digestsOf(entries: Iterable<ManifestEntry>): Map<string, Digests> {
-  const digests = new Map<string, Digests>();
-  for (const e of entries) digests.set(e.blob, { sha256: e.sha256, md5: e.md5 });
+export function digestsOf(entries: Iterable<ManifestEntry>): DigestTable {
+  const digests = new DigestTable();
+  for (const e of entries) digests.set(e.blob, e);
   return digests;
 }
 

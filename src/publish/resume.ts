@@ -9,6 +9,7 @@ import { runBounded } from "../queue.js";
 import { MultipartEtag } from "../store/multipart-etag.js";
 import type { ObjectInfo } from "../store/port.js";
 import { type Digests, digestBuffer, readSmallBlob } from "./content.js";
+import type { DigestTable } from "./digest-table.js";
 import type { Publishing } from "./request.js";
 
 /**
@@ -26,7 +27,7 @@ export async function resumePlan(
   plan: Plan,
   listed: ReadonlyMap<string, ObjectInfo>,
   journal: Journal,
-  digests: Map<string, Digests>,
+  digests: DigestTable,
   live: Readonly<Record<string, ManifestEntry>>,
 ): Promise<Plan> {
   if (journal.commit !== p.commit.oid) return plan;

@@ -6,8 +6,9 @@ import { putJson } from "../manifest/put-json.js";
 import { type ManifestRoot, serializeRoot } from "../manifest/sharded.js";
 import type { Plan } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
-import { type Digests, digestBuffer, digestStream, readSmallBlob, writeOptions } from "./content.js";
+import { digestBuffer, digestStream, readSmallBlob, writeOptions } from "./content.js";
 import { crashPoint } from "./crash.js";
+import type { DigestTable } from "./digest-table.js";
 import type { NextManifest, Proposal } from "./proposal.js";
 import type { Publishing } from "./request.js";
 
@@ -38,7 +39,7 @@ export async function writeContent(p: Publishing, proposal: Proposal, hold: Hold
   } else {
     await applyWrites(p, proposal.plan, proposal.digests, hold);
     crashPoint(p.req.env, "before-manifest");
-    const next = await proposal.manifest(writtenEntries(p, proposal));
+    const next = await proposal.manifest(writtenEntry(p, proposal));
     written = await writeManifest(p, proposal, next, [], hold);
   }
   crashPoint(p.req.env, "after-manifest");
@@ -67,7 +68,7 @@ async function writeTogether(
   const { store, layout } = p.req;
   const { plan, digests } = proposal;
   for (const [oid, body] of bodies) digests.set(oid, digestBuffer(body));
-  const next = await proposal.manifest(writtenEntries(p, proposal));
+  const next = await proposal.manifest(writtenEntry(p, proposal));
   crashPoint(p.req.env, "before-manifest");
   const mtime = p.commit.committerTime;
   const progress = tracker(p, plan);
@@ -90,7 +91,7 @@ async function writeTogether(
  * Copies run after the puts: a copy may read an object a put just wrote. `digests` gains the
  * digests of what was uploaded.
  */
-async function applyWrites(p: Publishing, plan: Plan, digests: Map<string, Digests>, hold: Hold): Promise<void> {
+async function applyWrites(p: Publishing, plan: Plan, digests: DigestTable, hold: Hold): Promise<void> {
   const { git, store, layout, concurrency } = p.req;
   const mtime = p.commit.committerTime;
   const progress = tracker(p, plan);
@@ -162,19 +163,13 @@ async function writeManifest(
   return { key, root: next.root };
 }
 
-/** Manifest entries of the objects the plan wrote, made as they are read. */
-function* writtenEntries(p: Publishing, proposal: Proposal): Generator<readonly [string, ManifestEntry]> {
-  const { plan, digests } = proposal;
+/** Makes the manifest entry of a file the plan wrote, from the digests its write recorded. */
+function writtenEntry(p: Publishing, proposal: Proposal): (file: PublishFile) => ManifestEntry {
   const mtime = p.commit.committerTime;
-  for (const actions of [plan.put, plan.copy]) {
-    for (const { file } of actions) {
-      const { sha256, md5 } = digests.get(file.oid)!;
-      yield [
-        file.path,
-        { blob: file.oid, sha256, md5, size: file.size, mode: file.mode as ManifestEntry["mode"], mtime },
-      ];
-    }
-  }
+  return (file) => {
+    const { sha256, md5 } = proposal.digests.get(file.oid)!;
+    return { blob: file.oid, sha256, md5, size: file.size, mode: file.mode as ManifestEntry["mode"], mtime };
+  };
 }
 
 /** Deletes what the new commit no longer has, in two halves (a crash point between them). */

@@ -7,6 +7,7 @@ import type { Plan } from "../../src/plan/plan.js";
 import { resumePlan } from "../../src/publish/resume.js";
 import type { Publishing } from "../../src/publish/request.js";
 import type { ObjectInfo } from "../../src/store/port.js";
+import { DigestTable } from "../../src/publish/digest-table.js";
 
 const COMMIT = "c".repeat(40);
 const STARTED = "2026-12-01T10:00:00.700Z";
@@ -58,7 +59,7 @@ describe("resumePlan", () => {
       [f0, md5(blobs.get(f0.oid)!), second],
       [f1, md5(blobs.get(f1.oid)!), second + 5000],
     ]);
-    const digests = new Map();
+    const digests = new DigestTable();
     const out = await resumePlan(p, plan(), seen, journal(), digests, {});
     expect(out.keep.map((k) => k.object).sort()).toEqual([f0.path, f1.path]);
     expect(out.put.map((a) => a.object)).toEqual([f2.path]);
@@ -73,7 +74,7 @@ describe("resumePlan", () => {
       [f1, md5(Buffer.from("other\n")), second],
       [f2, md5(blobs.get(f2.oid)!), second],
     ]);
-    const out = await resumePlan(p, plan(), seen, journal({ writes: [f0.path, f1.path] }), new Map(), {});
+    const out = await resumePlan(p, plan(), seen, journal({ writes: [f0.path, f1.path] }), new DigestTable(), {});
     expect(out.keep).toEqual([]);
     expect(out.put).toHaveLength(3);
   });
@@ -81,7 +82,7 @@ describe("resumePlan", () => {
   it("keeps nothing for another commit's journal", async () => {
     const { p } = publishing();
     const seen = listed(files.map((f) => [f, md5(blobs.get(f.oid)!), second] as [PublishFile, string, number]));
-    const out = await resumePlan(p, plan(), seen, journal({ commit: "e".repeat(40) }), new Map(), {});
+    const out = await resumePlan(p, plan(), seen, journal({ commit: "e".repeat(40) }), new DigestTable(), {});
     expect(out.put).toHaveLength(3);
   });
 
@@ -89,7 +90,7 @@ describe("resumePlan", () => {
     const { p } = publishing();
     const seen = listed(files.map((f) => [f, md5(blobs.get(f.oid)!), second] as [PublishFile, string, number]));
     const live = { [f1.path]: { blob: f1.oid, sha256: "", md5: "", size: f1.size, mode: "100755" as const, mtime: 0 } };
-    const out = await resumePlan(p, plan(), seen, journal(), new Map(), live);
+    const out = await resumePlan(p, plan(), seen, journal(), new DigestTable(), live);
     expect(out.keep.map((k) => k.object).sort()).toEqual([f0.path, f2.path]);
     expect(out.put.map((a) => a.object)).toEqual([f1.path]);
   });

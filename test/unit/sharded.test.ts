@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { serializeManifest, type ManifestEntry } from "../../src/manifest/entry.js";
 import {
   buildShards,
+  ENTRY_PAIRS,
   chooseBits,
   fits,
   parseShard,
@@ -92,7 +93,7 @@ describe("buildShards / serializeShard / parseShard", () => {
   const files = Object.fromEntries(paths(3000).map((p, i) => [p, entry(`b${i}`)]));
 
   it("puts every entry into exactly the shard of its path", () => {
-    const { digests, texts, bytes } = buildShards(Object.entries(files), 2);
+    const { digests, texts, bytes } = buildShards(Object.entries(files), ENTRY_PAIRS, 2);
     expect(bytes).toBe(Object.values(files).reduce((sum, e) => sum + e.size, 0));
     expect(digests).toHaveLength(4);
     const seen = new Set<string>();
@@ -107,10 +108,10 @@ describe("buildShards / serializeShard / parseShard", () => {
   });
 
   it("names a shard by its bytes: insertion order does not matter, one changed entry changes one shard", () => {
-    const a = buildShards(Object.entries(files), 2);
-    const reversed = buildShards(Object.entries(files).reverse(), 2);
+    const a = buildShards(Object.entries(files), ENTRY_PAIRS, 2);
+    const reversed = buildShards(Object.entries(files).reverse(), ENTRY_PAIRS, 2);
     expect(reversed.digests).toEqual(a.digests);
-    const changed = buildShards(Object.entries({ ...files, [paths(1)[0]!]: entry("other") }), 2);
+    const changed = buildShards(Object.entries({ ...files, [paths(1)[0]!]: entry("other") }), ENTRY_PAIRS, 2);
     expect(changed.digests.filter((d, i) => d !== a.digests[i])).toHaveLength(1);
     expect(shardDigest(serializeShard({}))).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -121,7 +122,8 @@ describe("buildShards / serializeShard / parseShard", () => {
         ["a", entry("x", 5)],
         ["b", entry("y", 7)],
         ["a", entry("z", 11)],
-      ],
+      ] as const,
+      ENTRY_PAIRS,
       0,
     );
     expect(twice.bytes).toBe(18);
