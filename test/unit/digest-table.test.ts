@@ -7,7 +7,7 @@ describe("DigestTable", () => {
   it("gives back exactly the digests it was given, packed", () => {
     const table = new DigestTable();
     const bodies = ["", "a", "hello\n", "x".repeat(100_000)].map((s) => Buffer.from(s));
-    bodies.forEach((body, i) => table.set(`oid${i}`, digestBuffer(body)));
+    for (const [i, body] of bodies.entries()) table.set(`oid${i}`, digestBuffer(body));
     expect(table.size).toBe(4);
     bodies.forEach((body, i) => {
       expect(table.get(`oid${i}`)).toEqual({

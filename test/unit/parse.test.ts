@@ -77,7 +77,7 @@ describe("parseLsTree", () => {
 
   it("a last record without its NUL (output cut short) throws", () => {
     const reader = new LsTreeReader();
-    reader.push(Buffer.from(record("100644", "blob", OID_A, "1", "a") + `100644 blob ${OID_A} 1\tcut`));
+    reader.push(Buffer.from(`${record("100644", "blob", OID_A, "1", "a")}100644 blob ${OID_A} 1\tcut`));
     expect(() => reader.end()).toThrow(/unexpected ls-tree record: "100644 blob .* 1\\tcut"/);
   });
 
