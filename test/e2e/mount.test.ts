@@ -7,8 +7,7 @@
 // the notification, not a cache expiry, makes the commit visible.
 
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,6 +17,7 @@ import { installCli, runCli, type Installed } from "../harness/cli.js";
 import { freePort, fuseUnavailable, startMount, type Mount } from "../harness/rclone.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { spawnCollect } from "../harness/spawn.js";
+import { entryOfNeither, sha256, snapshot, type Tree } from "../harness/tree-view.js";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
 
@@ -26,48 +26,6 @@ const unavailable = fuseUnavailable();
 // On the project's machines and in CI FUSE is there, so there the test must run, not skip.
 const mustRun = Boolean(process.env["CI"]);
 if (unavailable) console.warn(`test/e2e/mount.test.ts: ${mustRun ? "FAILING" : "skipping"}: ${unavailable}`);
-
-/** One entry per path under a directory: what a reader of the mount (or the expected commit) sees. */
-type Entry =
-  | { type: "dir" }
-  | { type: "file"; sha256: string; mtime: number }
-  | { type: "symlink"; target: string }
-  /** Listed by its directory, gone when it was read: only while a publish deletes in place. */
-  | { type: "vanished" };
-type Tree = Record<string, Entry>;
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-/**
- * Reads a directory tree through the mount: every byte of every file, symlinks as symlinks.
- * `duringPublish`: the tree is being rewritten in place, so an entry its directory listed may be
- * gone when it is read; it is recorded as vanished (a torn view) instead of failing the walk.
- * Otherwise any error fails it.
- */
-function snapshot(root: string, duringPublish = false): Tree {
-  const out: Tree = {};
-  const gone = (e: unknown) => duringPublish && ["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "");
-  const read = (path: string, full: string) => {
-    const st = lstatSync(full);
-    if (st.isSymbolicLink()) out[path] = { type: "symlink", target: readlinkSync(full) };
-    else if (st.isDirectory()) {
-      out[path] = { type: "dir" };
-      walk(path);
-    } else out[path] = { type: "file", sha256: sha256(readFileSync(full)), mtime: Math.floor(st.mtimeMs / 1000) };
-  };
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel)).sort()) {
-      const path = rel ? `${rel}/${name}` : name;
-      try {
-        read(path, join(root, path));
-      } catch (e) {
-        if (!gone(e)) throw e;
-        out[path] = { type: "vanished" };
-      }
-    }
-  };
-  walk("");
-  return out;
-}
 
 describe.skipIf(unavailable !== undefined && !mustRun)(
   `the rclone mount shows each commit${unavailable ? ` (FUSE unavailable: ${unavailable})` : ""}`,
@@ -376,12 +334,3 @@ describe.skipIf(unavailable !== undefined && !mustRun)(
     });
   },
 );
-
-/** An entry that is neither its commit-1 nor its commit-2 self (S3 has no multi-object transactions, but every object is whole). */
-function entryOfNeither(now: Tree, before: Tree, want: Tree): string | undefined {
-  for (const [path, entry] of Object.entries(now)) {
-    const e = JSON.stringify(entry);
-    if (e !== JSON.stringify(before[path]) && e !== JSON.stringify(want[path])) return `${path}: ${e}`;
-  }
-  return undefined;
-}
