@@ -64,7 +64,7 @@ export function runGit(
 export function readGit(cwd: string, args: readonly string[], onData: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawnGit(cwd, args, "ignore");
-    let stderr = "";
+    const stderr: Buffer[] = [];
     let failure: { error: unknown } | undefined;
     child.stdout.on("data", (chunk: Buffer) => {
       if (failure) return;
@@ -75,20 +75,20 @@ export function readGit(cwd: string, args: readonly string[], onData: (chunk: Bu
         child.kill();
       }
     });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
+    child.stderr.on("data", (d: Buffer) => stderr.push(d));
     child.on("error", (error) => {
-      failure ??= {
-        error: gitFailure(
-          `could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error.message}`,
-          error,
-        ),
-      };
+      const message = `could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error.message}`;
+      failure ??= { error: gitFailure(message, error) };
     });
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
+      const said = Buffer.concat(stderr).toString("utf8").trim();
       if (failure) reject(failure.error);
-      else if (code !== 0) reject(gitFailure(`git ${args.join(" ")} failed: ${stderr.trim() || `exit ${code}`}`));
+      else if (code !== 0)
+        reject(
+          gitFailure(
+            `git ${args.join(" ")} failed: ${said || (code === null ? `killed by ${signal}` : `exit ${code}`)}`,
+          ),
+        );
       else resolve();
     });
   });

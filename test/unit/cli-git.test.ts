@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPublishSet } from "../../src/filter/publish-set.js";
 import { openGit } from "../../src/git/cli-git.js";
+import { readGit } from "../../src/git/exec.js";
 import type { GitReader } from "../../src/git/port.js";
 import { WspubError } from "../../src/errors.js";
 import { messages } from "../../src/messages.js";
@@ -97,6 +98,21 @@ describe("CliGit against a real repository", () => {
       "my apps/www/index.html",
       "my apps/www/x.tmp",
     ]);
+  });
+
+  it("listTree of an object that is not there fails with git's own words", async () => {
+    await expect(git.listTree("0".repeat(40), "")).rejects.toThrow(/git ls-tree .* failed: fatal: /);
+  });
+
+  it("readGit: an error of the reader stops git and is the error thrown", async () => {
+    const stop = new Error("enough");
+    let chunks = 0;
+    const reading = readGit(repo.dir, ["cat-file", "--batch-all-objects", "--batch"], () => {
+      chunks++;
+      throw stop;
+    });
+    await expect(reading).rejects.toBe(stop);
+    expect(chunks).toBe(1);
   });
 
   it("readObject reads <commit>:<odd path> and blob ids", async () => {
