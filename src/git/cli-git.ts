@@ -4,14 +4,13 @@ import type { Readable } from "node:stream";
 import { gitFailure, gitInputError } from "../errors.js";
 import { messages } from "../messages.js";
 import { CatFileBatch } from "./cat-file.js";
-import { readGit, runGit, spawnGit } from "./exec.js";
+import { gitFailed, readGit, runGit, spawnGit } from "./exec.js";
 import {
   type CommitInfo,
   type DiffEntry,
   parseCommitObject,
   LsTreeReader,
   parseDiffTree,
-  parseLsTree,
   type TreeEntry,
 } from "./parse.js";
 import type { GitRepository } from "./port.js";
@@ -62,14 +61,19 @@ class CliGit implements GitRepository {
   async listTree(commit: string, dir: string): Promise<TreeEntry[]> {
     const args = ["ls-tree", "-r", "-z", "-l", "--full-tree", commit];
     if (dir !== "") args.push("--", `${dir}/`);
-    const reader = new LsTreeReader();
-    await readGit(this.root, args, (chunk) => reader.push(chunk));
-    return reader.end();
+    return this.lsTree(args);
   }
 
   async listPaths(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
     if (paths.length === 0) return [];
-    return parseLsTree((await this.run(["ls-tree", "-z", "-l", "--full-tree", commit, "--", ...paths])).stdout);
+    return this.lsTree(["ls-tree", "-z", "-l", "--full-tree", commit, "--", ...paths]);
+  }
+
+  /** A `git ls-tree -z -l` listing, parsed as git writes it. */
+  private async lsTree(args: readonly string[]): Promise<TreeEntry[]> {
+    const reader = new LsTreeReader();
+    await readGit(this.root, args, (chunk) => reader.push(chunk));
+    return reader.end();
   }
 
   async diffTree(from: string, to: string, paths: readonly string[]): Promise<DiffEntry[]> {
@@ -89,13 +93,13 @@ class CliGit implements GitRepository {
   }
 
   streamBlob(oid: string): Readable {
-    const child = spawnGit(this.root, ["cat-file", "blob", oid], "ignore");
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("close", (code) => {
-      if (code !== 0) child.stdout.destroy(gitFailure(`git cat-file blob ${oid} failed: ${stderr.trim()}`));
+    const args = ["cat-file", "blob", oid];
+    const child = spawnGit(this.root, args, "ignore");
+    const stderr: Buffer[] = [];
+    child.stderr.on("data", (d: Buffer) => stderr.push(d));
+    child.on("close", (code, signal) => {
+      const ended = code === null ? `killed by ${signal}` : `exit ${code}`;
+      if (code !== 0) child.stdout.destroy(gitFailed(args, Buffer.concat(stderr).toString("utf8"), ended));
     });
     return child.stdout;
   }

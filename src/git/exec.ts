@@ -39,14 +39,12 @@ export function runGit(
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
         if (code === undefined) {
-          reject(
-            gitFailure(`could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error!.message}`, error),
-          );
+          reject(notRunnable(args, error!));
           return;
         }
         const out = { stdout, stderr, exitCode: code };
         if (code !== 0 && !options.allowFailure) {
-          reject(gitFailure(`git ${args.join(" ")} failed: ${stderr.trim() || `exit ${code}`}`));
+          reject(gitFailed(args, stderr, `exit ${code}`));
           return;
         }
         resolve(out);
@@ -77,21 +75,26 @@ export function readGit(cwd: string, args: readonly string[], onData: (chunk: Bu
     });
     child.stderr.on("data", (d: Buffer) => stderr.push(d));
     child.on("error", (error) => {
-      const message = `could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error.message}`;
-      failure ??= { error: gitFailure(message, error) };
+      failure ??= { error: notRunnable(args, error) };
     });
     child.on("close", (code, signal) => {
-      const said = Buffer.concat(stderr).toString("utf8").trim();
       if (failure) reject(failure.error);
-      else if (code !== 0)
-        reject(
-          gitFailure(
-            `git ${args.join(" ")} failed: ${said || (code === null ? `killed by ${signal}` : `exit ${code}`)}`,
-          ),
-        );
-      else resolve();
+      else if (code !== 0) {
+        const said = Buffer.concat(stderr).toString("utf8");
+        reject(gitFailed(args, said, code === null ? `killed by ${signal}` : `exit ${code}`));
+      } else resolve();
     });
   });
+}
+
+/** git could not be started at all. */
+function notRunnable(args: readonly string[], error: Error) {
+  return gitFailure(`could not run git ${args[0] ?? ""} (is git installed and on PATH?): ${error.message}`, error);
+}
+
+/** git ran and failed: its own words, or how it ended (`exit 128`, `killed by SIGTERM`) when it said nothing. */
+export function gitFailed(args: readonly string[], stderr: string, ended: string) {
+  return gitFailure(`git ${args.join(" ")} failed: ${stderr.trim() || ended}`);
 }
 
 /** Starts a long-running or streaming git (`cat-file --batch`, `cat-file blob`) with the same flags and environment. */

@@ -12,15 +12,9 @@ export interface TreeEntry {
   size: number;
 }
 
-/** Parses `git ls-tree -r -z -l` output: `<mode> SP <type> SP <oid> SP+ <size> TAB <path> NUL`. */
-export function parseLsTree(output: string | Buffer): TreeEntry[] {
-  const reader = new LsTreeReader();
-  reader.push(Buffer.from(output));
-  return reader.end();
-}
-
 /**
- * Reads `git ls-tree -r -z -l` output as it arrives. Every string is decoded on its own from the
+ * Reads `git ls-tree -r -z -l` output as it arrives: `<mode> SP <type> SP <oid> SP+ <size> TAB
+ * <path> NUL` records. Every string is decoded on its own from the
  * bytes: a path sliced out of the whole output (or of its record) would keep that text alive for
  * as long as the entry lives, ~8 MB at 100k files.
  */

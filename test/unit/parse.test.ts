@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  LsTreeReader,
-  parseCatFileHeader,
-  parseCommitObject,
-  parseLsTree,
-  type TreeEntry,
-} from "../../src/git/parse.js";
+import { LsTreeReader, parseCatFileHeader, parseCommitObject, type TreeEntry } from "../../src/git/parse.js";
 
 const OID_A = "83baae61804e65cc73a7201a7252750c76066a30";
 const OID_B = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
@@ -15,7 +9,14 @@ const OID_256 = "0f".repeat(32);
 const record = (mode: string, type: string, oid: string, size: string, path: string) =>
   `${mode} ${type} ${oid} ${size.padStart(7)}\t${path}\0`;
 
-describe("parseLsTree", () => {
+/** A whole `git ls-tree -r -z -l` output, read at once. */
+function parseLsTree(output: string | Buffer): TreeEntry[] {
+  const reader = new LsTreeReader();
+  reader.push(Buffer.from(output));
+  return reader.end();
+}
+
+describe("LsTreeReader", () => {
   const odd: [string, string][] = [
     ["plain", "src/index.ts"],
     ["space", "docs/my notes.md"],
