@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
 import { lookup } from "mime-types";
 import type { GitReader } from "../git/port.js";
 import type { PublishFile } from "../filter/publish-set.js";
-import { statMode } from "../manifest/entry.js";
+import { type ManifestEntry, statMode } from "../manifest/entry.js";
 import type { WriteOptions } from "../store/port.js";
 import { gitFailure } from "../errors.js";
 
@@ -23,14 +24,25 @@ export function digestBuffer(body: Buffer): Digests {
  * Hashes a large blob by streaming it from git (a first pass, since the MD5 must be known before a
  * multipart upload starts).
  */
-export async function digestStream(git: GitReader, oid: string): Promise<Digests> {
+export function digestStream(git: GitReader, oid: string): Promise<Digests> {
+  return digestReadable(git.streamBlob(oid));
+}
+
+/** The digests of everything `stream` gives. */
+export async function digestReadable(stream: Readable): Promise<Digests> {
   const sha = createHash("sha256");
   const md5 = createHash("md5");
-  for await (const chunk of git.streamBlob(oid)) {
+  for await (const chunk of stream) {
     sha.update(chunk as Buffer);
     md5.update(chunk as Buffer);
   }
   return { sha256: sha.digest("hex"), md5: md5.digest("base64") };
+}
+
+/** The manifest entry of a file written with these digests, stamped with the commit's time. */
+export function manifestEntry(file: PublishFile, d: Digests, mtime: number): ManifestEntry {
+  const mode = file.mode as ManifestEntry["mode"];
+  return { blob: file.oid, sha256: d.sha256, md5: d.md5, size: file.size, mode, mtime };
 }
 
 export async function readSmallBlob(git: GitReader, oid: string): Promise<Buffer> {

@@ -31,10 +31,6 @@ export class DigestTable {
     return this;
   }
 
-  has(oid: string): boolean {
-    return this.packed.has(oid) || this.unpacked.has(oid);
-  }
-
   get size(): number {
     return this.packed.size + this.unpacked.size;
   }

@@ -1,14 +1,13 @@
-import { createHash } from "node:crypto";
 import type { PublishFile } from "../filter/publish-set.js";
 import type { GitReader } from "../git/port.js";
 import { PART_SIZE, STREAM_THRESHOLD } from "../limits.js";
 import type { Journal } from "../manifest/journal.js";
-import type { ManifestEntry } from "../manifest/entry.js";
+import { entryOf, type ManifestEntry } from "../manifest/entry.js";
 import type { KeepAction, Plan } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
 import { MultipartEtag } from "../store/multipart-etag.js";
 import type { ObjectInfo } from "../store/port.js";
-import { type Digests, digestBuffer, readSmallBlob } from "./content.js";
+import { type Digests, digestBuffer, digestReadable, manifestEntry, readSmallBlob } from "./content.js";
 import type { DigestTable } from "./digest-table.js";
 import type { Publishing } from "./request.js";
 
@@ -40,7 +39,7 @@ export async function resumePlan(
     if (!info || info.etag === undefined || info.size !== file.size) return false;
     if (named && !named.has(object)) return false;
     // A path the live manifest has was there before: same bytes need not mean same metadata.
-    if (live[file.path] !== undefined) return false;
+    if (entryOf(live, file.path) !== undefined) return false;
     return info.modifiedAt !== undefined && Number.isFinite(started) && info.modifiedAt >= started;
   };
   const candidates = [...plan.put, ...plan.copy].filter(candidate);
@@ -50,7 +49,7 @@ export async function resumePlan(
     const { digest, etag } = await contentOf(p.req.git, file);
     if (etag !== listed.get(object)!.etag) return;
     digests.set(file.oid, digest);
-    kept.set(object, { file, object, entry: entryOf(p, file, digest) });
+    kept.set(object, { file, object, entry: manifestEntry(file, digest, p.commit.committerTime) });
   });
   if (kept.size === 0) return plan;
   p.req.reporter.event({
@@ -63,11 +62,6 @@ export async function resumePlan(
   return { put, copy, keep: [...plan.keep, ...kept.values()], delete: plan.delete };
 }
 
-function entryOf(p: Publishing, file: PublishFile, d: Digests): ManifestEntry {
-  const mode = file.mode as ManifestEntry["mode"];
-  return { blob: file.oid, sha256: d.sha256, md5: d.md5, size: file.size, mode, mtime: p.commit.committerTime };
-}
-
 /** The digests of a blob and the ETag the server gives the object wspub uploads from it. */
 async function contentOf(git: GitReader, file: PublishFile): Promise<{ digest: Digests; etag: string }> {
   if (file.size <= STREAM_THRESHOLD) {
@@ -75,12 +69,10 @@ async function contentOf(git: GitReader, file: PublishFile): Promise<{ digest: D
     const digest = digestBuffer(body);
     return { digest, etag: Buffer.from(digest.md5, "base64").toString("hex") };
   }
-  const sha = createHash("sha256");
-  const md5 = createHash("md5");
   const parts = new MultipartEtag(PART_SIZE);
-  for await (const chunk of git.streamBlob(file.oid).pipe(parts)) {
-    sha.update(chunk as Buffer);
-    md5.update(chunk as Buffer);
-  }
-  return { digest: { sha256: sha.digest("hex"), md5: md5.digest("base64") }, etag: parts.expected() };
+  const blob = git.streamBlob(file.oid);
+  // pipe() does not pass an error on: git failing must end the hashing, not leave it waiting.
+  blob.on("error", (e) => parts.destroy(e));
+  const digest = await digestReadable(blob.pipe(parts));
+  return { digest, etag: parts.expected() };
 }

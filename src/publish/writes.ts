@@ -6,7 +6,7 @@ import { putJson } from "../manifest/put-json.js";
 import { type ManifestRoot, serializeRoot } from "../manifest/sharded.js";
 import type { Plan } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
-import { digestBuffer, digestStream, readSmallBlob, writeOptions } from "./content.js";
+import { digestBuffer, digestStream, manifestEntry, readSmallBlob, writeOptions } from "./content.js";
 import { crashPoint } from "./crash.js";
 import type { DigestTable } from "./digest-table.js";
 import type { NextManifest, Proposal } from "./proposal.js";
@@ -165,11 +165,7 @@ async function writeManifest(
 
 /** Makes the manifest entry of a file the plan wrote, from the digests its write recorded. */
 function writtenEntry(p: Publishing, proposal: Proposal): (file: PublishFile) => ManifestEntry {
-  const mtime = p.commit.committerTime;
-  return (file) => {
-    const { sha256, md5 } = proposal.digests.get(file.oid)!;
-    return { blob: file.oid, sha256, md5, size: file.size, mode: file.mode as ManifestEntry["mode"], mtime };
-  };
+  return (file) => manifestEntry(file, proposal.digests.get(file.oid)!, p.commit.committerTime);
 }
 
 /** Deletes what the new commit no longer has, in two halves (a crash point between them). */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { PublishFile } from "../../src/filter/publish-set.js";
 import type { GitReader } from "../../src/git/port.js";
@@ -65,6 +66,26 @@ describe("resumePlan", () => {
     expect(out.put.map((a) => a.object)).toEqual([f2.path]);
     expect(digests.size).toBe(2);
     expect(notices).toEqual(["resuming: 2 objects an interrupted publish of this commit wrote are kept"]);
+  });
+
+  it("a large candidate whose blob git fails to stream fails the resume instead of leaving it waiting", async () => {
+    const { p } = publishing();
+    const big: PublishFile = { path: "big.bin", mode: "100644", oid: "e".repeat(40), size: 9 * 1024 * 1024 };
+    const failing = new PassThrough();
+    p.req.git.streamBlob = () => {
+      setImmediate(() => failing.destroy(new Error("git cat-file blob failed: fatal: bad object")));
+      return failing;
+    };
+    const seen = listed([[big, "0123456789abcdef0123456789abcdef-2", second]]);
+    const bigPlan: Plan = { put: [{ file: big, object: big.path }], copy: [], keep: [], delete: [] };
+    const outcome = await Promise.race([
+      resumePlan(p, bigPlan, seen, journal(), new DigestTable(), {}).then(
+        () => "resolved",
+        (e: Error) => e.message,
+      ),
+      new Promise((r) => setTimeout(() => r("still waiting after 2 s"), 2000)),
+    ]);
+    expect(outcome).toMatch(/bad object/);
   });
 
   it("uploads again what is older than the publish, has another ETag or size, or the journal does not name", async () => {
