@@ -11,19 +11,18 @@
 // content - CLI start. Needs `npm run build` and .tools/venv (bash scripts/install-test-deps.sh).
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cleanEnv, createBucket, startSeaweed, type S3Server } from "../test/harness/seaweed.ts";
+import { cleanEnv, createBucket, startSeaweed } from "../test/harness/seaweed.ts";
 import { onJsonLines } from "../test/harness/json-lines.ts";
-import { fuseUnavailable, rcloneBinary, startMount, type Mount } from "../test/harness/rclone.ts";
-import { tempRepo, type TempRepo } from "../test/harness/repo.ts";
+import { rcloneBinary, startMount, type Mount } from "../test/harness/rclone.ts";
+import { tempRepo } from "../test/harness/repo.ts";
 import { spawnCollect } from "../test/harness/spawn.ts";
+import { BIN, exitUnlessMountBenchCan, MountBenchParts, REPO_ROOT } from "./mount-bench.ts";
 import { max, median, min, percentile } from "./stats.ts";
 
-const REPO_ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(REPO_ROOT, "bin", "wspub.js");
 const BUCKET = "latency";
 const POLL_MS = 20;
 
@@ -57,15 +56,7 @@ if (!Number.isInteger(COMMITS) || COMMITS < 1 || !Number.isInteger(FILES) || FIL
   console.error("--commits and --files want positive integers, --dir-cache-time a positive number of seconds");
   process.exit(2);
 }
-const unavailable = fuseUnavailable();
-if (unavailable) {
-  console.error(`cannot measure mount latency here: ${unavailable}`);
-  process.exit(2);
-}
-if (!existsSync(join(REPO_ROOT, "lib", "cli", "run.js"))) {
-  console.error("lib/ is missing: run `npm run build` first");
-  process.exit(2);
-}
+exitUnlessMountBenchCan("measure mount latency");
 
 interface Sample {
   commit: number;
@@ -90,37 +81,21 @@ const read = (path: string) => {
   }
 };
 
-let server: S3Server | undefined;
-let repo: TempRepo | undefined;
-const mounts: Mount[] = [];
-async function cleanup(): Promise<void> {
-  await stopWatch?.();
-  await Promise.allSettled(mounts.map((m) => m.stop()));
-  mounts.length = 0;
-  if (repo) rmSync(`${repo.dir}-xdg`, { recursive: true, force: true });
-  repo?.cleanup();
-  repo = undefined;
-  await server?.stop();
-  server = undefined;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const parts = new MountBenchParts();
+const mounts = parts.mounts;
 
 function push(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return spawnCollect(process.execPath, [BIN, ...args], { cwd: repo!.dir, env });
+  return spawnCollect(process.execPath, [BIN, ...args], { cwd: parts.repo!.dir, env });
 }
 
 /** `wspub watch <repo> --json` for the whole run: `published(commit)` resolves with the publish's result line, as `push` would print it. */
 function startWatch(env: NodeJS.ProcessEnv, args: string[]) {
-  const child = spawn(process.execPath, [BIN, "watch", repo!.dir, "--json", ...args], {
-    cwd: repo!.dir,
+  const child = spawn(process.execPath, [BIN, "watch", parts.repo!.dir, "--json", ...args], {
+    cwd: parts.repo!.dir,
     env,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  stopWatch = async () => {
+  parts.before = async () => {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
   };
@@ -138,7 +113,6 @@ function startWatch(env: NodeJS.ProcessEnv, args: string[]) {
       new Promise<{ code: number; stdout: string; stderr: string }>((r) => waiting.set(commit, r)),
   };
 }
-let stopWatch: (() => Promise<void>) | undefined;
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -147,7 +121,8 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  server = await startSeaweed();
+  const server = await startSeaweed();
+  parts.server = server;
   await createBucket(server, BUCKET);
   const s3 = { endpoint: server.endpoint, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
   const rcPass = `bench-${process.pid}`;
@@ -162,8 +137,9 @@ async function main(): Promise<void> {
   );
   const [a, b] = mounts as [Mount, Mount];
 
-  repo = tempRepo("wspub-latency-");
-  const xdg = join(`${repo.dir}-xdg`);
+  const repo = tempRepo("wspub-latency-");
+  parts.repo = repo;
+  const xdg = parts.xdg;
   mkdirSync(xdg, { recursive: true });
   const tree: Record<string, string> = { "marker.txt": "commit 0\n" };
   for (let i = 0; i < FILES; i++) tree[`src/d${i % 30}/f${i}.txt`] = `file ${i}\n${"x".repeat(200 + (i % 50) * 40)}\n`;
@@ -309,5 +285,5 @@ try {
   for (const m of mounts) console.error(`--- ${m.dir} rclone log ---\n${m.log()}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await parts.cleanup();
 }

@@ -8,20 +8,19 @@
 // new tree. Each walk is A, B, or torn (neither: a mix, an entry listed then gone, a short read).
 // Needs `npm run build` and .tools/venv (bash scripts/install-test-deps.sh).
 
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fuseUnavailable, startMount, type Mount } from "../test/harness/rclone.ts";
-import { tempRepo, type TempRepo } from "../test/harness/repo.ts";
-import { cleanEnv, createBucket, startSeaweed, type S3Server } from "../test/harness/seaweed.ts";
+import { startMount } from "../test/harness/rclone.ts";
+import { tempRepo } from "../test/harness/repo.ts";
+import { cleanEnv, createBucket, startSeaweed } from "../test/harness/seaweed.ts";
 import { spawnCollect } from "../test/harness/spawn.ts";
 import { sha256, snapshot, type Tree } from "../test/harness/tree-view.ts";
 import { median } from "./stats.ts";
+import { BIN, exitUnlessMountBenchCan, MountBenchParts, REPO_ROOT } from "./mount-bench.ts";
 import { markdownTable } from "./table.ts";
 
-const REPO_ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(REPO_ROOT, "bin", "wspub.js");
 const BUCKET = "torn";
 const SHOW_TIMEOUT_MS = 20_000;
 
@@ -48,15 +47,7 @@ if (![PUBLISHES, FILES, CHANGING].every((n) => Number.isInteger(n) && n >= 1) ||
   console.error("--publishes, --files and --changing want positive integers, --changing at most --files");
   process.exit(2);
 }
-const unavailable = fuseUnavailable();
-if (unavailable) {
-  console.error(`cannot measure through a mount here: ${unavailable}`);
-  process.exit(2);
-}
-if (!existsSync(join(REPO_ROOT, "lib", "cli", "run.js"))) {
-  console.error("lib/ is missing: run `npm run build` first");
-  process.exit(2);
-}
+exitUnlessMountBenchCan("measure through a mount");
 
 /** The files of tree A (`which` 0) or B (1): path -> content. */
 function treeOf(which: 0 | 1): Record<string, string> {
@@ -92,23 +83,7 @@ function viewOf(tree: Tree): string {
   return JSON.stringify(view);
 }
 
-let server: S3Server | undefined;
-let repo: TempRepo | undefined;
-let mount: Mount | undefined;
-async function cleanup(): Promise<void> {
-  await mount?.stop();
-  mount = undefined;
-  if (repo) rmSync(`${repo.dir}-xdg`, { recursive: true, force: true });
-  repo?.cleanup();
-  repo = undefined;
-  await server?.stop();
-  server = undefined;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const parts = new MountBenchParts();
 
 interface Round {
   walks: number;
@@ -122,13 +97,16 @@ interface Round {
 }
 
 async function main(): Promise<void> {
-  server = await startSeaweed();
+  const server = await startSeaweed();
+  parts.server = server;
   await createBucket(server, BUCKET);
   const s3 = { endpoint: server.endpoint, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
   const rcPass = `bench-${process.pid}`;
-  mount = await startMount({ bucket: BUCKET, s3, vars: { WSPUB_MOUNT_RC_PASS: rcPass } });
-  repo = tempRepo("wspub-torn-");
-  const xdg = `${repo.dir}-xdg`;
+  const mount = await startMount({ bucket: BUCKET, s3, vars: { WSPUB_MOUNT_RC_PASS: rcPass } });
+  parts.mounts.push(mount);
+  const repo = tempRepo("wspub-torn-");
+  parts.repo = repo;
+  const xdg = parts.xdg;
   mkdirSync(xdg, { recursive: true });
   const trees = [treeOf(0), treeOf(1)] as const;
   const views = [expectedView(trees[0]), expectedView(trees[1])] as const;
@@ -147,7 +125,7 @@ async function main(): Promise<void> {
   });
   const args = ["push", "--target", `s3://${BUCKET}`, "--endpoint", server.endpoint, "--json"];
   const push = (ref: string) =>
-    spawnCollect(process.execPath, [BIN, ...args, "--ref", ref, "--mount-rc", mount!.rcUrl], { cwd: repo!.dir, env });
+    spawnCollect(process.execPath, [BIN, ...args, "--ref", ref, "--mount-rc", mount.rcUrl], { cwd: repo.dir, env });
   const root = join(mount.dir, repo.dir.split("/").pop()!);
   const first = await push(commits[0]!);
   if (first.code !== 0) throw new Error(`first publish failed: ${first.stderr}`);
@@ -237,5 +215,5 @@ function report(rounds: Round[]): void {
 try {
   await main();
 } finally {
-  await cleanup();
+  await parts.cleanup();
 }
