@@ -1,11 +1,13 @@
 import type { StoreFlags } from "../config/settings.js";
+import { usageError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { GitRepository } from "../git/port.js";
-import { notifyPublished } from "../notify/notify-published.js";
+import { notifyPublished, refreshSlot } from "../notify/notify-published.js";
 import { type NotifyFlags, resolveNotifySettings } from "../notify/notify-settings.js";
 import type { Visibility } from "../notify/visibility.js";
+import { publishAtomic } from "../publish/atomic.js";
 import { publish } from "../publish/publish.js";
-import type { PublishResult } from "../publish/request.js";
+import type { PublishRequest, PublishResult } from "../publish/request.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
 import type { StorePool } from "./store-pool.js";
@@ -19,6 +21,8 @@ export interface PushOptions {
   ref: string;
   force?: boolean | undefined;
   dryRun?: boolean | undefined;
+  /** --atomic / --no-atomic; undefined: $WSPUB_ATOMIC, then the config's "atomic". */
+  atomic?: boolean | undefined;
   store: StoreFlags;
   reporter: Reporter;
   actor?: string | undefined;
@@ -53,9 +57,10 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     const notify = resolveNotifySettings(o.notify ?? {}, o.env, ctx.loaded.config);
     for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
     const results: Published[] = [];
+    const atomic = atomicMode(o.atomic, o.env, ctx.loaded.config.atomic);
     for (const w of ctx.workspaces) {
       const layout = ctx.layout(w);
-      const result = await publish({
+      const request: PublishRequest = {
         git: ctx.git,
         store: ctx.store,
         layout,
@@ -71,11 +76,15 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         lock: o.lock ?? o.env["WSPUB_UNSAFE_NO_LOCK"] !== "1",
         lockWaitMs: o.lockWaitMs,
         env: o.env,
-      });
+        atomic,
+        // An atomic publish has the mounts re-read the slot it wrote before the link names it.
+        beforeFlip: (slot) => refreshSlot(slot, notify, o.reporter),
+      };
+      const result = await (atomic ? publishAtomic(request) : publish(request));
       // Only a publish that changed the bucket is announced: mounts re-read, then the webhook.
       const changed = !result.dryRun && !result.noop;
       const visibility = changed
-        ? await notifyPublished({ result, layout, settings: notify, reporter: o.reporter })
+        ? await notifyPublished({ result, layout, settings: notify, reporter: o.reporter, atomic })
         : undefined;
       const published: Published = visibility ? { ...result, visibility } : result;
       results.push(published);
@@ -83,4 +92,18 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     }
     return results;
   });
+}
+
+/** --atomic / --no-atomic, else WSPUB_ATOMIC (1/true or 0/false), else the config's "atomic", else in place. */
+export function atomicMode(flag: boolean | undefined, env: NodeJS.ProcessEnv, config: boolean | undefined): boolean {
+  if (flag !== undefined) return flag;
+  const value = env["WSPUB_ATOMIC"]?.trim().toLowerCase();
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  if (value !== undefined && value !== "") {
+    throw usageError(
+      `invalid WSPUB_ATOMIC=${JSON.stringify(env["WSPUB_ATOMIC"])}: set it to 1 (atomic) or 0 (in place)`,
+    );
+  }
+  return config ?? false;
 }

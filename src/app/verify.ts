@@ -1,7 +1,10 @@
 import type { StoreFlags } from "../config/settings.js";
 import type { Reporter } from "../events.js";
 import { type RepairResult, repair } from "../inspect/repair.js";
-import { type VerifyResult, verify } from "../inspect/verify.js";
+import { type AtomicDrift, type VerifyResult, verify } from "../inspect/verify.js";
+import { writeLink } from "../publish/link.js";
+import type { Layout } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
 
@@ -26,11 +29,13 @@ export async function verifyWorkspace(
     const options = { deep: o.deep, concurrency: ctx.settings.concurrency };
     const first = await verify(ctx.store, layout, options);
     if (first.ok || !o.repair) return { result: first, repaired: null };
+    // An atomic workspace: the live slot is repaired as the workspace it is, then its link and prefix.
+    const slot = first.atomic?.slot;
     const repaired = await repair(
       {
         git: ctx.git,
         store: ctx.store,
-        layout,
+        layout: slot ? layout.slot(slot) : layout,
         reporter: o.reporter,
         env: o.env,
         concurrency: ctx.settings.concurrency,
@@ -38,6 +43,14 @@ export async function verifyWorkspace(
       },
       first,
     );
+    if (first.atomic) repaired.deleted += await repairAtomicView(ctx.store, layout, first.atomic);
     return { result: await verify(ctx.store, layout, options), repaired };
   });
+}
+
+/** Points the link at the live slot and deletes what is left in place; returns how many objects were deleted. */
+async function repairAtomicView(store: ObjectStore, layout: Layout, drift: AtomicDrift): Promise<number> {
+  if (drift.link !== "ok") await writeLink(store, layout, drift.slot, Math.floor(Date.now() / 1000));
+  await store.deleteMany(drift.inPlace.map((name) => layout.objectKey(name)));
+  return drift.inPlace.length;
 }

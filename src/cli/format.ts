@@ -25,11 +25,18 @@ export function formatVerify(r: VerifyResult): string {
 
 function formatDrift(r: VerifyResult): string {
   const where = `${r.workspace} at ${r.target}`;
-  if (r.ok) return `ok: ${where} matches the manifest of ${short(r.commit)} (${r.checked} objects)`;
+  const slot = r.atomic ? `, atomic: slot ${r.atomic.slot}` : "";
+  if (r.ok) return `ok: ${where} matches the manifest of ${short(r.commit)} (${r.checked} objects${slot})`;
   const lines = [`drift: ${where} does not match the manifest of ${short(r.commit)}`];
   for (const d of r.missing) lines.push(`  missing     ${d.object}`);
   for (const d of r.changed) lines.push(`  changed     ${d.object} (${d.reason})`);
   for (const o of r.unexpected) lines.push(`  unexpected  ${o}`);
+  if (r.atomic && r.atomic.link !== "ok") {
+    const names = r.atomic.link === "missing" ? "is missing" : `names slot ${r.atomic.link}`;
+    lines.push(`  link        ${names}, not the live slot ${r.atomic.slot}`);
+  }
+  for (const o of r.atomic?.inPlace ?? [])
+    lines.push(`  in place    ${r.workspace}/${o} (atomic workspaces keep none)`);
   const counts = `${r.missing.length} missing, ${r.changed.length} changed, ${r.unexpected.length} unexpected`;
   lines.push(`  ${counts} of ${r.checked}; run wspub verify --repair to restore them from git`);
   return lines.join("\n");
@@ -61,6 +68,7 @@ function formatLive(s: StatusResult): string {
     `  published: ${s.publishedAt} by ${s.publishedBy}`,
     `  files:     ${s.files} (${formatBytes(s.bytes ?? 0)})`,
   ];
+  if (s.slot) lines.push(`  view:      atomic, ${s.workspace}.rclonelink -> slot ${s.slot}`);
   if (s.head) {
     const head = short(s.head);
     if (s.behind === null) lines.push(`  HEAD:      ${head} (${s.note ?? "cannot compare"})`);

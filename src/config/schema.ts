@@ -50,6 +50,8 @@ export const configSchema = z.strictObject({
   ),
   /** A URL that receives each publish's summary as JSON (POST). */
   webhook: z.optional(httpUrl()),
+  /** Publish through a link to one of two trees: readers never see half a publish (README, "An atomic view"). */
+  atomic: z.optional(z.boolean()),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -15,6 +15,8 @@ export interface StatusResult {
   publishedBy: string | null;
   files: number | null;
   bytes: number | null;
+  /** The live slot of an atomic workspace (its link names it); null in place. */
+  slot: "a" | "b" | null;
   /** Local HEAD, and how many of its commits are not live yet (null when unknown). */
   head: string | null;
   behind: number | null;
@@ -36,6 +38,7 @@ export async function status(store: ObjectStore, layout: Layout, git: GitReader 
     publishedBy: p?.publishedBy ?? null,
     files: p?.files ?? null,
     bytes: p?.bytes ?? null,
+    slot: p?.slot ?? null,
     head: null,
     behind: null,
     ahead: null,

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { type Layout, objectName } from "../store/layout.js";
+import { type Layout, objectName, type Slot } from "../store/layout.js";
 import { describeTarget, targetFields } from "../store/target.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
-import { readPointerState, readLiveFiles } from "../manifest/live.js";
+import { type PointerState, readPointerState, readLiveFiles } from "../manifest/live.js";
+import { readLink } from "../publish/link.js";
 import { runBounded } from "../queue.js";
 
 export interface Drift {
@@ -26,6 +27,16 @@ export interface VerifyResult {
   unexpected: string[];
   /** The commit of a publish that died midway (its journal is still there), or null. */
   interrupted: string | null;
+  /** An atomic workspace: the live slot (what the rest describes), its link, and objects left in place. */
+  atomic?: AtomicDrift;
+}
+
+export interface AtomicDrift {
+  slot: Slot;
+  /** What the link names: "ok" (the live slot), "missing", or the wrong slot. */
+  link: "ok" | "missing" | Slot;
+  /** Objects under the in-place prefix `<name>/`, which an atomic workspace does not have. */
+  inPlace: string[];
 }
 
 const plainMd5 = /^[0-9a-f]{32}$/;
@@ -41,7 +52,30 @@ export async function verify(
   layout: Layout,
   options: { deep: boolean; concurrency: number },
 ): Promise<VerifyResult> {
-  const { live, seen } = await readPointerState(store, layout);
+  const state = await readPointerState(store, layout);
+  const slot = state.live?.pointer.slot ?? null;
+  if (slot === null) return verifyTree(store, layout, state, options);
+  // An atomic workspace: the live slot is verified as the workspace it is, then the link and the in-place prefix.
+  const slotLayout = layout.slot(slot);
+  const result = await verifyTree(store, slotLayout, await readPointerState(store, slotLayout), options);
+  if (result.commit !== state.live?.pointer.commit) {
+    const reason = `the slot holds ${result.commit.slice(0, 12)}, not the live commit: republish with --force`;
+    result.missing.push({ path: "(slot)", object: slotLayout.filesPrefix, reason });
+  }
+  const linked = await readLink(store, layout);
+  const inPlace: string[] = [];
+  for await (const o of store.list(layout.filesPrefix)) inPlace.push(layout.nameOf(o.key));
+  result.atomic = { slot, link: linked === slot ? "ok" : (linked ?? "missing"), inPlace: inPlace.sort() };
+  result.ok &&= result.atomic.link === "ok" && inPlace.length === 0 && result.missing.length === 0;
+  return { ...result, workspace: layout.workspace };
+}
+
+async function verifyTree(
+  store: ObjectStore,
+  layout: Layout,
+  { live, seen }: PointerState,
+  options: { deep: boolean; concurrency: number },
+): Promise<VerifyResult> {
   if (!live) throw usageError(messages.nothingPublished(layout.workspace, describeTarget(layout.target)));
   const result: VerifyResult = {
     workspace: layout.workspace,

@@ -1,6 +1,6 @@
 import { JOURNAL_FIELDS, type Journal } from "./journal.js";
 import { LOCK_FIELDS, type LockRecord } from "./lock-record.js";
-import { type Fields, parseRecord } from "./record.js";
+import { checkRecord, type Fields, parseRecord } from "./record.js";
 import { type ManifestRoot, ROOT_FIELDS } from "./sharded.js";
 
 /**
@@ -28,6 +28,11 @@ export interface Pointer {
   conditionalWrites: string | null;
   lock: LockRecord | null;
   journal: Journal | null;
+  /**
+   * Set when the workspace is atomic (--atomic): the slot whose tree is live, which its link names.
+   * The manifest is then that slot's. Absent in the pointers of versions before it (read as null).
+   */
+  slot?: "a" | "b" | null;
 }
 
 /** The pointer as read, with its ETag (the compare-and-swap of the next change expects it). */
@@ -70,6 +75,7 @@ const V2_FIELDS: Fields = {
   conditionalWrites: "string|null",
   lock: orNull({ fields: LOCK_FIELDS }),
   journal: orNull({ fields: JOURNAL_FIELDS }),
+  slot: orNull({ oneOf: ["a", "b"] }),
 };
 
 /** A version 2 pointer, or a version 1 pointer converted (`legacy`: its root, lock and journal are elsewhere). */
@@ -77,10 +83,20 @@ export function parsePointer(text: string): { pointer: Pointer; legacy: boolean 
   const value = JSON.parse(text) as { version?: unknown };
   if (value?.version === 1) {
     const old = parseRecord<LegacyPointer>(text, V1_FIELDS, "the pointer");
-    const pointer: Pointer = { ...old, version: 2, root: null, conditionalWrites: null, lock: null, journal: null };
+    const pointer: Pointer = {
+      ...old,
+      version: 2,
+      root: null,
+      conditionalWrites: null,
+      lock: null,
+      journal: null,
+      slot: null,
+    };
     return { pointer, legacy: true };
   }
-  return { pointer: parseRecord<Pointer>(text, V2_FIELDS, "the pointer"), legacy: false };
+  // A pointer written before atomic workspaces has no slot: it is in place.
+  const withSlot = { slot: null, ...(value as object) };
+  return { pointer: checkRecord<Pointer>(withSlot, V2_FIELDS, "the pointer"), legacy: false };
 }
 
 /** A pointer with nothing live yet (a first publish takes the lock with it). */
@@ -99,13 +115,15 @@ export function emptyPointer(workspace: string): Pointer {
     conditionalWrites: null,
     lock: null,
     journal: null,
+    slot: null,
   };
 }
 
 export function serializePointer(pointer: Pointer): Buffer {
   const { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes } = pointer;
   const { conditionalWrites, lock, journal, root } = pointer;
+  const slot = pointer.slot ?? null;
   // Fixed key order; the small fields first, so that a person reading it sees them at once.
-  const ordered = { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes };
+  const ordered = { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes, slot };
   return Buffer.from(`${JSON.stringify({ ...ordered, conditionalWrites, lock, journal, root }, null, 2)}\n`);
 }

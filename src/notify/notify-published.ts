@@ -6,7 +6,7 @@ import type { PublishResult } from "../publish/request.js";
 import type { Layout } from "../store/layout.js";
 import { workspaceDirInMount } from "./mount-dir.js";
 import type { NotifySettings } from "./notify-settings.js";
-import { refreshMount, refreshTree } from "./refresh-mount.js";
+import { refreshDir, refreshMount, refreshTree } from "./refresh-mount.js";
 import type { MountOutcome, Visibility } from "./visibility.js";
 import { postWebhook } from "./webhook.js";
 
@@ -17,6 +17,8 @@ export interface NotifyRequest {
   reporter: Reporter;
   /** Injectable for tests. */
   wait?: (ms: number) => Promise<unknown>;
+  /** An atomic publish: its slot was re-read before the flip; the link's directory is refreshed. */
+  atomic?: boolean | undefined;
 }
 
 /**
@@ -31,14 +33,16 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
   const started = Date.now();
   const mounts = await Promise.all(
     settings.mounts.map(async (m): Promise<MountOutcome> => {
-      const dir = workspaceDirInMount(req.layout.filesPrefix, m.root);
+      const dir = req.atomic ? linkDirInMount(req.layout, m.root) : workspaceDirInMount(req.layout.filesPrefix, m.root);
       const t0 = Date.now();
       let error: string;
       if (dir === undefined) {
         error = `the workspace ${req.layout.filesPrefix} is not under the mount's root ${JSON.stringify(m.root)}`;
+        if (req.atomic)
+          error = `the link ${req.layout.linkKey} is not under the mount's root ${JSON.stringify(m.root)}`;
       } else {
         try {
-          await refreshMount(m, dir);
+          await (req.atomic ? refreshDir(m, dir) : refreshMount(m, dir));
           return { url: m.display, dir, ok: true, refreshMs: Date.now() - t0 };
         } catch (e) {
           // RcError, or anything unexpected: either way the publish stands.
@@ -59,7 +63,7 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
         const outcome = mounts[i]!;
         if (!outcome.ok || outcome.dir === null) return;
         try {
-          await refreshTree(m, outcome.dir);
+          await (req.atomic ? refreshDir(m, outcome.dir) : refreshTree(m, outcome.dir));
         } catch (e) {
           outcome.ok = false;
           outcome.error = (e as Error).message;
@@ -94,4 +98,33 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
       });
   }
   return visibility;
+}
+
+/**
+ * Before an atomic publish's flip: every mount re-reads the slot just written (a listing it cached
+ * when the slot was live before would otherwise be what readers find). A failure is a warning.
+ */
+export async function refreshSlot(slot: Layout, settings: NotifySettings, reporter: Reporter): Promise<void> {
+  await Promise.all(
+    settings.mounts.map(async (m) => {
+      const dir = workspaceDirInMount(slot.filesPrefix, m.root);
+      try {
+        if (dir === undefined)
+          throw new Error(`${slot.filesPrefix} is not under the mount's root ${JSON.stringify(m.root)}`);
+        await refreshMount(m, dir);
+      } catch (e) {
+        reporter.event({
+          type: "warning",
+          message: messages.mountNotRefreshed(m.display, slot.workspace, (e as Error).message),
+        });
+      }
+    }),
+  );
+}
+
+/** The directory of an atomic workspace's link, relative to the mount's root; undefined when the mount lacks it. */
+function linkDirInMount(layout: Layout, root: string): string | undefined {
+  const dir = workspaceDirInMount(layout.filesPrefix, root);
+  if (dir === undefined || dir === "") return undefined;
+  return dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) : "";
 }

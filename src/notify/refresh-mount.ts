@@ -20,6 +20,18 @@ export async function refreshMount(target: RcTarget, dir: string): Promise<void>
 }
 
 /**
+ * vfs/refresh of `dir` alone (not recursive): the directory that holds an atomic workspace's link,
+ * so that the link is read again (rclone answers "file does not exist" to `dir: ""`: the mount's
+ * root is refreshed by passing no dir).
+ */
+export async function refreshDir(target: RcTarget, dir: string): Promise<void> {
+  const forget = forgetParams(dir);
+  if (Object.keys(forget).length > 0) await callRc(target, "vfs/forget", forget, RC_FORGET_TIMEOUT_MS);
+  const out = await callRc(target, "vfs/refresh", dir === "" ? {} : { dir }, RC_REFRESH_TIMEOUT_MS);
+  checkRefreshed(out, dir);
+}
+
+/**
  * vfs/refresh recursive=true of `dir`. Also used a second time, once the kernel's attribute timeout
  * has passed, to drop what a reader put back meanwhile: with --vfs-cache-mode full, opening a file
  * re-adds it to its directory, so a file the publish deleted and a reader opened through a kernel
@@ -32,6 +44,10 @@ export async function refreshTree(target: RcTarget, dir: string): Promise<void> 
     dir === "" ? { recursive: "true" } : { dir, recursive: "true" },
     RC_REFRESH_TIMEOUT_MS,
   );
+  checkRefreshed(out, dir);
+}
+
+function checkRefreshed(out: Record<string, unknown>, dir: string): void {
   // {"result": {"<dir>": "OK"}}; a path the mount cannot find reads "file does not exist".
   const result = out["result"];
   const statuses =

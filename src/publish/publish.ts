@@ -1,16 +1,14 @@
 import type { Reporter } from "../events.js";
 import { filterDigest } from "../filter/publish-set.js";
-import { LOCK_WAIT_MS } from "../limits.js";
-import { type Journal, journalOf, mergeJournals } from "../manifest/journal.js";
+import { journalOf, mergeJournals } from "../manifest/journal.js";
 import { carriedLive, type LiveState } from "../manifest/live.js";
-import type { Seen } from "../manifest/pointer.js";
-import { cachedVerdict, probeConditionalWrites } from "../lock/conditional-writes.js";
-import { Lease } from "../lock/lease.js";
+import { probeConditionalWrites } from "../lock/conditional-writes.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
 import { reportPlan } from "./proposal.js";
 import { propose } from "./propose.js";
 import type { Publishing, PublishRequest, PublishResult } from "./request.js";
+import { cachedConditionalWrites, moved, takeLock } from "./publish-lock.js";
 import { noopResult, resultOf } from "./result.js";
 import { readState } from "./state.js";
 import { deleteObjects, objectsWritten, type WrittenManifest, writeContent } from "./writes.js";
@@ -42,14 +40,15 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   // 2. Lock-free: the ordering guard, and the no-op. Refusals and no-ops write nothing.
   //    --force republishes the live commit in full: it rewrites a manifest whose shards were lost.
   await guard(req, first.live, commit);
-  if (!req.force && isLive(first.live, p) && !interrupted) return noopResult(p, started, first.live);
+  const current = inPlace(first.live);
+  if (!req.force && isLive(current, p) && !interrupted) return noopResult(p, started, current);
 
   // 3. Plan before the lock, so that bad input (names, symlinks, an empty set) is refused before
   //    anything is written; the plan goes into the lock as its journal, and stands when nothing
   //    moved meanwhile. The verdict on the server's conditional writes is read meanwhile.
   const cached = req.dryRun || req.lock === false ? undefined : cachedConditionalWrites(req, first.seen);
   cached?.catch(() => undefined);
-  const planned = await propose(p, first.live, interrupted);
+  const planned = await propose(p, inPlace(first.live), interrupted);
   if (req.dryRun) return resultOf(p, started, first.live, reportPlan(p, first.live, planned), null);
 
   const journal = journalOf(commit.oid, req.actor, objectsWritten(planned.plan), planned.plan.delete);
@@ -66,11 +65,12 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       const carried = carriedLive(lease.seen);
       live = carried === "read" ? (await readState(req)).live : carried;
       if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit);
-      if (!found && !req.force && isLive(live, p)) {
+      const now = inPlace(live);
+      if (!found && !req.force && isLive(now, p)) {
         await lease.release();
-        return noopResult(p, started, live);
+        return noopResult(p, started, now);
       }
-      proposal = await propose(p, live, found);
+      proposal = await propose(p, inPlace(live), found);
       const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal.plan), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);
     }
@@ -82,61 +82,22 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     writing = true;
     crashPoint(req.env, "after-journal");
     const manifest = await writeContent(p, proposal, hold);
+    // Out of atomic mode: the link goes once the files are in place (before the pointer says so).
+    const leaving = live?.pointer.slot ?? null;
+    if (leaving !== null) await req.store.deleteMany([req.layout.linkKey]);
     await lease.finish(pointerFields(p, manifest, live), proposal.plan.delete);
     crashPoint(req.env, "after-pointer");
     await deleteObjects(p, proposal.plan.delete, hold);
     crashPoint(req.env, "before-journal-delete");
     await lease.release();
     if (first.legacy) await removeLegacyRecords(req);
+    if (leaving !== null) await removeSlots(req);
     return resultOf(p, started, live, proposal, { key: manifest.key, bytes: manifest.root.bytes });
   } finally {
     // After a failure: the journal stays if anything may have been written (the next publish
     // finishes the job), and so does the one of a publish that died before this one.
     await lease.release(writing || found !== undefined);
   }
-}
-
-/**
- * The workspace's lease lock, taken with the journal in it (after checking once that the server
- * honours conditional writes). With --unsafe-no-lock only the journal is recorded.
- */
-function takeLock(req: PublishRequest, seen: Seen | undefined, journal: Journal, verified: string | undefined) {
-  const { store, layout, reporter } = req;
-  const lock = req.lock !== false;
-  if (!lock) {
-    const message = "publishing without the lock (--unsafe-no-lock): a concurrent publish can tear the workspace";
-    reporter.event({ type: "warning", message });
-  }
-  const waitMs = req.lockWaitMs ?? LOCK_WAIT_MS;
-  const options = { store, layout, holder: req.actor, reporter, env: req.env ?? {}, waitMs, lock, verified };
-  return Lease.acquire(options, seen, journal);
-}
-
-/**
- * The verdict on the server's conditional writes that the pointer carries, or the one cached
- * beside it (lock/conditional-writes.ts); undefined when the server has not been probed yet.
- */
-async function cachedConditionalWrites(req: PublishRequest, seen: Seen | undefined): Promise<string | undefined> {
-  return seen?.pointer.conditionalWrites ?? (await cachedVerdict(req.store, req.layout));
-}
-
-/**
- * Whether the pointer the lock was taken on differs, in its live commit or journal, from the one
- * planned on, or was locked then (its holder may have written more than the plan saw).
- */
-function moved(
-  seen: Seen | undefined,
-  locked: { commit: string | null; manifest: string | null },
-  planned: Journal | undefined,
-  found: Journal | undefined,
-): boolean {
-  const before = seen?.pointer;
-  return (
-    (before?.lock ?? null) !== null ||
-    (before?.commit ?? null) !== locked.commit ||
-    (before?.manifest ?? null) !== locked.manifest ||
-    JSON.stringify(planned ?? null) !== JSON.stringify(found ?? null)
-  );
 }
 
 /** What the pointer says once the publish is live. */
@@ -150,7 +111,25 @@ function pointerFields(p: Publishing, manifest: WrittenManifest, live: LiveState
     files: manifest.root.files,
     bytes: manifest.root.bytes,
     root: manifest.root,
+    slot: null,
   };
+}
+
+/** The live state as the in-place layout sees it: nothing, when the workspace is atomic (its files are in a slot). */
+const inPlace = (live: LiveState | undefined) => ((live?.pointer.slot ?? null) === null ? live : undefined);
+
+/** The slots of a workspace that left atomic mode: its files and records (a failure is a warning). */
+async function removeSlots(req: PublishRequest): Promise<void> {
+  try {
+    for (const prefix of req.layout.slotPrefixes) {
+      const keys: string[] = [];
+      for await (const o of req.store.list(prefix)) keys.push(o.key);
+      await req.store.deleteMany(keys);
+    }
+  } catch (e) {
+    const message = `the slots of the atomic layout could not all be removed (${(e as Error).message})`;
+    req.reporter.event({ type: "warning", message });
+  }
 }
 
 /** The lock.json and journal.json of an older wspub, once this version's pointer has replaced its pointer. */

@@ -32,6 +32,10 @@ export interface PublishRequest {
    * rebase made here).
    */
   replaceable?: ((live: string) => Promise<boolean>) | undefined;
+  /** Publish through a link to one of two slots (--atomic, publish/atomic.ts); false: in place. */
+  atomic?: boolean | undefined;
+  /** Atomic publishes: called once the slot is written and before the link names it (the mounts re-read it). */
+  beforeFlip?: ((slot: Layout) => Promise<void>) | undefined;
 }
 
 /** A publish under way: the request, the commit it resolved to, and the digest of its filter's inputs. */

@@ -8,6 +8,12 @@ export const LINK_SUFFIX = ".rclonelink";
 
 /** Where wspub keeps its records, beside the workspaces. */
 const META_DIR = ".wspub";
+/** Where the trees of atomic workspaces are (not under `.wspub/`, which the mounts leave out). */
+const SLOTS_DIR = ".wspub-slots";
+
+/** The two trees of an atomic workspace: the one its link names, and the one the next publish writes. */
+export type Slot = "a" | "b";
+export const otherSlot = (slot: Slot): Slot => (slot === "a" ? "b" : "a");
 
 /**
  * Every key wspub reads or writes in a store, and nothing else spells one. The layout is a
@@ -19,6 +25,11 @@ const META_DIR = ".wspub";
  *   <prefix>/.wspub/<name>/lock.json       the publish lock (a lease)
  *   <prefix>/.wspub/<name>/journal.json    the writes of a publish in progress
  *   <prefix>/.wspub/<name>/capabilities.json   the server's verdict on conditional writes
+ * An atomic workspace (--atomic) has its files in two slots, each kept as a workspace of its own,
+ * and a link that names the live one (README, "An atomic view"):
+ *   <prefix>/<name>.rclonelink             the link: its body is `.wspub-slots/<name>/<slot>`
+ *   <prefix>/.wspub-slots/<name>/<slot>/<path>        the files of slot a or b
+ *   <prefix>/.wspub/<name>/slots/<slot>/...           the slot's records (live.json, manifests, ...)
  */
 export class Layout {
   /** `<prefix>/<name>/`: every object of the workspace, and nothing of another one (`app/` vs `apple/`). */
@@ -29,10 +40,34 @@ export class Layout {
   constructor(
     readonly target: Target,
     readonly workspace: string,
+    /** Set on the layout of one slot of an atomic workspace (see `slot`). */
+    readonly slotName?: Slot,
   ) {
     const root = rootOf(target.prefix);
-    this.filesPrefix = `${root}${workspace}/`;
-    this.metaPrefix = `${root}${META_DIR}/${workspace}/`;
+    this.filesPrefix = slotName ? `${root}${SLOTS_DIR}/${workspace}/${slotName}/` : `${root}${workspace}/`;
+    this.metaPrefix = `${root}${META_DIR}/${workspace}/${slotName ? `slots/${slotName}/` : ""}`;
+  }
+
+  /** One slot of the atomic workspace: its files and records, published as a workspace of its own. */
+  slot(slot: Slot): Layout {
+    return new Layout(this.target, this.workspace, slot);
+  }
+  /** `<prefix>/<name>.rclonelink`: the link of an atomic workspace, which a mount shows as `<name>`. */
+  get linkKey(): string {
+    return `${rootOf(this.target.prefix)}${this.workspace}${LINK_SUFFIX}`;
+  }
+  /** The link's body for `slot`: relative to the link's directory, so it resolves inside any mount of it. */
+  linkBody(slot: Slot): string {
+    return `${SLOTS_DIR}/${this.workspace}/${slot}`;
+  }
+  /** The slot a link's body names, or undefined when it names none of this workspace's. */
+  slotOfLink(body: string): Slot | undefined {
+    return (["a", "b"] as const).find((s) => body === this.linkBody(s));
+  }
+  /** Every object of both slots' files, and every record of both (removed when the workspace leaves atomic mode). */
+  get slotPrefixes(): [string, string] {
+    const root = rootOf(this.target.prefix);
+    return [`${root}${SLOTS_DIR}/${this.workspace}/`, `${root}${META_DIR}/${this.workspace}/slots/`];
   }
 
   /** The workspace as outputs show it: `s3://bucket/prefix/<name>/`, or `<dir>/<name>/`. */

@@ -15,6 +15,7 @@ interface PushOpts extends StoreOpts {
   mountRc: string[];
   webhook?: string;
   notify: boolean;
+  atomic?: boolean;
 }
 
 /** `wspub push [WORKSPACE]`. */
@@ -45,6 +46,8 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
       )
       .option("--no-notify", "neither refresh mounts nor call the webhook")
       .option("--force", "replace a live commit that is not an ancestor (rollback, other history)")
+      .option("--atomic", 'publish through a link to one of two trees (default: $WSPUB_ATOMIC=1, config "atomic")')
+      .option("--no-atomic", "publish in place (leaves atomic mode when the workspace is in it)")
       .addOption(lockWait)
       .option(
         "--unsafe-no-lock",
@@ -62,6 +65,7 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
         ref: o.ref,
         force: o.force,
         dryRun: o.dryRun,
+        atomic: o.atomic,
         lock: o.unsafeNoLock ? false : undefined,
         lockWaitMs: o.lockWait === undefined ? undefined : o.lockWait * 1000,
         store: storeFlags(o),

@@ -1,0 +1,128 @@
+import { filterDigest } from "../filter/publish-set.js";
+import { journalOf } from "../manifest/journal.js";
+import { carriedLive, readPointerState } from "../manifest/live.js";
+import { type Layout, otherSlot, type Slot } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
+import { readLink, writeLink } from "./link.js";
+import { crashPoint } from "./crash.js";
+import { guard, isLive } from "./guard.js";
+import { publish } from "./publish.js";
+import { moved, takeLock } from "./publish-lock.js";
+import type { Publishing, PublishRequest, PublishResult } from "./request.js";
+import { noopResult } from "./result.js";
+import { readState } from "./state.js";
+
+/**
+ * Publishes one commit of an atomic workspace (--atomic). The workspace path a mount shows is a
+ * link (`<name>.rclonelink`) to one of two slots, each published as a workspace of its own; the
+ * publish writes the slot the link does not name (it holds the commit before last, so the diff
+ * applied is two commits' changes), lets the mounts re-read it, then flips the link with one PUT
+ * and moves the workspace's pointer. A reader that resolved the link keeps a whole tree until the
+ * publish after the next one starts writing it.
+ *
+ * Under the workspace's lock, always: the slot the link names is live, whatever the pointer says
+ * (a publish that died between the link's PUT and the pointer's swap left it so), and is never
+ * written. Objects of the in-place layout (`<name>/`, a workspace switched into atomic mode, or an
+ * in-place publish that died) are deleted once the link is live.
+ */
+export async function publishAtomic(req: PublishRequest): Promise<PublishResult> {
+  const started = Date.now();
+  const reading = readState(req);
+  const linking = readLink(req.store, req.layout);
+  reading.catch(() => undefined);
+  linking.catch(() => undefined);
+  const commit = await req.git.resolveCommit(req.ref);
+  const first = await reading;
+  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes) };
+  const interrupted = first.seen?.pointer.journal ?? undefined;
+  await guard(req, first.live, commit);
+  const linked = await linking;
+  const settled = linked !== undefined && linked === first.seen?.pointer.slot;
+  if (!req.force && settled && isLive(first.live, p) && !interrupted) return noopResult(p, started, first.live);
+
+  // Lock-free, a dry run plans against the slot that would be written.
+  // The slot is published under the workspace's guard (passed above): its own is off. --force
+  // rewrites a slot in full only to republish the live commit; a rollback to the commit before
+  // last finds it in the idle slot already and costs the flip alone.
+  const force = req.force && first.live?.pointer.commit === commit.oid;
+  const inner = { ...req, force, atomic: false, replaceable: async () => true };
+  if (req.dryRun) {
+    const slot = idleSlot(linked, first.seen?.pointer.slot);
+    return {
+      ...(await publish({ ...inner, layout: req.layout.slot(slot) })),
+      previous: first.live?.pointer.commit ?? null,
+    };
+  }
+
+  const journal = journalOf(commit.oid, req.actor, [], []);
+  const verified = first.seen?.pointer.conditionalWrites ?? undefined;
+  const { lease, interrupted: found } = await takeLock(req, first.seen, journal, verified);
+  let flipped = false;
+  try {
+    // Under the lock, the link and the pointer as they are now.
+    let live = first.live;
+    let link = linked;
+    if (moved(first.seen, lease.seen.pointer, interrupted, found)) {
+      const carried = carriedLive(lease.seen);
+      live = carried === "read" ? (await readPointerState(req.store, req.layout)).live : carried;
+      if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit);
+      link = await readLink(req.store, req.layout);
+    }
+    const slot = idleSlot(link, lease.seen.pointer.slot);
+    const slotLayout = req.layout.slot(slot);
+
+    // 1. The idle slot, published as a workspace of its own (its own lock, journal and manifest).
+    const written = await publish({ ...inner, layout: slotLayout });
+    const slotState = await readPointerState(req.store, slotLayout);
+    const slotLive = slotState.live;
+    if (!slotLive || slotLive.pointer.commit !== commit.oid)
+      throw new Error(`the slot ${slot} did not take the publish`);
+
+    // 2. The mounts re-read the slot before any reader is sent to it.
+    await req.beforeFlip?.(slotLayout);
+    const leftovers = link === undefined || found !== undefined ? await inPlaceObjects(req) : [];
+
+    // 3. The flip: the link, then the pointer (the link is what readers follow, and what the next
+    //    publish trusts), then the in-place leftovers.
+    crashPoint(req.env, "before-link");
+    flipped = true;
+    await writeLink(req.store, req.layout, slot, commit.committerTime);
+    crashPoint(req.env, "after-link");
+    const { pointer } = slotLive;
+    await lease.finish(
+      {
+        commit: commit.oid,
+        manifest: pointer.manifest,
+        previous: live?.pointer.commit ?? null,
+        publishedAt: pointer.publishedAt,
+        publishedBy: req.actor,
+        files: pointer.files,
+        bytes: pointer.bytes,
+        root: pointer.root,
+        slot,
+      },
+      leftovers,
+    );
+    crashPoint(req.env, "after-pointer");
+    if (leftovers.length > 0) await req.store.deleteMany(leftovers.map((name) => req.layout.objectKey(name)));
+    await lease.release();
+    return { ...written, workspace: req.layout.workspace, previous: live?.pointer.commit ?? null, noop: false };
+  } finally {
+    // Before the flip nothing readers see was written (the slot keeps its own journal); after it,
+    // the journal stays so that the next publish finishes the job.
+    await lease.release(flipped || found !== undefined);
+  }
+}
+
+/** The slot a publish writes: not the one the link names, else not the one the pointer names, else a. */
+function idleSlot(linked: Slot | undefined, pointed: Slot | null | undefined): Slot {
+  const live = linked ?? pointed ?? undefined;
+  return live === undefined ? "a" : otherSlot(live);
+}
+
+/** The names of every object under the in-place prefix `<name>/` (none, once the workspace is atomic). */
+async function inPlaceObjects(req: PublishRequest): Promise<string[]> {
+  const names: string[] = [];
+  for await (const o of req.store.list(req.layout.filesPrefix)) names.push(req.layout.nameOf(o.key));
+  return names;
+}

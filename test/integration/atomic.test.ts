@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+// Atomic workspaces (--atomic) on real git and SeaweedFS: the link alternates between two slots,
+// the slot the link names is never written, and a workspace moves into and out of the mode.
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { openGit } from "../../src/git/cli-git.js";
+import type { GitReader } from "../../src/git/port.js";
+import { verify } from "../../src/inspect/verify.js";
+import { readLive } from "../../src/manifest/live.js";
+import { publishAtomic } from "../../src/publish/atomic.js";
+import { readLink, writeLink } from "../../src/publish/link.js";
+import { publish } from "../../src/publish/publish.js";
+import type { PublishRequest } from "../../src/publish/request.js";
+import type { Layout } from "../../src/store/layout.js";
+import { S3Store } from "../../src/store/s3-store.js";
+import { layoutOf } from "../harness/layout.js";
+import { publishRequest } from "../harness/publish-request.js";
+import { type TempRepo, tempRepo } from "../harness/repo.js";
+import { createBucket } from "../harness/seaweed.js";
+
+const s3 = inject("s3");
+let bucketCounter = 0;
+
+beforeAll(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
+  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
+  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
+});
+
+describe("atomic workspaces (SeaweedFS S3)", () => {
+  let repo: TempRepo;
+  let git: GitReader;
+  let store: S3Store;
+  const layout = layoutOf("app");
+  const req = (over: Partial<PublishRequest> = {}): PublishRequest =>
+    publishRequest({ git, store, layout, concurrency: 8 }, { atomic: true, ...over });
+
+  /** Every object under a prefix, name -> body. */
+  async function objects(prefix: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for await (const o of store.list(prefix)) out[o.key.slice(prefix.length)] = (await store.get(o.key))!.toString();
+    return out;
+  }
+  const slotFiles = (l: Layout, slot: "a" | "b") => objects(l.slot(slot).filesPrefix);
+  const ok = async (l: Layout) =>
+    expect(await verify(store, l, { deep: true, concurrency: 4 })).toMatchObject({ ok: true });
+
+  beforeEach(async () => {
+    repo = tempRepo();
+    const bucket = `atomic-${process.pid}-${++bucketCounter}`;
+    await createBucket(s3, bucket);
+    store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+  });
+  afterEach(async () => {
+    await git?.close();
+    store.close();
+    repo.cleanup();
+  });
+
+  it("alternates the link between two slots, each a whole commit, and never writes the live one", async () => {
+    repo.write({ "a.txt": "one\n", "dir/x.txt": "x\n", link: { link: "a.txt" } });
+    const c1 = repo.commit("one");
+    git = await openGit(repo.dir);
+    const first = await publishAtomic(req());
+    expect(first).toMatchObject({ commit: c1, uploaded: 3, noop: false, previous: null });
+    expect(await readLink(store, layout)).toBe("a");
+    expect(await store.get(layout.linkKey).then(String)).toBe(".wspub-slots/app/a");
+    expect(await slotFiles(layout, "a")).toEqual({ "a.txt": "one\n", "dir/x.txt": "x\n", "link.rclonelink": "a.txt" });
+    expect(await objects(layout.filesPrefix)).toEqual({});
+    expect((await readLive(store, layout))?.pointer).toMatchObject({ commit: c1, slot: "a", files: 3 });
+    await ok(layout);
+
+    repo.write({ "a.txt": "two\n", "y.txt": "y\n" });
+    repo.remove("dir/x.txt");
+    const c2 = repo.commit("two", { all: true });
+    const second = await publishAtomic(req());
+    expect(second).toMatchObject({ commit: c2, previous: c1 });
+    expect(await readLink(store, layout)).toBe("b");
+    expect(await slotFiles(layout, "b")).toEqual({ "a.txt": "two\n", "link.rclonelink": "a.txt", "y.txt": "y\n" });
+    expect(await slotFiles(layout, "a")).toEqual({ "a.txt": "one\n", "dir/x.txt": "x\n", "link.rclonelink": "a.txt" });
+    await ok(layout);
+
+    // The third publish applies two commits' changes to slot a (it held c1).
+    repo.write({ "a.txt": "three\n" });
+    const c3 = repo.commit("three", { all: true });
+    const third = await publishAtomic(req());
+    expect(third).toMatchObject({ commit: c3, previous: c2, uploaded: 2, deleted: 1, incremental: true });
+    expect(await readLink(store, layout)).toBe("a");
+    expect(await slotFiles(layout, "a")).toEqual({ "a.txt": "three\n", "link.rclonelink": "a.txt", "y.txt": "y\n" });
+    expect(await publishAtomic(req())).toMatchObject({ noop: true });
+
+    // A rollback to the commit before last finds it in the idle slot: the flip alone.
+    const back = await publishAtomic(req({ ref: c2, force: true }));
+    expect(back).toMatchObject({ commit: c2, previous: c3, uploaded: 0, deleted: 0 });
+    expect(await readLink(store, layout)).toBe("b");
+    expect((await readLive(store, layout))?.pointer).toMatchObject({ commit: c2, slot: "b" });
+    await ok(layout);
+  });
+
+  it("trusts the link over the pointer: a publish that died after the flip's PUT leaves the linked slot alone", async () => {
+    repo.write({ "a.txt": "one\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publishAtomic(req());
+    repo.write({ "a.txt": "two\n" });
+    repo.commit("two", { all: true });
+    await publishAtomic(req());
+    expect(await readLink(store, layout)).toBe("b");
+    // As if a publish had flipped the link to slot a and died before moving the pointer.
+    await writeLink(store, layout, "a", 0);
+    const drift = await verify(store, layout, { deep: false, concurrency: 4 });
+    expect(drift).toMatchObject({ ok: false, atomic: { slot: "b", link: "a", inPlace: [] } });
+    const before = await slotFiles(layout, "a");
+    repo.write({ "a.txt": "three\n" });
+    const c3 = repo.commit("three", { all: true });
+    await publishAtomic(req());
+    expect(await slotFiles(layout, "a")).toEqual(before);
+    expect(await readLink(store, layout)).toBe("b");
+    expect(await slotFiles(layout, "b")).toEqual({ "a.txt": "three\n" });
+    expect((await readLive(store, layout))?.pointer).toMatchObject({ commit: c3, slot: "b" });
+    await ok(layout);
+  });
+
+  it("moves a live workspace into atomic mode and out of it again", async () => {
+    repo.write({ "a.txt": "one\n", "b/c.txt": "c\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req({ atomic: false }));
+    expect(await objects(layout.filesPrefix)).toEqual({ "a.txt": "one\n", "b/c.txt": "c\n" });
+
+    repo.write({ "a.txt": "two\n" });
+    const c2 = repo.commit("two", { all: true });
+    expect(await publishAtomic(req())).toMatchObject({ commit: c2, uploaded: 2 });
+    expect(await objects(layout.filesPrefix)).toEqual({});
+    expect(await slotFiles(layout, "a")).toEqual({ "a.txt": "two\n", "b/c.txt": "c\n" });
+    await ok(layout);
+
+    repo.write({ "a.txt": "three\n" });
+    const c3 = repo.commit("three", { all: true });
+    const out = await publish(req({ atomic: false }));
+    expect(out).toMatchObject({ commit: c3, previous: c2, uploaded: 2 });
+    expect(await objects(layout.filesPrefix)).toEqual({ "a.txt": "three\n", "b/c.txt": "c\n" });
+    expect(await store.get(layout.linkKey)).toBeUndefined();
+    for (const prefix of layout.slotPrefixes) expect(await objects(prefix)).toEqual({});
+    expect((await readLive(store, layout))?.pointer).toMatchObject({ commit: c3, slot: null });
+    await ok(layout);
+    expect(await publish(req({ atomic: false }))).toMatchObject({ noop: true });
+  });
+
+  it("verify --repair's parts: a missing link and files left in place are found", async () => {
+    repo.write({ "a.txt": "one\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publishAtomic(req());
+    await store.deleteMany([layout.linkKey]);
+    await store.put(layout.objectKey("stray.txt"), Buffer.from("s"), {
+      size: 1,
+      md5: createHash("md5").update("s").digest("base64"),
+      contentType: "text/plain",
+      metadata: {},
+    });
+    expect(await verify(store, layout, { deep: false, concurrency: 4 })).toMatchObject({
+      ok: false,
+      atomic: { slot: "a", link: "missing", inPlace: ["stray.txt"] },
+    });
+    // The next publish puts both right.
+    repo.write({ "a.txt": "two\n" });
+    repo.commit("two", { all: true });
+    await publishAtomic(req());
+    expect(await objects(layout.filesPrefix)).toEqual({});
+    await ok(layout);
+  });
+});
