@@ -1,8 +1,7 @@
 import { filterDigest } from "../filter/publish-set.js";
 import { journalOf } from "../manifest/journal.js";
 import { carriedLive, readPointerState } from "../manifest/live.js";
-import { type Layout, otherSlot, type Slot } from "../store/layout.js";
-import type { ObjectStore } from "../store/port.js";
+import { otherSlot, type Slot } from "../store/layout.js";
 import { readLink, writeLink } from "./link.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
