@@ -27,7 +27,8 @@ export function exitUnlessMountBenchCan(what: string): void {
 /** What a mount benchmark started: stopped by `cleanup()`, which SIGINT/SIGTERM also run. */
 export class MountBenchParts {
   server: S3Server | undefined;
-  repo: TempRepo | undefined;
+  /** The repositories, the last one started first in `repo`. */
+  readonly repos: TempRepo[] = [];
   readonly mounts: Mount[] = [];
   /** Runs first (e.g. stopping a `wspub watch`). */
   before: (() => Promise<void>) | undefined;
@@ -40,7 +41,11 @@ export class MountBenchParts {
     }
   }
 
-  /** The repository's scratch directory for XDG_DATA_HOME (removed with it). */
+  get repo(): TempRepo | undefined {
+    return this.repos.at(-1);
+  }
+
+  /** The last repository's scratch directory for XDG_DATA_HOME (removed with it). */
   get xdg(): string {
     return `${this.repo!.dir}-xdg`;
   }
@@ -49,9 +54,10 @@ export class MountBenchParts {
     await this.before?.();
     await Promise.allSettled(this.mounts.map((m) => m.stop()));
     this.mounts.length = 0;
-    if (this.repo) rmSync(this.xdg, { recursive: true, force: true });
-    this.repo?.cleanup();
-    this.repo = undefined;
+    for (const repo of this.repos.splice(0)) {
+      rmSync(`${repo.dir}-xdg`, { recursive: true, force: true });
+      repo.cleanup();
+    }
     await this.server?.stop();
     this.server = undefined;
   }

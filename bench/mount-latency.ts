@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const [a, b] = mounts as [Mount, Mount];
 
   const repo = tempRepo("wspub-latency-");
-  parts.repo = repo;
+  parts.repos.push(repo);
   const xdg = parts.xdg;
   mkdirSync(xdg, { recursive: true });
   const tree: Record<string, string> = { "marker.txt": "commit 0\n" };

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, installCli, runCli, sha256, type Installed } from "../harness/cli.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
@@ -114,6 +114,46 @@ describe("crash safety: kill -9 at every step, then one more run converges", () 
     expect(clean.code).toBe(0);
     results[step] =
       `${matches ? "consistent" : "drift reported"} after the crash (live ${liveCommit === c1 ? "c1" : "c2"}); converged`;
+  });
+});
+
+describe("atomic workspaces: killed at every step, the link names a whole commit; one more run converges", () => {
+  const steps = ["after-journal", "upload:1", "after-pointer", "before-link", "after-link"];
+  it.each(steps)("killed at %s", async (step) => {
+    const bucket = `crash-atomic-${process.pid}-${steps.indexOf(step)}`;
+    await createBucket(s3, bucket);
+    const { repo, c1, c2 } = fixture();
+    const name = repo.dir.split("/").pop()!;
+    const args = ["push", "--atomic", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint, "--concurrency", "2"];
+    expect(runCli(cli.bin, [...args, "--ref", c1], { cwd: repo.dir, env: creds }).code).toBe(0);
+    const crashed = runCli(cli.bin, [...args, "--ref", c2], { cwd: repo.dir, env: { ...creds, WSPUB_CRASH_AT: step } });
+    expect(crashed.code).toBe(-1);
+
+    /** The tree the link names, which must be one commit's, whole. */
+    const linked = async () => {
+      const objects = await bucketObjects(client, bucket);
+      const body = await s3Client(s3).send(new GetObjectCommand({ Bucket: bucket, Key: `${name}.rclonelink` }));
+      const target = await body.Body!.transformToString();
+      expect(target).toMatch(new RegExp(`^\\.wspub-slots/${name}/[ab]$`));
+      const prefix = `${target}/`;
+      return new Map([...objects].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    };
+    const seen = await linked();
+    const whole = [c1, c2].find(
+      (c) => JSON.stringify([...expectedAt(repo, c)].sort()) === JSON.stringify([...seen].sort()),
+    );
+    expect(whole, `after a crash at ${step} the link names a tree that is neither commit`).toBeDefined();
+
+    const again = runCli(cli.bin, [...args, "--ref", c2], { cwd: repo.dir, env: creds });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await linked()).toEqual(expectedAt(repo, c2));
+    expect([...(await bucketObjects(client, bucket, `${name}/`)).keys()]).toEqual([]);
+    const verify = runCli(cli.bin, ["verify", "--deep", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint], {
+      cwd: repo.dir,
+      env: creds,
+    });
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    results[`atomic ${step}`] = `the link named ${whole === c1 ? "c1" : "c2"} whole after the crash; converged`;
   });
 });
 
