@@ -14,8 +14,7 @@ import { fuseUnavailable, type Mount, startMount } from "../harness/rclone.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket } from "../harness/seaweed.js";
 import { spawnCollect } from "../harness/spawn.js";
-import { expectedView, readDuringPublishes, treeOf, viewOf } from "../harness/torn-reader.js";
-import { snapshot } from "../harness/tree-view.js";
+import { expectedView, readDuringPublishes, snapshot, treeOf, viewOf } from "../harness/tree-view.js";
 
 const s3 = inject("s3");
 const unavailable = fuseUnavailable();

@@ -83,6 +83,30 @@ describe("app layer", () => {
     expect(fixed).toMatchObject({ result: { ok: true }, repaired: { rewritten: 1, deleted: 0 } });
   });
 
+  it("atomic (WSPUB_ATOMIC=1): status shows the live slot; verify --repair mends a slot file and the link", async () => {
+    const t = setup();
+    const env = { ...t.common.env, WSPUB_ATOMIC: "1" };
+    const [r] = await pushWorkspaces({ ...t.common, env, ref: "HEAD" });
+    const name = r!.workspace;
+    const s = await workspaceStatus({ ...t.common, env, workspace: undefined });
+    expect(s).toMatchObject({ status: { commit: t.commit, slot: "a" } });
+    writeFileSync(join(t.target, ".wspub-slots", name, "a", "index.html"), "tampered\n");
+    rmSync(join(t.target, `${name}.rclonelink`));
+    const plain = await verifyWorkspace({ ...t.common, workspace: undefined, deep: false, repair: false });
+    expect(plain.result).toMatchObject({ ok: false, atomic: { slot: "a", link: "missing" } });
+    const fixed = await verifyWorkspace({ ...t.common, workspace: undefined, deep: false, repair: true });
+    expect(fixed).toMatchObject({ result: { ok: true }, repaired: { rewritten: 1 } });
+  });
+
+  it("a WSPUB_ATOMIC that is neither 1 nor 0 is a usage error before anything is written", async () => {
+    const t = setup();
+    const env = { ...t.common.env, WSPUB_ATOMIC: "yes please" };
+    const e = await pushWorkspaces({ ...t.common, env, ref: "HEAD" }).catch((x: unknown) => x);
+    expect((e as WspubError).exitCode).toBe(2);
+    expect((e as Error).message).toMatch(/WSPUB_ATOMIC.*set it to 1 \(atomic\) or 0 \(in place\)/);
+    expect((await listTarget(t.common)).workspaces).toEqual([]);
+  });
+
   it("status: the live commit against HEAD; a store that cannot be read is a failure, not an exception", async () => {
     const t = setup();
     await pushWorkspaces({ ...t.common, ref: "HEAD" });

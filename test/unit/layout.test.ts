@@ -41,6 +41,22 @@ describe("Layout", () => {
   });
 });
 
+describe("Layout of an atomic workspace", () => {
+  it("keeps each slot's files and records apart from the workspace's, and the link beside the workspace", () => {
+    const l = layoutOf("app", "prod");
+    expect(l.linkKey).toBe("prod/app.rclonelink");
+    expect(l.linkBody("b")).toBe(".wspub-slots/app/b");
+    expect(l.slot("a").filesPrefix).toBe("prod/.wspub-slots/app/a/");
+    expect(l.slot("a").pointerKey).toBe("prod/.wspub/app/slots/a/live.json");
+    expect(l.slotPrefixes).toEqual(["prod/.wspub-slots/app/", "prod/.wspub/app/slots/"]);
+    expect([l.slotOfLink(".wspub-slots/app/a"), l.slotOfLink(".wspub-slots/apple/a"), l.slotOfLink("x")]).toEqual([
+      "a",
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
 describe("validateWorkspaceName", () => {
   it.each(["www", "api", "A", "a1", "_private", "my-site", "my.site", "v1.2.3", "x".repeat(200), "0", "a..b"])(
     "accepts %j",
