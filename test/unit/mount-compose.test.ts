@@ -81,6 +81,7 @@ describe("Compose interpolation (as docker compose does it)", () => {
       "MINIO_BIND",
       "MINIO_ROOT_PASSWORD",
       "MINIO_ROOT_USER",
+      "WSPUB_ATOMIC",
       "WSPUB_BUCKET",
       "WSPUB_DIR_CACHE_TIME",
       "WSPUB_METRICS_BIND",
@@ -228,6 +229,8 @@ describe("the services", () => {
       AWS_ENDPOINT_URL: "http://minio:9000",
       WSPUB_TARGET: "s3://workspaces",
       WSPUB_MOUNT_RC: "http://rclone:5572",
+      // In place unless WSPUB_ATOMIC=1 is set where compose runs.
+      WSPUB_ATOMIC: "0",
       // The same user and password the rclone service's remote control was given.
       WSPUB_MOUNT_RC_USER: environmentOf(s("rclone"))["RCLONE_RC_USER"],
       WSPUB_MOUNT_RC_PASS: environmentOf(s("rclone"))["RCLONE_RC_PASS"],
