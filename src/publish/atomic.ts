@@ -7,7 +7,7 @@ import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
 import { publish } from "./publish.js";
 import { moved, takeLock } from "./publish-lock.js";
-import type { Publishing, PublishRequest, PublishResult } from "./request.js";
+import type { LiveFields, Publishing, PublishRequest, PublishResult } from "./request.js";
 import { noopResult } from "./result.js";
 import { readState } from "./state.js";
 
@@ -26,10 +26,14 @@ import { readState } from "./state.js";
  */
 export async function publishAtomic(req: PublishRequest): Promise<PublishResult> {
   const started = Date.now();
+  // One round trip reads the pointer, the link and both slots' pointers.
   const reading = readState(req);
   const linking = readLink(req.store, req.layout);
-  reading.catch(() => undefined);
-  linking.catch(() => undefined);
+  const slotReads = {
+    a: readState({ ...req, layout: req.layout.slot("a") }),
+    b: readState({ ...req, layout: req.layout.slot("b") }),
+  };
+  for (const r of [reading, linking, slotReads.a, slotReads.b]) r.catch(() => undefined);
   const commit = await req.git.resolveCommit(req.ref);
   const first = await reading;
   const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes) };
@@ -48,7 +52,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
   if (req.dryRun) {
     const slot = idleSlot(linked, first.seen?.pointer.slot);
     return {
-      ...(await publish({ ...inner, layout: req.layout.slot(slot) })),
+      ...(await publish({ ...inner, layout: req.layout.slot(slot), slotState: slotReads[slot] })),
       previous: first.live?.pointer.commit ?? null,
     };
   }
@@ -61,7 +65,8 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     // Under the lock, the link and the pointer as they are now.
     let live = first.live;
     let link = linked;
-    if (moved(first.seen, lease.seen.pointer, interrupted, found)) {
+    const changed = moved(first.seen, lease.seen.pointer, interrupted, found);
+    if (changed) {
       const carried = carriedLive(lease.seen);
       live = carried === "read" ? (await readPointerState(req.store, req.layout)).live : carried;
       if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit);
@@ -69,17 +74,20 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     }
     const slot = idleSlot(link, lease.seen.pointer.slot);
     const slotLayout = req.layout.slot(slot);
+    // Objects left in place (a workspace coming into atomic mode, or a publish that died), listed meanwhile.
+    const listing = link === undefined || found !== undefined ? inPlaceObjects(req) : Promise.resolve([]);
+    listing.catch(() => undefined);
 
-    // 1. The idle slot, published as a workspace of its own (its own lock, journal and manifest).
-    const written = await publish({ ...inner, layout: slotLayout });
-    const slotState = await readPointerState(req.store, slotLayout);
-    const slotLive = slotState.live;
-    if (!slotLive || slotLive.pointer.commit !== commit.oid)
-      throw new Error(`the slot ${slot} did not take the publish`);
+    // 1. The idle slot, published as a workspace of its own (its own lock, journal and manifest);
+    //    its pointer as read before the lock, unless something moved meanwhile.
+    let slotLive: LiveFields | undefined;
+    const slotState = changed ? undefined : slotReads[slot];
+    const written = await publish({ ...inner, layout: slotLayout, slotState, onLive: (f) => (slotLive = f) });
+    if (!slotLive) throw new Error(`the slot ${slot} did not take the publish`);
 
     // 2. The mounts re-read the slot before any reader is sent to it.
     await req.beforeFlip?.(slotLayout);
-    const leftovers = link === undefined || found !== undefined ? await inPlaceObjects(req) : [];
+    const leftovers = await listing;
 
     // 3. The flip: the link, then the pointer (the link is what readers follow, and what the next
     //    publish trusts), then the in-place leftovers.
@@ -87,21 +95,10 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     flipped = true;
     await writeLink(req.store, req.layout, slot, commit.committerTime);
     crashPoint(req.env, "after-link");
-    const { pointer } = slotLive;
-    await lease.finish(
-      {
-        commit: commit.oid,
-        manifest: pointer.manifest,
-        previous: live?.pointer.commit ?? null,
-        publishedAt: pointer.publishedAt,
-        publishedBy: req.actor,
-        files: pointer.files,
-        bytes: pointer.bytes,
-        root: pointer.root,
-        slot,
-      },
-      leftovers,
-    );
+    const { manifest, publishedAt, files, bytes, root } = slotLive;
+    const previous = live?.pointer.commit ?? null;
+    const fields = { commit: commit.oid, manifest, previous, publishedAt, publishedBy: req.actor, files, bytes, root };
+    await lease.finish({ ...fields, slot }, leftovers);
     crashPoint(req.env, "after-pointer");
     if (leftovers.length > 0) await req.store.deleteMany(leftovers.map((name) => req.layout.objectKey(name)));
     await lease.release();

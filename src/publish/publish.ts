@@ -30,7 +30,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
 
   // 1. Resolve the ref while the pointer is read. A bad ref is the error reported, whatever the
   //    store says (its failure is then dropped here).
-  const reading = readState(req);
+  const reading = req.slotState ?? readState(req);
   reading.catch(() => undefined);
   const commit = await req.git.resolveCommit(req.ref);
   const first = await reading;
@@ -41,7 +41,10 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   //    --force republishes the live commit in full: it rewrites a manifest whose shards were lost.
   await guard(req, first.live, commit);
   const current = inPlace(first.live);
-  if (!req.force && isLive(current, p) && !interrupted) return noopResult(p, started, current);
+  if (!req.force && isLive(current, p) && !interrupted) {
+    req.onLive?.(current.pointer);
+    return noopResult(p, started, current);
+  }
 
   // 3. Plan before the lock, so that bad input (names, symlinks, an empty set) is refused before
   //    anything is written; the plan goes into the lock as its journal, and stands when nothing
@@ -68,6 +71,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
       const now = inPlace(live);
       if (!found && !req.force && isLive(now, p)) {
         await lease.release();
+        req.onLive?.(now.pointer);
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
@@ -85,7 +89,9 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     // Out of atomic mode: the link goes once the files are in place (before the pointer says so).
     const leaving = live?.pointer.slot ?? null;
     if (leaving !== null) await req.store.deleteMany([req.layout.linkKey]);
-    await lease.finish(pointerFields(p, manifest, live), proposal.plan.delete);
+    const fields = pointerFields(p, manifest, live);
+    await lease.finish(fields, proposal.plan.delete);
+    req.onLive?.(fields);
     crashPoint(req.env, "after-pointer");
     await deleteObjects(p, proposal.plan.delete, hold);
     crashPoint(req.env, "before-journal-delete");

@@ -1,6 +1,8 @@
 import type { Reporter } from "../events.js";
 import type { CommitInfo } from "../git/parse.js";
 import type { GitReader } from "../git/port.js";
+import type { PointerState } from "../manifest/live.js";
+import type { Pointer } from "../manifest/pointer.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 
@@ -36,7 +38,14 @@ export interface PublishRequest {
   atomic?: boolean | undefined;
   /** Atomic publishes: called once the slot is written and before the link names it (the mounts re-read it). */
   beforeFlip?: ((slot: Layout) => Promise<void>) | undefined;
+  /** A slot's publish (publish/atomic.ts): its pointer as already read, instead of reading it again. */
+  slotState?: Promise<PointerState> | undefined;
+  /** A slot's publish: told what its pointer says once the commit is live in it (or was already). */
+  onLive?: ((pointer: LiveFields) => void) | undefined;
 }
+
+/** What a pointer says about its live commit (a slot's, which the workspace's pointer then repeats). */
+export type LiveFields = Pick<Pointer, "manifest" | "publishedAt" | "files" | "bytes" | "root">;
 
 /** A publish under way: the request, the commit it resolved to, and the digest of its filter's inputs. */
 export interface Publishing {
