@@ -39,6 +39,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
     ref: core.getInput("ref") || env["GITHUB_SHA"] || "HEAD",
     force: booleanInput("force"),
     dryRun: booleanInput("dry-run"),
+    // Empty: $WSPUB_ATOMIC, then the config's "atomic", decide.
+    atomic: core.getInput("atomic") === "" ? undefined : booleanInput("atomic"),
     store: { target, endpoint, region, concurrency },
     actor: actor(env),
   };

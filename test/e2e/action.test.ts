@@ -34,6 +34,7 @@ const INPUTS = [
   "ref",
   "force",
   "dry-run",
+  "atomic",
   "working-directory",
   "concurrency",
 ];
@@ -380,6 +381,25 @@ describe("the Action against S3, as the runner runs it", () => {
       changed: "false",
     });
     expect(again.summary).toContain("is already live");
+  });
+
+  it("atomic: publishes into a slot behind the workspace's link; a rerun is a no-op", async () => {
+    const [, , c3] = commits as [string, string, string];
+    const checkout = clone(origin, ["--filter=blob:none", "--no-local"]);
+    const inputs = { ...base(), target: `s3://${bucket}/atomic`, atomic: "true" };
+    const r = runAction(checkout, c3, inputs);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ commit: c3, changed: "true" });
+    const objects = await snapshot();
+    expect(objects.get("atomic/myapp.rclonelink")).toBe(sha256(Buffer.from(".wspub-slots/myapp/a")));
+    expect([...objects.keys()].filter((k) => k.startsWith("atomic/myapp/"))).toEqual([]);
+    const slot = new Map(
+      [...objects].filter(([k]) => k.startsWith("atomic/.wspub-slots/myapp/a/")).map(([k, v]) => [k.slice(28), v]),
+    );
+    expect(slot).toEqual(expected(c3, [...slot.keys()]));
+    expect(slot.has("index.html")).toBe(true);
+    const again = runAction(checkout, c3, inputs);
+    expect(again.outputs).toMatchObject({ commit: c3, changed: "false" });
   });
 
   it("fails on bad inputs with a precise message, before touching anything; secrets are masked", async () => {
