@@ -146,6 +146,20 @@ describe("atomic workspaces (SeaweedFS S3)", () => {
     expect(await publish(req({ atomic: false }))).toMatchObject({ noop: true });
   });
 
+  it("a dry run plans against the slot it would write and writes nothing", async () => {
+    repo.write({ "a.txt": "one\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publishAtomic(req());
+    repo.write({ "a.txt": "two\n", "b.txt": "b\n" });
+    repo.commit("two", { all: true });
+    const all = async () => objects("");
+    const before = await all();
+    // Slot b is empty: the whole commit would be uploaded there.
+    expect(await publishAtomic(req({ dryRun: true }))).toMatchObject({ dryRun: true, uploaded: 2, manifest: null });
+    expect(await all()).toEqual(before);
+  });
+
   it("verify --repair's parts: a missing link and files left in place are found", async () => {
     repo.write({ "a.txt": "one\n" });
     repo.commit("one");

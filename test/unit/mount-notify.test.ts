@@ -6,7 +6,7 @@ import type { PublishResult } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
 import { parseTarget, withConnection } from "../../src/store/target.js";
 import { KERNEL_MARGIN_MS } from "../../src/limits.js";
-import { notifyPublished } from "../../src/notify/notify-published.js";
+import { notifyPublished, refreshSlot } from "../../src/notify/notify-published.js";
 import type { MountTarget, NotifySettings, WebhookTarget } from "../../src/notify/notify-settings.js";
 import { formatVisibility } from "../../src/cli/format.js";
 
@@ -285,6 +285,63 @@ describe("notifyPublished: failures are warnings, never errors, and never show c
       expect.stringMatching(
         /the webhook .*\/hook was not notified \(HTTP 500 Internal Server Error\)\. The publish itself succeeded\./,
       ),
+    ]);
+  });
+});
+
+describe("notifying an atomic publish", () => {
+  it("re-reads the slot before the flip (its ancestors marked stale, the slot recursively)", async () => {
+    const events: PublishEvent[] = [];
+    const settings = { mounts: [mount()], webhook: undefined, warnings: [] };
+    await refreshSlot(layout.slot("b"), settings, { event: (e) => events.push(e) });
+    expect(events).toEqual([]);
+    expect(calls.map((c) => [c.path, c.body])).toEqual([
+      [
+        "/rc/vfs/forget",
+        {
+          file1: "sites",
+          file2: "sites/.wspub-slots",
+          file3: "sites/.wspub-slots/myapp",
+          file4: "sites/.wspub-slots/myapp/b",
+        },
+      ],
+      ["/rc/vfs/refresh", { dir: "sites/.wspub-slots/myapp/b", recursive: "true" }],
+    ]);
+  });
+
+  it("after the flip refreshes the link's directory alone, twice around the attribute timeout", async () => {
+    const visibility = await notifyPublished({
+      result,
+      layout,
+      atomic: true,
+      settings: { mounts: [mount()], webhook: undefined, warnings: [] },
+      reporter: { event: () => undefined },
+      wait: async (ms) => {
+        calls.push({ path: "(wait)", body: ms, authorization: undefined, at: Date.now() });
+      },
+    });
+    expect(calls.map((c) => [c.path, c.body])).toEqual([
+      ["/rc/vfs/forget", { file1: "sites" }],
+      ["/rc/vfs/refresh", { dir: "sites" }],
+      ["(wait)", 1000 + KERNEL_MARGIN_MS],
+      ["/rc/vfs/forget", { file1: "sites" }],
+      ["/rc/vfs/refresh", { dir: "sites" }],
+    ]);
+    expect(visibility).toMatchObject({ visible: true, mounts: [{ dir: "sites", ok: true }] });
+  });
+
+  it("a mount of the link's own directory is refreshed at its root (rclone refuses dir: '')", async () => {
+    await notifyPublished({
+      result,
+      layout,
+      atomic: true,
+      settings: { mounts: [mount({ root: "sites" })], webhook: undefined, warnings: [] },
+      reporter: { event: () => undefined },
+      wait: async () => undefined,
+    });
+    expect(calls.map((c) => [c.path, c.body])).toEqual([
+      ["/rc/vfs/refresh", {}],
+      ["/rc/vfs/refresh", {}],
     ]);
   });
 });
