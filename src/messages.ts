@@ -5,6 +5,10 @@
  * action/summary.ts, report/text.ts.)
  */
 export const messages = {
+  controlCharacters: (count: number, named: string) =>
+    `${count} published name(s) hold control characters (${named}${count > 10 ? ", ..." : ""}): an rclone mount ` +
+    `shows such names under other ones (a tab becomes U+2409, a control picture; no rclone flag changes that), ` +
+    `so the monitor does not find them by their git names; rename them in git if it needs them`,
   mountNotRefreshed: (url: string, workspace: string, reason: string) =>
     `the mount at ${url} was not refreshed: ${reason}. It shows ${workspace} as before until its directory cache ` +
     `expires (--dir-cache-time). The publish itself succeeded.`,

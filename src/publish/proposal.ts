@@ -41,6 +41,11 @@ export function reportPlan(p: Publishing, live: LiveState | undefined, proposal:
   const { plan } = proposal;
   const { reporter, layout } = p.req;
   for (const message of proposal.notices) reporter.event({ type: "notice", message });
+  const controls = [...plan.put, ...plan.copy].map((a) => a.file.path).filter(hasControlCharacter);
+  if (controls.length > 0) {
+    const named = controls.slice(0, MAX_NAMED_WITHHELD).map((path) => JSON.stringify(path));
+    reporter.event({ type: "notice", message: messages.controlCharacters(controls.length, named.join(", ")) });
+  }
   reporter.event({
     type: "plan",
     workspace: layout.workspace,
@@ -90,3 +95,7 @@ export function notices(submodules: readonly string[], excluded: readonly Exclud
   }
   return out;
 }
+
+/** Control characters a name can still hold (checkNames refuses the others): rclone mounts rename them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const hasControlCharacter = (path: string) => /[\u0000-\u001f\u007f]/.test(path);

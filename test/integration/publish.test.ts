@@ -11,7 +11,7 @@ import type { PublishRequest } from "../../src/publish/request.js";
 import { verify } from "../../src/inspect/verify.js";
 import { status } from "../../src/inspect/status.js";
 import { repair } from "../../src/inspect/repair.js";
-import { silentReporter } from "../../src/events.js";
+import { type PublishEvent, silentReporter } from "../../src/events.js";
 import { DirStore } from "../../src/store/dir-store.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
@@ -221,6 +221,24 @@ describe.each(kinds)("publish to $name", (kind) => {
     expect(e.exitCode).toBe(2);
     expect(e.message).toMatch(/nothing to publish: .*\(1 excluded; see wspub files --explain\)/);
     expect(await snapshot(store, "")).toEqual(before);
+  });
+
+  it("names the files whose names hold control characters (a mount shows them under other names), once", async () => {
+    repo.write({ "app.js": "app\n", "data/a\tb.txt": "tab\n", "del\u007f.txt": "del\n" });
+    repo.commit("controls");
+    await open();
+    const notices: string[] = [];
+    const reporter = { event: (e: PublishEvent) => e.type === "notice" && notices.push(e.message) };
+    expect((await publish(req({ reporter }))).uploaded).toBe(3);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^2 published name\(s\) hold control characters \(.*\): .*U\+2409/);
+    expect(notices[0]).toContain(JSON.stringify("data/a\tb.txt"));
+    expect(notices[0]).toContain(JSON.stringify("del\u007f.txt"));
+    repo.write({ "app.js": "app 2\n" });
+    repo.commit("unrelated");
+    notices.length = 0;
+    await publish(req({ reporter }));
+    expect(notices).toEqual([]);
   });
 
   it("withholds secret-looking files unless .wspubignore re-includes them, and says what it withheld", async () => {
