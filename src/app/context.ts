@@ -46,7 +46,7 @@ export async function withContext<T>(o: ContextOptions, fn: (ctx: Context) => Pr
   try {
     for (const message of found.loaded.warnings) o.reporter.event({ type: "warning", message });
     return await withStore(o, found.git.root, found.loaded, true, async (settings, store) =>
-      fn({ ...found, settings, store, layout: (w) => new Layout(settings.target, w.name) }),
+      fn({ ...found, settings, store, layout: (w) => new Layout(settings.target, w.name, settings.layout) }),
     );
   } finally {
     if (o.git === undefined) await found.git.close();

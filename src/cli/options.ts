@@ -18,12 +18,18 @@ export function storeOptions(cmd: Command): Command {
     .addOption(
       new Option("--concurrency <n>", `parallel requests (default ${CONCURRENCY.default})`).argParser(parseConcurrency),
     )
+    .addOption(
+      new Option(
+        "--layout <style>",
+        'how objects are laid out for the mount (default: $WSPUB_LAYOUT, config "layout", rclone)',
+      ).choices(["rclone", "s3fs"]),
+    )
     .option("--json", "print one JSON object on stdout");
 }
 
 /** Only the store flags of a command's options (commander gives every option in one object). */
 export function storeFlags(o: StoreOpts): StoreFlags {
-  return { target: o.target, endpoint: o.endpoint, region: o.region, concurrency: o.concurrency };
+  return { target: o.target, endpoint: o.endpoint, region: o.region, concurrency: o.concurrency, layout: o.layout };
 }
 
 export function parseSeconds(value: string): number {

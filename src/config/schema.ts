@@ -52,6 +52,8 @@ export const configSchema = z.strictObject({
   webhook: z.optional(httpUrl()),
   /** Publish through a link to one of two trees: readers never see half a publish (README, "An atomic view"). */
   atomic: z.optional(z.boolean()),
+  /** How objects are laid out for the mount that reads them: "rclone" (default) or "s3fs" (README, "s3fs"). */
+  layout: z.optional(z.enum(["rclone", "s3fs"])),
 });
 
 export type Config = z.infer<typeof configSchema>;

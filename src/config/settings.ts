@@ -1,6 +1,7 @@
 import { usageError } from "../errors.js";
 import { CONCURRENCY } from "../limits.js";
 import { defaultStoreDir, parseTarget, type Target, type TargetAddress, withConnection } from "../store/target.js";
+import { LAYOUT_STYLES, type LayoutStyle } from "../store/layout.js";
 import type { Config } from "./schema.js";
 
 export interface StoreFlags {
@@ -9,11 +10,14 @@ export interface StoreFlags {
   endpoint?: string | undefined;
   region?: string | undefined;
   concurrency?: number | undefined;
+  /** --layout: how objects are laid out for the mount (store/layout.ts). */
+  layout?: string | undefined;
 }
 
 export interface StoreSettings {
   target: Target;
   concurrency: number;
+  layout: LayoutStyle;
   /** True when nothing named a target and the embedded local store is used. */
   isDefault: boolean;
 }
@@ -51,7 +55,21 @@ export function resolveStoreSettings(
   if (!Number.isInteger(concurrency) || concurrency < CONCURRENCY.min || concurrency > CONCURRENCY.max) {
     throw usageError(`invalid concurrency ${concurrency}: ${concurrencyRange}`);
   }
-  return { target: withConnection(address, { endpoint, region }), concurrency, isDefault };
+  const layout = pick(flags.layout, env["WSPUB_LAYOUT"], config.layout) ?? "rclone";
+  if (!LAYOUT_STYLES.includes(layout as LayoutStyle)) {
+    throw usageError(
+      `invalid layout ${JSON.stringify(layout)}: give ${LAYOUT_STYLES.join(" or ")} (the mount that reads it)`,
+    );
+  }
+  if (layout === "s3fs" && address.kind === "dir") {
+    throw usageError(`the s3fs layout is for an S3 bucket that s3fs mounts, not a directory (${address.url})`);
+  }
+  return {
+    target: withConnection(address, { endpoint, region }),
+    concurrency,
+    layout: layout as LayoutStyle,
+    isDefault,
+  };
 }
 
 export const concurrencyRange = `give an integer from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;

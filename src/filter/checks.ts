@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { usageError } from "../errors.js";
 import type { GitReader } from "../git/port.js";
 import { messages } from "../messages.js";
-import { keyTooLong, type Layout, objectName } from "../store/layout.js";
+import { keyTooLong, type Layout, type LayoutStyle, objectName } from "../store/layout.js";
 import type { PublishFile } from "./publish-set.js";
 
 /**
@@ -10,7 +10,7 @@ import type { PublishFile } from "./publish-set.js";
  * one object name, control characters, names that are not UTF-8, keys over S3's limit.
  */
 export function checkNames(files: readonly PublishFile[], layout: Layout): void {
-  const [conflict] = objectNameConflicts(files);
+  const [conflict] = objectNameConflicts(files, layout.style);
   if (conflict !== undefined) throw usageError(messages.objectNameConflict(conflict));
   for (const file of files) {
     // XML 1.0 (S3 listings) cannot carry these: the object could never be listed, verified or deleted by name.
@@ -20,17 +20,17 @@ export function checkNames(files: readonly PublishFile[], layout: Layout): void 
     // git stores names as bytes; one that is not UTF-8 reaches us with U+FFFD and would be published under
     // another name.
     if (file.path.includes("\ufffd")) throw usageError(messages.notUtf8(file.path));
-    if (keyTooLong(layout.objectKey(objectName(file.path, file.mode))))
+    if (keyTooLong(layout.objectKey(layout.objectName(file.path, file.mode))))
       throw usageError(messages.keyTooLong(file.path));
   }
 }
 
 /** Object names that two paths map to (a symlink `x` next to a file `x.rclonelink`). */
-export function objectNameConflicts(files: readonly PublishFile[]): string[] {
+export function objectNameConflicts(files: readonly PublishFile[], style: LayoutStyle = "rclone"): string[] {
   const seen = new Set<string>();
   const conflicts: string[] = [];
   for (const file of files) {
-    const object = objectName(file.path, file.mode);
+    const object = objectName(file.path, file.mode, style);
     if (seen.has(object)) conflicts.push(object);
     seen.add(object);
   }

@@ -1,3 +1,4 @@
+import type { LayoutStyle } from "../store/layout.js";
 import { createHash } from "node:crypto";
 import ignore from "ignore";
 import type { GitReader } from "../git/port.js";
@@ -172,8 +173,11 @@ export async function buildFilter(
  * and secret excludes, the config's excludes and this filter's version. Two publishes of one
  * commit with the same digest have the same publish set.
  */
-export function filterDigest(wsDir: string, extraExcludes: readonly string[]): string {
+export function filterDigest(wsDir: string, extraExcludes: readonly string[], style: LayoutStyle = "rclone"): string {
   const inputs = {
+    // The s3fs layout names symlinks otherwise and has markers: a manifest of the other is not comparable.
+    // (Absent for rclone's, so that the digests of workspaces published before layouts existed stand.)
+    ...(style === "s3fs" ? { layout: style } : {}),
     version: FILTER_VERSION,
     wsDir,
     defaults: DEFAULT_EXCLUDES,

@@ -8,11 +8,15 @@ import { entryOf } from "../manifest/entry.js";
 import { digestStream, readSmallBlob, writeOptions } from "../publish/content.js";
 import { LOCK_WAIT_MS, STREAM_THRESHOLD } from "../limits.js";
 import { journalOf } from "../manifest/journal.js";
-import { readLiveFiles, readPointerState } from "../manifest/live.js";
+import { type LiveState, readLiveFiles, readPointerState } from "../manifest/live.js";
 import { Lease } from "../lock/lease.js";
 import type { Reporter } from "../events.js";
 import { runBounded } from "../queue.js";
+import { writeMarkers } from "../publish/markers.js";
 import type { VerifyResult } from "./verify.js";
+
+const committedAt = (live: LiveState) =>
+  live.stored?.version === 2 ? live.stored.root.committedAt : Math.floor(Date.now() / 1000);
 
 export interface RepairResult {
   rewritten: number;
@@ -79,10 +83,14 @@ export async function repair(
         await o.store.putStream(key, () => o.git.streamBlob(entry.blob), options);
       }
     });
+    // The s3fs layout's directory markers (they are not in the manifest: its paths give them).
+    const markers = drift.missing.filter((d) => d.reason === "directory marker").map((d) => d.object);
+    const { store, layout, concurrency } = o;
+    await writeMarkers({ store, layout, concurrency, hold: () => lease.assertHeld() }, markers, committedAt(live));
     lease.assertHeld();
     await o.store.deleteMany(drift.unexpected.map((name) => o.layout.objectKey(name)));
     dirty = false;
-    return { rewritten: broken.length, deleted: drift.unexpected.length };
+    return { rewritten: broken.length + markers.length, deleted: drift.unexpected.length };
   } finally {
     // The journal stays when the repair failed part-way, or a publish had died before it.
     await lease.release(dirty || interrupted !== undefined);

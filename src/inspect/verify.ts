@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Layout, objectName, type Slot } from "../store/layout.js";
+import { type Layout, markersOf, objectName, type Slot } from "../store/layout.js";
 import { describeTarget, targetFields } from "../store/target.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
@@ -100,8 +100,16 @@ async function verifyTree(
   const present = new Map<string, ObjectInfo>();
   for await (const o of store.list(layout.filesPrefix)) present.set(layout.nameOf(o.key), o);
   const toRead: { path: string; object: string; sha256: string }[] = [];
+  // Named as the manifest's layout names them (a symlink's object; the s3fs layout's directory markers).
+  const style = live.stored?.version === 2 ? (live.stored.root.layout ?? "rclone") : "rclone";
+  if (style === "s3fs") {
+    for (const marker of markersOf(Object.keys(files))) {
+      result.checked++;
+      if (!present.delete(marker)) result.missing.push({ path: marker, object: marker, reason: "directory marker" });
+    }
+  }
   for (const [path, entry] of Object.entries(files)) {
-    const object = objectName(path, entry.mode);
+    const object = objectName(path, entry.mode, style);
     const info = present.get(object);
     present.delete(object);
     result.checked++;

@@ -31,6 +31,8 @@ export interface ManifestRoot {
   ignore: IgnoreSource[];
   /** Shard digests; the length is a power of two. */
   shards: string[];
+  /** How the objects are laid out (store/layout.ts): "s3fs", or absent for "rclone". */
+  layout?: "s3fs";
 }
 
 export interface IgnoreSource {

@@ -1,6 +1,7 @@
 import type { PublishFile } from "../filter/publish-set.js";
 import { entryOf, type ManifestEntry } from "../manifest/entry.js";
-import { objectName } from "../store/layout.js";
+import type { GitMode } from "../git/parse.js";
+import { type LayoutStyle, objectName as objectNameIn } from "../store/layout.js";
 
 export interface PutAction {
   file: PublishFile;
@@ -24,6 +25,8 @@ export interface Plan {
   keep: KeepAction[];
   /** Object names to delete, after the pointer has moved. */
   delete: string[];
+  /** Paths of the put and copy actions that the live manifest does not have (new files: new directories). */
+  added: string[];
 }
 
 /**
@@ -43,8 +46,11 @@ export function planPublish(
   strays: readonly string[] = [],
   /** Objects whose content is unknown (an interrupted publish wrote them): never kept, never copied from. */
   dirty: ReadonlySet<string> = new Set(),
+  /** How the mount names objects (store/layout.ts): a symlink's object differs. */
+  style: LayoutStyle = "rclone",
 ): Plan {
-  const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
+  const objectName = (path: string, mode: GitMode) => objectNameIn(path, mode, style);
+  const plan: Plan = { put: [], copy: [], keep: [], delete: [], added: [] };
   // A live object can serve as a copy source only if this publish does not overwrite it with other
   // content: copies run after the puts and in any order (think of two files swapping contents).
   const nextBlob = new Map<string, string>();
@@ -65,6 +71,7 @@ export function planPublish(
       plan.keep.push({ file, object, entry: current });
       continue;
     }
+    if (current === undefined) plan.added.push(file.path);
     const from = holder.get(file.oid);
     if (from !== undefined) {
       plan.copy.push({ file, object, from });

@@ -7,6 +7,7 @@ import { type LiveState, readLiveFiles, UnreadableLiveError } from "../manifest/
 import { bitsOf, buildShards, chooseBits } from "../manifest/sharded.js";
 import { messages } from "../messages.js";
 import { type Plan, planPublish } from "../plan/plan.js";
+import { comparableLive, fullMarkers } from "./markers.js";
 import { digestsOf, notices, type Proposal, rootOf } from "./proposal.js";
 import type { Publishing } from "./request.js";
 import { resumePlan } from "./resume.js";
@@ -42,12 +43,21 @@ export async function fullProposal(
   // this same commit over this same live manifest: then it wrote only what this one plans to write.
   const dirty = journal && journal.commit !== commit.oid ? new Set(named(journal.writes)) : new Set<string>();
   const digests = digestsOf(Object.values(liveFiles ?? {}));
-  let plan = planPublish(set.files, liveFiles ?? {}, [...strays], dirty);
-  if (journal && listing) plan = await resumePlan(p, plan, listed, journal, digests, liveFiles ?? {});
+  const liveRoot = live?.stored?.version === 2 ? live.stored.root : undefined;
+  // A live manifest of the other layout: its symlinks are other objects, its markers come or go.
+  const liveLayout = { files: liveFiles, style: liveRoot?.layout ?? ("rclone" as const) };
+  const comparable = comparableLive(liveLayout, layout.style);
+  let plan = planPublish(set.files, comparable.files, [...strays, ...comparable.strays], dirty, layout.style);
+  if (journal && listing) plan = await resumePlan(p, plan, listed, journal, digests, comparable.files);
+  const markers = fullMarkers(
+    layout.style,
+    plan,
+    set.files.map((f) => f.path),
+    liveLayout,
+  );
 
   const files = set.files.length;
   const excluded = set.excluded.length - set.submodules.length;
-  const liveRoot = live?.stored?.version === 2 ? live.stored.root : undefined;
   return {
     plan,
     digests,
@@ -56,6 +66,7 @@ export async function fullProposal(
     submodules: set.submodules,
     incremental: false,
     notices: notices(set.submodules, set.excluded),
+    markers,
     // Every shard of the live root was read, or none counts as present.
     present: new Set(liveFiles && liveRoot ? liveRoot.shards : []),
     manifest: async (written) => {

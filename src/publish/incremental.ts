@@ -28,6 +28,7 @@ import { runBounded } from "../queue.js";
 import { objectNameTwin } from "../store/layout.js";
 import { storeError } from "../errors.js";
 import { digestsOf, type NextManifest, notices, type Proposal, rootOf } from "./proposal.js";
+import { incrementalMarkers } from "./markers.js";
 import type { Publishing } from "./request.js";
 
 type Shard = Record<string, ManifestEntry>;
@@ -65,7 +66,9 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
   );
   const { desired, excludedNow, submodules } = await classify(p, root, present);
   // Object-name twins (`x` a symlink, `x.rclonelink` a file) may be among the unchanged paths.
-  const twins = desired.map((f) => objectNameTwin(f.path, f.mode)).filter((t): t is string => t !== undefined);
+  const twins = desired
+    .map((f) => objectNameTwin(f.path, f.mode, layout.style))
+    .filter((t): t is string => t !== undefined);
   const shards = await readShardsOf(p, live as LiveV2, [...changed, ...twins]);
   if (shards === undefined) return undefined;
   const liveEntry = (path: string) => {
@@ -84,7 +87,7 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
   await checkSymlinks(git, desired);
 
   const { liveSubset, excluded } = liveSide(diff, wsBase, liveEntry, root.excluded + excludedNow.length);
-  const plan = planPublish(desired, liveSubset);
+  const plan = planPublish(desired, liveSubset, [], new Set(), layout.style);
   const files = root.files - Object.keys(liveSubset).length + desired.length;
   if (files === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, excluded));
   const counts = { files, excluded };
@@ -96,6 +99,7 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
     submodules,
     incremental: true,
     notices: notices(submodules, excludedNow),
+    markers: incrementalMarkers(layout.style, plan),
     // The unread shards are kept by name; the rewritten ones are new.
     present: new Set(root.shards),
     manifest: async (written) => {

@@ -6,6 +6,7 @@ import { MAX_NAMED_WITHHELD } from "../limits.js";
 import { messages } from "../messages.js";
 import type { Plan } from "../plan/plan.js";
 import { DigestTable } from "./digest-table.js";
+import type { MarkerChanges } from "./markers.js";
 import type { Publishing } from "./request.js";
 
 /** What a publish will do, and how to make its manifest once the writes are done. */
@@ -21,6 +22,8 @@ export interface Proposal {
   incremental: boolean;
   /** Skipped submodules and withheld secrets, for the reporter. */
   notices: string[];
+  /** The s3fs layout's directory markers to write and directories to check (publish/markers.ts). */
+  markers: MarkerChanges;
   /**
    * Shards known to be in the store (read by this publish, or named by the live root and not in doubt):
    * not written again.
@@ -76,6 +79,7 @@ export function rootOf(
     filter: p.filter,
     ignore,
     shards,
+    ...(p.req.layout.style === "s3fs" ? { layout: "s3fs" as const } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { reportPlan } from "./proposal.js";
 import { propose } from "./propose.js";
 import type { Publishing, PublishRequest, PublishResult } from "./request.js";
 import { cachedConditionalWrites, moved, takeLock } from "./publish-lock.js";
+import { putMarkers, removeEmptied } from "./markers.js";
 import { noopResult, resultOf } from "./result.js";
 import { readState } from "./state.js";
 import { deleteObjects, objectsWritten, type WrittenManifest, writeContent } from "./writes.js";
@@ -34,7 +35,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   reading.catch(() => undefined);
   const commit = await req.git.resolveCommit(req.ref);
   const first = await reading;
-  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes) };
+  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style) };
   const interrupted = first.seen?.pointer.journal ?? undefined;
 
   // 2. Lock-free: the ordering guard, and the no-op. Refusals and no-ops write nothing.
@@ -54,7 +55,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const planned = await propose(p, inPlace(first.live), interrupted);
   if (req.dryRun) return resultOf(p, started, first.live, reportPlan(p, first.live, planned), null);
 
-  const journal = journalOf(commit.oid, req.actor, objectsWritten(planned.plan), planned.plan.delete);
+  const journal = journalOf(commit.oid, req.actor, objectsWritten(planned), planned.plan.delete);
   const verified = cached && ((await cached) ?? (await probeConditionalWrites(req.store, req.layout)));
   const { lease, interrupted: found } = await takeLock(req, first.seen, journal, verified);
   let writing = false;
@@ -75,7 +76,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
-      const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal.plan), proposal.plan.delete);
+      const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);
     }
     if (found) reportInterrupted(req.reporter, found.commit);
@@ -85,7 +86,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     // 5. The writes, in their order.
     writing = true;
     crashPoint(req.env, "after-journal");
-    const manifest = await writeContent(p, proposal, hold);
+    const [manifest] = await Promise.all([writeContent(p, proposal, hold), putMarkers(p, proposal.markers.put, hold)]);
     // Out of atomic mode: the link goes once the files are in place (before the pointer says so).
     const leaving = live?.pointer.slot ?? null;
     if (leaving !== null) await req.store.deleteMany([req.layout.linkKey]);
@@ -94,6 +95,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     req.onLive?.(fields);
     crashPoint(req.env, "after-pointer");
     await deleteObjects(p, proposal.plan.delete, hold);
+    await removeEmptied(p, proposal.markers.check, hold);
     crashPoint(req.env, "before-journal-delete");
     await lease.release();
     if (first.legacy) await removeLegacyRecords(req);

@@ -55,7 +55,7 @@ export function noopResult(
   live: LiveState & { stored: { version: 2; root: ManifestRoot } },
 ): PublishResult {
   const { root } = live.stored;
-  const plan: Plan = { put: [], copy: [], keep: [], delete: [] };
+  const plan: Plan = { put: [], copy: [], keep: [], delete: [], added: [] };
   const outcome = { plan, files: root.files, excluded: root.excluded, submodules: [], incremental: true };
   return resultOf(p, started, live, outcome, { key: live.pointer.manifest, bytes: root.bytes }, true);
 }

@@ -59,7 +59,7 @@ export async function resumePlan(
   // A copy from a kept object still reads the same content.
   const put = plan.put.filter((a) => !kept.has(a.object));
   const copy = plan.copy.filter((a) => !kept.has(a.object));
-  return { put, copy, keep: [...plan.keep, ...kept.values()], delete: plan.delete };
+  return { put, copy, keep: [...plan.keep, ...kept.values()], delete: plan.delete, added: plan.added };
 }
 
 /** The digests of a blob and the ETag the server gives the object wspub uploads from it. */

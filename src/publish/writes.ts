@@ -22,7 +22,10 @@ export interface WrittenManifest {
 }
 
 /** The object names a plan writes (its journal's `writes`). */
-export const objectsWritten = (plan: Plan): string[] => [...plan.put, ...plan.copy].map((a) => a.object);
+export const objectsWritten = ({ plan, markers }: Pick<Proposal, "plan" | "markers">): string[] => [
+  ...[...plan.put, ...plan.copy].map((a) => a.object),
+  ...markers.put,
+];
 
 /**
  * Writes the new content and the new (immutable) manifest, which nothing names until the pointer

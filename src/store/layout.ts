@@ -11,6 +11,14 @@ const META_DIR = ".wspub";
 /** Where the trees of atomic workspaces are (not under `.wspub/`, which the mounts leave out). */
 const SLOTS_DIR = ".wspub-slots";
 
+/**
+ * How objects are laid out for the mount that reads them: `rclone` (symlinks as `<path>.rclonelink`,
+ * no directory objects) or `s3fs` (symlinks as objects at their path with a symlink mode, and an
+ * empty `dir/` marker object for every directory, which carries the directory's permissions).
+ */
+export type LayoutStyle = "rclone" | "s3fs";
+export const LAYOUT_STYLES: readonly LayoutStyle[] = ["rclone", "s3fs"];
+
 /** The two trees of an atomic workspace: the one its link names, and the one the next publish writes. */
 export type Slot = "a" | "b";
 export const otherSlot = (slot: Slot): Slot => (slot === "a" ? "b" : "a");
@@ -40,6 +48,7 @@ export class Layout {
   constructor(
     readonly target: Target,
     readonly workspace: string,
+    readonly style: LayoutStyle = "rclone",
     /** Set on the layout of one slot of an atomic workspace (see `slot`). */
     readonly slotName?: Slot,
   ) {
@@ -50,7 +59,7 @@ export class Layout {
 
   /** One slot of the atomic workspace: its files and records, published as a workspace of its own. */
   slot(slot: Slot): Layout {
-    return new Layout(this.target, this.workspace, slot);
+    return new Layout(this.target, this.workspace, this.style, slot);
   }
   /** `<prefix>/<name>.rclonelink`: the link of an atomic workspace, which a mount shows as `<name>`. */
   get linkKey(): string {
@@ -77,6 +86,10 @@ export class Layout {
 
   objectKey(name: string): string {
     return `${this.filesPrefix}${name}`;
+  }
+  /** The object name (relative to the workspace prefix) that holds `path` in this layout's style. */
+  objectName(path: string, mode: GitMode): string {
+    return objectName(path, mode, this.style);
   }
   /** The object name under the workspace prefix for a listed key. */
   nameOf(key: string): string {
@@ -114,15 +127,38 @@ export function workspacesMetaRoot(target: Target): string {
 const rootOf = (prefix: string) => (prefix === "" ? "" : `${prefix}/`);
 
 /** The object name (relative to the workspace prefix) that holds `path`. */
-export function objectName(path: string, mode: GitMode): string {
-  return mode === "120000" ? `${path}${LINK_SUFFIX}` : path;
+export function objectName(path: string, mode: GitMode, style: LayoutStyle = "rclone"): string {
+  return mode === "120000" && style === "rclone" ? `${path}${LINK_SUFFIX}` : path;
 }
 
-/** The path whose object name would collide with `path`'s (a symlink `x` and a file `x.rclonelink`), if any. */
-export function objectNameTwin(path: string, mode: GitMode): string | undefined {
+/**
+ * The path whose object name would collide with `path`'s (a symlink `x` and a file `x.rclonelink`),
+ * if any; none in the s3fs style, where every path is its own object name.
+ */
+export function objectNameTwin(path: string, mode: GitMode, style: LayoutStyle = "rclone"): string | undefined {
+  if (style === "s3fs") return undefined;
   if (mode === "120000") return `${path}${LINK_SUFFIX}`;
   return path.endsWith(LINK_SUFFIX) ? path.slice(0, -LINK_SUFFIX.length) : undefined;
 }
+
+/**
+ * The directory markers of an s3fs layout for these paths: `""` (the workspace's own directory,
+ * `<prefix>/<name>/`) and `d/` for every directory that holds one of them.
+ */
+export function markersOf(paths: Iterable<string>): Set<string> {
+  const markers = new Set<string>([""]);
+  for (const path of paths) {
+    for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) {
+      const marker = `${path.slice(0, i)}/`;
+      if (markers.has(marker)) break;
+      markers.add(marker);
+    }
+  }
+  return markers;
+}
+
+/** Whether an object name is a directory marker (s3fs layout). */
+export const isMarker = (name: string) => name === "" || name.endsWith("/");
 
 /** Workspace names are one path segment, safe as a key prefix: no `/`, no `..`, no leading dot. */
 export function validateWorkspaceName(name: string): string {

@@ -232,7 +232,15 @@ describe("planPublish", () => {
       copy: [{ file: desired[1], object: "new.txt", from: "old.txt" }],
       keep: [{ file: desired[0], object: "a.txt", entry: live["a.txt"] }],
       delete: ["old.txt"],
+      added: ["new.txt", "l"],
     });
+  });
+
+  it("the s3fs layout: a symlink is its own object name, with no twin to collide with", () => {
+    const desired = [file("l", "N", "120000", 3), file("l.rclonelink", "M")];
+    const plan = planPublish(desired, { "l.rclonelink": entry("M") }, [], new Set(), "s3fs");
+    expect(summary(plan)).toEqual({ put: ["l"], copy: [], keep: ["l.rclonelink"], delete: [] });
+    expect(plan.added).toEqual(["l"]);
   });
 
   it("copies from the first live holder of the blob (manifest order)", () => {

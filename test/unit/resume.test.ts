@@ -40,7 +40,13 @@ function listed(entries: [PublishFile, string, number][]): Map<string, ObjectInf
   );
 }
 
-const plan = (): Plan => ({ put: files.map((file) => ({ file, object: file.path })), copy: [], keep: [], delete: [] });
+const plan = (): Plan => ({
+  put: files.map((file) => ({ file, object: file.path })),
+  copy: [],
+  keep: [],
+  delete: [],
+  added: [],
+});
 const journal = (over: Partial<Journal> = {}): Journal => ({
   commit: COMMIT,
   startedAt: STARTED,
@@ -77,7 +83,7 @@ describe("resumePlan", () => {
       return failing;
     };
     const seen = listed([[big, "0123456789abcdef0123456789abcdef-2", second]]);
-    const bigPlan: Plan = { put: [{ file: big, object: big.path }], copy: [], keep: [], delete: [] };
+    const bigPlan: Plan = { put: [{ file: big, object: big.path }], copy: [], keep: [], delete: [], added: [] };
     const outcome = await Promise.race([
       resumePlan(p, bigPlan, seen, journal(), new DigestTable(), {}).then(
         () => "resolved",

@@ -32,6 +32,7 @@ describe("resolveStoreSettings: defaults", () => {
     expect(resolve({}, {}, {})).toEqual({
       target: { kind: "dir", root: `${DATA}/wspub/store`, prefix: "", url: `${DATA}/wspub/store` },
       concurrency: 16,
+      layout: "rclone",
       isDefault: true,
     });
     expect(CONCURRENCY.default).toBe(16);
@@ -64,6 +65,18 @@ describe("resolveStoreSettings: target (flags > WSPUB_TARGET > config > default)
     const s = resolve(flags, env, config);
     expect(s.target.url).toBe(url);
     expect(s.isDefault).toBe(isDefault);
+  });
+
+  it("the layout: flag > WSPUB_LAYOUT > config > rclone; an unknown one, or s3fs for a directory, is a usage error", () => {
+    const s3 = { target: "s3://bucket" };
+    expect(resolve(s3, {}, {}).layout).toBe("rclone");
+    expect(resolve(s3, {}, { layout: "s3fs" }).layout).toBe("s3fs");
+    expect(resolve(s3, { WSPUB_LAYOUT: "s3fs" }, { layout: "rclone" }).layout).toBe("s3fs");
+    expect(resolve({ ...s3, layout: "rclone" }, { WSPUB_LAYOUT: "s3fs" }, {}).layout).toBe("rclone");
+    expect(() => resolve(s3, { WSPUB_LAYOUT: "goofys" }, {})).toThrow(/invalid layout "goofys": give rclone or s3fs/);
+    expect(() => resolve({ target: "/tmp/x" }, { WSPUB_LAYOUT: "s3fs" }, {})).toThrow(
+      /s3fs layout is for an S3 bucket/,
+    );
   });
 
   it("a bad target in any source is a usage error", () => {

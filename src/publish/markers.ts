@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import type { ManifestEntry } from "../manifest/entry.js";
+import type { Plan } from "../plan/plan.js";
+import { runBounded } from "../queue.js";
+import { isMarker, type Layout, type LayoutStyle, markersOf, objectName } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
+import type { Publishing } from "./request.js";
+
+/**
+ * The directory markers of the s3fs layout: an empty object `d/` for every directory that holds a
+ * published file, and `""` for the workspace's own (`<prefix>/<name>/`). s3fs shows a directory
+ * without one as mode 0750, which a monitor running as another user cannot enter; the marker
+ * carries 0755. Markers are not in the manifest: they follow from its paths, so a full comparison
+ * knows them exactly, and an incremental publish writes those of the directories its new files
+ * are in and, after its deletes, removes those of the directories that emptied.
+ */
+export interface MarkerChanges {
+  /** Markers written with the files. */
+  put: string[];
+  /** Directories that may have emptied: once the deletes are done, their markers go if no file is left under them. */
+  check: string[];
+}
+
+export const NO_MARKERS: MarkerChanges = { put: [], check: [] };
+
+/** What the live manifest holds, for a full comparison: its entries and the layout they were published in. */
+export interface LiveLayout {
+  files: Readonly<Record<string, ManifestEntry>> | undefined;
+  style: LayoutStyle;
+}
+
+/**
+ * The live entries a full comparison plans against, and the objects to delete besides its plan's:
+ * when the layout changes, symlinks are named otherwise (`x.rclonelink` or `x`), so the live ones
+ * are not comparable (they are deleted and written again), and the markers of the s3fs layout go
+ * or come.
+ */
+export function comparableLive(
+  live: LiveLayout,
+  style: LayoutStyle,
+): {
+  files: Record<string, ManifestEntry>;
+  strays: string[];
+} {
+  const files = { ...(live.files ?? {}) };
+  if (live.style === style) return { files, strays: [] };
+  const strays: string[] = [];
+  for (const [path, entry] of Object.entries(files)) {
+    if (entry.mode !== "120000") continue;
+    strays.push(objectName(path, entry.mode, live.style));
+    delete files[path];
+  }
+  return { files, strays };
+}
+
+/** Full comparison: the markers to write; the ones to delete join the plan's deletes (journaled). */
+export function fullMarkers(
+  style: LayoutStyle,
+  plan: Plan,
+  desired: Iterable<string>,
+  live: LiveLayout,
+): MarkerChanges {
+  const had = live.style === "s3fs" && live.files ? markersOf(Object.keys(live.files)) : new Set<string>();
+  if (style !== "s3fs") {
+    plan.delete.push(...had);
+    return NO_MARKERS;
+  }
+  const want = markersOf(desired);
+  // Markers a listing found (a first publish over objects no manifest accounts for) stay if wanted.
+  plan.delete = plan.delete.filter((name) => !(isMarker(name) && want.has(name)));
+  plan.delete.push(...[...had].filter((m) => !want.has(m)));
+  return { put: [...want].filter((m) => !had.has(m)), check: [] };
+}
+
+/** Incremental: markers for the directories of new files; the directories of deleted files to check. */
+export function incrementalMarkers(style: LayoutStyle, plan: Plan): MarkerChanges {
+  if (style !== "s3fs") return NO_MARKERS;
+  const put = [...markersOf(plan.added)].filter((m) => m !== "");
+  const kept = new Set(put);
+  const check = [...markersOf(plan.delete)].filter((m) => m !== "" && !kept.has(m));
+  return { put, check };
+}
+
+const EMPTY_MD5 = createHash("md5").update("").digest("base64");
+/** 040755: a directory others may list and enter (s3fs reads x-amz-meta-mode). */
+export const MARKER_MODE = "16877";
+
+/** Writes a publish's markers, with its commit's time as their mtime. */
+export function putMarkers(p: Publishing, names: readonly string[], hold: () => void): Promise<void> {
+  const { store, layout, concurrency } = p.req;
+  return writeMarkers({ store, layout, concurrency, hold }, names, p.commit.committerTime);
+}
+
+/** Writes markers: empty objects with a directory's mode (also `verify --repair`). */
+export async function writeMarkers(
+  o: { store: ObjectStore; layout: Layout; concurrency: number; hold: () => void },
+  names: readonly string[],
+  mtime: number,
+): Promise<void> {
+  const metadata = { mode: MARKER_MODE, mtime: String(mtime), md5chksum: EMPTY_MD5 };
+  const options = { size: 0, md5: EMPTY_MD5, contentType: "application/x-directory", metadata };
+  await runBounded(names, o.concurrency, async (name) => {
+    o.hold();
+    await o.store.put(o.layout.objectKey(name), Buffer.alloc(0), options);
+  });
+}
+
+/** After the deletes: removes the markers of the directories under which no file is left. */
+export async function removeEmptied(p: Publishing, dirs: readonly string[], hold: () => void): Promise<void> {
+  const { store, layout, concurrency } = p.req;
+  await runBounded(dirs, concurrency, async (dir) => {
+    const markers: string[] = [];
+    for await (const o of store.list(layout.objectKey(dir))) {
+      const name = layout.nameOf(o.key);
+      if (!isMarker(name)) return;
+      markers.push(o.key);
+    }
+    hold();
+    if (markers.length > 0) await store.deleteMany(markers);
+  });
+}
