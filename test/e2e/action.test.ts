@@ -35,6 +35,7 @@ const INPUTS = [
   "force",
   "dry-run",
   "atomic",
+  "layout",
   "working-directory",
   "concurrency",
 ];
