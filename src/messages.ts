@@ -5,6 +5,9 @@
  * action/summary.ts, report/text.ts.)
  */
 export const messages = {
+  atomicLayoutChange: (workspace: string, from: string, to: string) =>
+    `${workspace} is atomic in the ${from} layout: change its layout in place first (wspub push --no-atomic ` +
+    `--layout ${to}), then publish with --atomic again. Nothing was written.`,
   controlCharacters: (count: number, named: string) =>
     `${count} published name(s) hold control characters (${named}${count > 10 ? ", ..." : ""}): an rclone mount ` +
     `shows such names under other ones (a tab becomes U+2409, a control picture; no rclone flag changes that), ` +

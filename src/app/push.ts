@@ -58,12 +58,6 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
     const results: Published[] = [];
     const atomic = atomicMode(o.atomic, o.env, ctx.loaded.config.atomic);
-    if (atomic && ctx.settings.layout === "s3fs") {
-      throw usageError(
-        "--atomic works with the rclone layout only, for now (the s3fs form of its link is not built): " +
-          "publish in place with --no-atomic, or use --layout rclone with an rclone mount",
-      );
-    }
     for (const w of ctx.workspaces) {
       const layout = ctx.layout(w);
       const request: PublishRequest = {

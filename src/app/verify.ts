@@ -3,7 +3,7 @@ import type { Reporter } from "../events.js";
 import { type RepairResult, repair } from "../inspect/repair.js";
 import { type AtomicDrift, type VerifyResult, verify } from "../inspect/verify.js";
 import { writeLink } from "../publish/link.js";
-import type { Layout } from "../store/layout.js";
+import { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
@@ -35,7 +35,7 @@ export async function verifyWorkspace(
       {
         git: ctx.git,
         store: ctx.store,
-        layout: slot ? layout.slot(slot) : layout,
+        layout: slot ? new Layout(layout.target, layout.workspace, first.atomic!.style).slot(slot) : layout,
         reporter: o.reporter,
         env: o.env,
         concurrency: ctx.settings.concurrency,
@@ -50,7 +50,8 @@ export async function verifyWorkspace(
 
 /** Points the link at the live slot and deletes what is left in place; returns how many objects were deleted. */
 async function repairAtomicView(store: ObjectStore, layout: Layout, drift: AtomicDrift): Promise<number> {
-  if (drift.link !== "ok") await writeLink(store, layout, drift.slot, Math.floor(Date.now() / 1000));
+  const styled = new Layout(layout.target, layout.workspace, drift.style);
+  if (drift.link !== "ok") await writeLink(store, styled, drift.slot, Math.floor(Date.now() / 1000));
   await store.deleteMany(drift.inPlace.map((name) => layout.objectKey(name)));
   return drift.inPlace.length;
 }

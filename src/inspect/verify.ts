@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Layout, markersOf, objectName, type Slot } from "../store/layout.js";
+import { Layout, type LayoutStyle, markersOf, objectName, type Slot } from "../store/layout.js";
 import { describeTarget, targetFields } from "../store/target.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
@@ -37,6 +37,8 @@ export interface AtomicDrift {
   link: "ok" | "missing" | Slot;
   /** Objects under the in-place prefix `<name>/`, which an atomic workspace does not have. */
   inPlace: string[];
+  /** The layout the link and slots are in. */
+  style: LayoutStyle;
 }
 
 const plainMd5 = /^[0-9a-f]{32}$/;
@@ -56,16 +58,20 @@ export async function verify(
   const slot = state.live?.pointer.slot ?? null;
   if (slot === null) return verifyTree(store, layout, state, options);
   // An atomic workspace: the live slot is verified as the workspace it is, then the link and the in-place prefix.
-  const slotLayout = layout.slot(slot);
+  // Its link and slots are of the layout it was published in, whatever this command was given.
+  const stored = state.live?.stored;
+  const styled = new Layout(layout.target, layout.workspace, stored?.version === 2 ? stored.root.layout : undefined);
+  const slotLayout = styled.slot(slot);
   const result = await verifyTree(store, slotLayout, await readPointerState(store, slotLayout), options);
   if (result.commit !== state.live?.pointer.commit) {
     const reason = `the slot holds ${result.commit.slice(0, 12)}, not the live commit: republish with --force`;
     result.missing.push({ path: "(slot)", object: slotLayout.filesPrefix, reason });
   }
-  const linked = await readLink(store, layout);
+  const linked = await readLink(store, styled);
   const inPlace: string[] = [];
   for await (const o of store.list(layout.filesPrefix)) inPlace.push(layout.nameOf(o.key));
-  result.atomic = { slot, link: linked === slot ? "ok" : (linked ?? "missing"), inPlace: inPlace.sort() };
+  const link = linked === slot ? "ok" : (linked ?? "missing");
+  result.atomic = { slot, link, inPlace: inPlace.sort(), style: styled.style };
   result.ok &&= result.atomic.link === "ok" && inPlace.length === 0 && result.missing.length === 0;
   return { ...result, workspace: layout.workspace };
 }

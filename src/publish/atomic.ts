@@ -1,8 +1,11 @@
+import { usageError } from "../errors.js";
 import { filterDigest } from "../filter/publish-set.js";
+import { messages } from "../messages.js";
 import { journalOf } from "../manifest/journal.js";
 import { carriedLive, readPointerState } from "../manifest/live.js";
 import { otherSlot, type Slot } from "../store/layout.js";
 import { readLink, writeLink } from "./link.js";
+import { writeMarkerKeys } from "./markers.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
 import { publish } from "./publish.js";
@@ -39,6 +42,11 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
   const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style) };
   const interrupted = first.seen?.pointer.journal ?? undefined;
   await guard(req, first.live, commit);
+  // An atomic workspace changes layout in place (its slots and link are of one layout).
+  const liveStyle = first.live?.stored?.version === 2 ? (first.live.stored.root.layout ?? "rclone") : undefined;
+  if (first.live?.pointer.slot && liveStyle !== undefined && liveStyle !== req.layout.style) {
+    throw usageError(messages.atomicLayoutChange(req.layout.workspace, liveStyle, req.layout.style));
+  }
   const linked = await linking;
   const settled = linked !== undefined && linked === first.seen?.pointer.slot;
   if (!req.force && settled && isLive(first.live, p) && !interrupted) return noopResult(p, started, first.live);
@@ -85,22 +93,34 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     const written = await publish({ ...inner, layout: slotLayout, slotState, onLive: (f) => (slotLive = f) });
     if (!slotLive) throw new Error(`the slot ${slot} did not take the publish`);
 
-    // 2. The mounts re-read the slot before any reader is sent to it.
-    await req.beforeFlip?.(slotLayout);
+    // 2. The mounts re-read the slot before any reader is sent to it (s3fs: the directories above
+    //    the slots get their markers, so that another user can follow the link).
+    const s3fs = req.layout.style === "s3fs";
+    const hold = () => lease.assertHeld();
+    const markers = { store: req.store, concurrency: req.concurrency, hold };
+    await Promise.all([
+      req.beforeFlip?.(slotLayout),
+      s3fs ? writeMarkerKeys(markers, req.layout.slotMarkerKeys, commit.committerTime) : undefined,
+    ]);
     const leftovers = await listing;
-
-    // 3. The flip: the link, then the pointer (the link is what readers follow, and what the next
-    //    publish trusts), then the in-place leftovers.
-    crashPoint(req.env, "before-link");
-    flipped = true;
-    await writeLink(req.store, req.layout, slot, commit.committerTime);
-    crashPoint(req.env, "after-link");
     const { manifest, publishedAt, files, bytes, root } = slotLive;
     const previous = live?.pointer.commit ?? null;
     const fields = { commit: commit.oid, manifest, previous, publishedAt, publishedBy: req.actor, files, bytes, root };
+    const removeLeftovers = () => req.store.deleteMany(leftovers.map((name) => req.layout.objectKey(name)));
+
+    // 3. The flip. rclone's layout: the link, then the pointer (the link is what readers follow,
+    //    and what the next publish trusts), then the in-place leftovers. The s3fs layout's link is
+    //    an object at `<name>`, which a store refuses beside objects under `<name>/`: the pointer,
+    //    the leftovers, then the link (a publish that dies before it leaves the link on the old,
+    //    whole tree, and the next one moves it).
+    crashPoint(req.env, "before-link");
+    flipped = true;
+    if (!s3fs) await writeLink(req.store, req.layout, slot, commit.committerTime);
+    crashPoint(req.env, "after-link");
     await lease.finish({ ...fields, slot }, leftovers);
     crashPoint(req.env, "after-pointer");
-    if (leftovers.length > 0) await req.store.deleteMany(leftovers.map((name) => req.layout.objectKey(name)));
+    if (leftovers.length > 0) await removeLeftovers();
+    if (s3fs) await writeLink(req.store, req.layout, slot, commit.committerTime);
     await lease.release();
     return { ...written, workspace: req.layout.workspace, previous: live?.pointer.commit ?? null, noop: false };
   } finally {

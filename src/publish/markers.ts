@@ -91,17 +91,30 @@ export function putMarkers(p: Publishing, names: readonly string[], hold: () => 
   return writeMarkers({ store, layout, concurrency, hold }, names, p.commit.committerTime);
 }
 
-/** Writes markers: empty objects with a directory's mode (also `verify --repair`). */
-export async function writeMarkers(
+/** Writes markers (names under the layout's prefix): empty objects with a directory's mode (also `verify --repair`). */
+export function writeMarkers(
   o: { store: ObjectStore; layout: Layout; concurrency: number; hold: () => void },
   names: readonly string[],
   mtime: number,
 ): Promise<void> {
+  return writeMarkerKeys(
+    o,
+    names.map((name) => o.layout.objectKey(name)),
+    mtime,
+  );
+}
+
+/** Writes markers by key. */
+export async function writeMarkerKeys(
+  o: { store: ObjectStore; concurrency: number; hold: () => void },
+  keys: readonly string[],
+  mtime: number,
+): Promise<void> {
   const metadata = { mode: MARKER_MODE, mtime: String(mtime), md5chksum: EMPTY_MD5 };
   const options = { size: 0, md5: EMPTY_MD5, contentType: "application/x-directory", metadata };
-  await runBounded(names, o.concurrency, async (name) => {
+  await runBounded(keys, o.concurrency, async (key) => {
     o.hold();
-    await o.store.put(o.layout.objectKey(name), Buffer.alloc(0), options);
+    await o.store.put(key, Buffer.alloc(0), options);
   });
 }
 

@@ -86,10 +86,14 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     // 5. The writes, in their order.
     writing = true;
     crashPoint(req.env, "after-journal");
-    const [manifest] = await Promise.all([writeContent(p, proposal, hold), putMarkers(p, proposal.markers.put, hold)]);
-    // Out of atomic mode: the link goes once the files are in place (before the pointer says so).
+    // Out of atomic mode: the link (of either layout) goes once the files are in place, before the
+    // pointer says so; in the s3fs layout before them, since a store refuses objects under `<name>/`
+    // beside an object `<name>`.
     const leaving = live?.pointer.slot ?? null;
-    if (leaving !== null) await req.store.deleteMany([req.layout.linkKey]);
+    const s3fs = req.layout.style === "s3fs";
+    if (leaving !== null && s3fs) await req.store.deleteMany(req.layout.linkKeys);
+    const [manifest] = await Promise.all([writeContent(p, proposal, hold), putMarkers(p, proposal.markers.put, hold)]);
+    if (leaving !== null && !s3fs) await req.store.deleteMany(req.layout.linkKeys);
     const fields = pointerFields(p, manifest, live);
     await lease.finish(fields, proposal.plan.delete);
     req.onLive?.(fields);

@@ -61,9 +61,21 @@ export class Layout {
   slot(slot: Slot): Layout {
     return new Layout(this.target, this.workspace, this.style, slot);
   }
-  /** `<prefix>/<name>.rclonelink`: the link of an atomic workspace, which a mount shows as `<name>`. */
+  /**
+   * The link of an atomic workspace, which a mount shows as `<name>`: `<prefix>/<name>.rclonelink`,
+   * or in the s3fs layout `<prefix>/<name>` (a symlink object at its path).
+   */
   get linkKey(): string {
-    return `${rootOf(this.target.prefix)}${this.workspace}${LINK_SUFFIX}`;
+    return `${rootOf(this.target.prefix)}${this.workspace}${this.style === "s3fs" ? "" : LINK_SUFFIX}`;
+  }
+  /** The link's key in either layout (a workspace that leaves atomic mode removes both). */
+  get linkKeys(): string[] {
+    return LAYOUT_STYLES.map((style) => new Layout(this.target, this.workspace, style).linkKey);
+  }
+  /** The directories above the slots' trees (`.wspub-slots/` and `.wspub-slots/<name>/`): their s3fs markers. */
+  get slotMarkerKeys(): string[] {
+    const root = rootOf(this.target.prefix);
+    return [`${root}${SLOTS_DIR}/`, `${root}${SLOTS_DIR}/${this.workspace}/`];
   }
   /** The link's body for `slot`: relative to the link's directory, so it resolves inside any mount of it. */
   linkBody(slot: Slot): string {

@@ -11,21 +11,25 @@
 // test/e2e/s3fs-harness.test.ts and test/integration/s3fs-layout.test.ts for what is sent).
 
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { lstatSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Installed, installCli, runCli, sha256 } from "../harness/cli.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 import { type S3fsMount, s3fsUnavailable, startS3fsMount } from "../harness/s3fs.js";
-import { createBucket } from "../harness/seaweed.js";
+import { cleanEnv, createBucket } from "../harness/seaweed.js";
+import { spawnCollect } from "../harness/spawn.js";
+import { expectedView, readDuringPublishes, snapshot, treeOf, viewOf } from "../harness/tree-view.js";
 
 const s3 = inject("s3");
 const unavailable = s3fsUnavailable();
 const mustRun = Boolean(process.env["CI"]);
 const EXPIRE_SECONDS = 2;
 const run = promisify(execFile);
+// The installed CLI's shebang finds `node` on PATH: the Node the tests run on comes first.
+const nodeFirst = [dirname(process.execPath), process.env["PATH"] ?? ""].join(delimiter);
 
 /** One line per entry under `root`, as an unprivileged reader sees it: `type mode mtime path -> target sha256`. */
 async function readAsNobody(root: string): Promise<Record<string, string>> {
@@ -155,5 +159,38 @@ describe.skipIf(unavailable !== undefined && !mustRun)("the s3fs layout through 
       seen = await readAsNobody(root).catch((e: Error) => ({ error: e.message }));
     }
     expect(seen).toEqual(want);
+  });
+
+  it("atomic: a reader resolving the link once per walk sees only whole commits, and each new one", async () => {
+    const app = tempRepo("", join(parent, "atomicapp"));
+    try {
+      const trees = [treeOf(0, 60, 20), treeOf(1, 60, 20)] as const;
+      const commits: string[] = [];
+      for (let i = 0; i <= 6; i++) {
+        app.remove("src", "old", "new");
+        app.write(trees[(i % 2) as 0 | 1]);
+        commits.push(app.commit(`tree ${i % 2 === 0 ? "A" : "B"} (${i})`));
+      }
+      const args = ["push", "--atomic", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint, "--json"];
+      const push = (ref: string) =>
+        spawnCollect(cli.bin, [...args, "--ref", ref], { cwd: app.dir, env: { ...cleanEnv(env()), PATH: nodeFirst } });
+      const first = await push(commits[0]!);
+      expect(first.code, first.stderr).toBe(0);
+      const root = join(mount.dir, "atomicapp");
+      expect(lstatSync(root).isSymbolicLink()).toBe(true);
+      expect(viewOf(snapshot(realpathSync(root)))).toBe(expectedView(trees[0]));
+      // s3fs cannot be told: the link's new target shows once its cached attributes expire.
+      const rounds = await readDuringPublishes({ root, atomic: true, commits, trees, push, timeoutMs: 30_000 });
+      const sum = (f: (r: (typeof rounds)[number]) => number) => rounds.reduce((n, r) => n + f(r), 0);
+      const report = rounds.map(
+        (r, i) => `${i + 1}: A ${r.seen[0]} B ${r.seen[1]} torn ${r.seen[2]} ${r.firstTorn ?? ""}`,
+      );
+      expect({ torn: sum((r) => r.seen[2]), vanished: sum((r) => r.vanished) }, report.join("\n")).toEqual({
+        torn: 0,
+        vanished: 0,
+      });
+    } finally {
+      app.cleanup();
+    }
   });
 });

@@ -10,7 +10,8 @@ import { publishAtomic } from "../../src/publish/atomic.js";
 import { readLink, writeLink } from "../../src/publish/link.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
-import type { Layout } from "../../src/store/layout.js";
+import { Layout } from "../../src/store/layout.js";
+import type { WriteOptions } from "../../src/store/port.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import { layoutOf } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
@@ -158,6 +159,55 @@ describe("atomic workspaces (SeaweedFS S3)", () => {
     // Slot b is empty: the whole commit would be uploaded there.
     expect(await publishAtomic(req({ dryRun: true }))).toMatchObject({ dryRun: true, uploaded: 2, manifest: null });
     expect(await all()).toEqual(before);
+  });
+
+  it("the s3fs layout: the link is an object at <name> with a symlink mode, above markers; switching in removes <name>/ first", async () => {
+    const s3fs = new Layout(layout.target, "app", "s3fs");
+    const puts: { key: string; mode: string | undefined }[] = [];
+    const recording = new Proxy(store, {
+      get: (target, prop, receiver) =>
+        prop === "put"
+          ? (key: string, body: Buffer, o: WriteOptions) => {
+              puts.push({ key, mode: o.metadata["mode"] });
+              return target.put(key, body, o);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    repo.write({ "a.txt": "one\n", "d/b.txt": "b\n" });
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publish(req({ layout: s3fs, atomic: false }));
+    expect(Object.keys(await objects("app/")).sort()).toEqual(["", "a.txt", "d/", "d/b.txt"]);
+
+    repo.write({ "a.txt": "two\n" });
+    const c2 = repo.commit("two", { all: true });
+    await publishAtomic(req({ layout: s3fs, store: recording }));
+    expect(await objects("app/")).toEqual({});
+    expect((await store.get("app"))?.toString()).toBe(".wspub-slots/app/a");
+    expect(puts.find((p) => p.key === "app")).toMatchObject({ mode: "41471" });
+    const markers = puts.filter((p) => p.key.endsWith("/")).map((p) => p.key);
+    expect(markers).toEqual(
+      expect.arrayContaining([".wspub-slots/", ".wspub-slots/app/", ".wspub-slots/app/a/", ".wspub-slots/app/a/d/"]),
+    );
+    expect(await verify(store, layout, { deep: true, concurrency: 4 })).toMatchObject({
+      ok: true,
+      commit: c2,
+      atomic: { slot: "a", link: "ok", style: "s3fs" },
+    });
+
+    repo.write({ "a.txt": "three\n" });
+    repo.commit("three", { all: true });
+    await publishAtomic(req({ layout: s3fs }));
+    expect((await store.get("app"))?.toString()).toBe(".wspub-slots/app/b");
+    // An atomic workspace changes layout in place only.
+    await expect(publishAtomic(req())).rejects.toThrow(/atomic in the s3fs layout: change its layout in place first/);
+    // Out of atomic mode: the link object goes before the files under app/ are written.
+    repo.write({ "a.txt": "four\n" });
+    repo.commit("four", { all: true });
+    await publish(req({ layout: s3fs, atomic: false }));
+    expect(await store.get("app")).toBeUndefined();
+    expect(Object.keys(await objects("app/")).sort()).toEqual(["", "a.txt", "d/", "d/b.txt"]);
+    await ok(s3fs);
   });
 
   it("verify --repair's parts: a missing link and files left in place are found", async () => {

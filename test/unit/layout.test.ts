@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { MAX_KEY_BYTES } from "../../src/limits.js";
-import { keyTooLong, objectNameTwin, validateWorkspaceName, workspacesMetaRoot } from "../../src/store/layout.js";
+import {
+  keyTooLong,
+  Layout,
+  objectNameTwin,
+  validateWorkspaceName,
+  workspacesMetaRoot,
+} from "../../src/store/layout.js";
 import { layoutOf, testTarget } from "../harness/layout.js";
 import { WspubError } from "../../src/errors.js";
 
@@ -49,6 +55,10 @@ describe("Layout of an atomic workspace", () => {
     expect(l.slot("a").filesPrefix).toBe("prod/.wspub-slots/app/a/");
     expect(l.slot("a").pointerKey).toBe("prod/.wspub/app/slots/a/live.json");
     expect(l.slotPrefixes).toEqual(["prod/.wspub-slots/app/", "prod/.wspub/app/slots/"]);
+    const s3fs = new Layout(testTarget("prod"), "app", "s3fs");
+    expect([s3fs.linkKey, s3fs.slot("b").linkKey, s3fs.slot("b").style]).toEqual(["prod/app", "prod/app", "s3fs"]);
+    expect(l.linkKeys).toEqual(["prod/app.rclonelink", "prod/app"]);
+    expect(s3fs.slotMarkerKeys).toEqual(["prod/.wspub-slots/", "prod/.wspub-slots/app/"]);
     expect([l.slotOfLink(".wspub-slots/app/a"), l.slotOfLink(".wspub-slots/apple/a"), l.slotOfLink("x")]).toEqual([
       "a",
       undefined,
