@@ -1,10 +1,9 @@
 import type { StoreFlags } from "../config/settings.js";
 import type { Reporter } from "../events.js";
 import { type RepairResult, repair } from "../inspect/repair.js";
-import { type AtomicDrift, type VerifyResult, verify } from "../inspect/verify.js";
-import { writeLink } from "../publish/link.js";
+import { repairAtomicView } from "../inspect/repair-view.js";
+import { type VerifyResult, verify } from "../inspect/verify.js";
 import { Layout } from "../store/layout.js";
-import type { ObjectStore } from "../store/port.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
 
@@ -43,15 +42,17 @@ export async function verifyWorkspace(
       },
       first,
     );
-    if (first.atomic) repaired.deleted += await repairAtomicView(ctx.store, layout, first.atomic);
+    if (first.atomic) {
+      const holder = defaultActor(o.env);
+      const view = {
+        store: ctx.store,
+        reporter: o.reporter,
+        env: o.env,
+        holder,
+        concurrency: ctx.settings.concurrency,
+      };
+      repaired.deleted += await repairAtomicView(view, layout, first.atomic);
+    }
     return { result: await verify(ctx.store, layout, options), repaired };
   });
-}
-
-/** Points the link at the live slot and deletes what is left in place; returns how many objects were deleted. */
-async function repairAtomicView(store: ObjectStore, layout: Layout, drift: AtomicDrift): Promise<number> {
-  const styled = new Layout(layout.target, layout.workspace, drift.style);
-  if (drift.link !== "ok") await writeLink(store, styled, drift.slot, Math.floor(Date.now() / 1000));
-  await store.deleteMany(drift.inPlace.map((name) => layout.objectKey(name)));
-  return drift.inPlace.length;
 }

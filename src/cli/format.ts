@@ -68,7 +68,7 @@ function formatLive(s: StatusResult): string {
     `  published: ${s.publishedAt} by ${s.publishedBy}`,
     `  files:     ${s.files} (${formatBytes(s.bytes ?? 0)})`,
   ];
-  if (s.slot) lines.push(`  view:      atomic, ${s.workspace}.rclonelink -> slot ${s.slot}`);
+  if (s.slot) lines.push(`  view:      atomic, its link names slot ${s.slot}`);
   if (s.head) {
     const head = short(s.head);
     if (s.behind === null) lines.push(`  HEAD:      ${head} (${s.note ?? "cannot compare"})`);

@@ -39,6 +39,8 @@ export interface AtomicDrift {
   inPlace: string[];
   /** The layout the link and slots are in. */
   style: LayoutStyle;
+  /** Missing markers of the directories above the slots (s3fs layout): keys. */
+  markers: string[];
 }
 
 const plainMd5 = /^[0-9a-f]{32}$/;
@@ -71,9 +73,15 @@ export async function verify(
   const inPlace: string[] = [];
   for await (const o of store.list(layout.filesPrefix)) inPlace.push(layout.nameOf(o.key));
   const link = linked === slot ? "ok" : (linked ?? "missing");
-  result.atomic = { slot, link, inPlace: inPlace.sort(), style: styled.style };
-  result.ok &&= result.atomic.link === "ok" && inPlace.length === 0 && result.missing.length === 0;
-  return { ...result, workspace: layout.workspace };
+  const markers: string[] = [];
+  if (styled.style === "s3fs") {
+    for (const key of styled.slotMarkerKeys) if ((await store.get(key)) === undefined) markers.push(key);
+  }
+  result.atomic = { slot, link, inPlace: inPlace.sort(), style: styled.style, markers };
+  result.ok &&= link === "ok" && inPlace.length === 0 && markers.length === 0 && result.missing.length === 0;
+  // A publish of the workspace that died is told by its pointer (the slot's tells of the slot's).
+  const interrupted = state.seen?.pointer.journal?.commit;
+  return { ...result, workspace: layout.workspace, interrupted: interrupted ?? result.interrupted };
 }
 
 async function verifyTree(

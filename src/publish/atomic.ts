@@ -2,7 +2,7 @@ import { usageError } from "../errors.js";
 import { filterDigest } from "../filter/publish-set.js";
 import { messages } from "../messages.js";
 import { journalOf } from "../manifest/journal.js";
-import { carriedLive, readPointerState } from "../manifest/live.js";
+import { carriedLive, type LiveState, readPointerState } from "../manifest/live.js";
 import { otherSlot, type Slot } from "../store/layout.js";
 import { readLink, writeLink } from "./link.js";
 import { writeMarkerKeys } from "./markers.js";
@@ -42,11 +42,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
   const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style) };
   const interrupted = first.seen?.pointer.journal ?? undefined;
   await guard(req, first.live, commit);
-  // An atomic workspace changes layout in place (its slots and link are of one layout).
-  const liveStyle = first.live?.stored?.version === 2 ? (first.live.stored.root.layout ?? "rclone") : undefined;
-  if (first.live?.pointer.slot && liveStyle !== undefined && liveStyle !== req.layout.style) {
-    throw usageError(messages.atomicLayoutChange(req.layout.workspace, liveStyle, req.layout.style));
-  }
+  refuseLayoutChange(req, first.live);
   const linked = await linking;
   const settled = linked !== undefined && linked === first.seen?.pointer.slot;
   if (!req.force && settled && isLive(first.live, p) && !interrupted) return noopResult(p, started, first.live);
@@ -78,12 +74,19 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
       const carried = carriedLive(lease.seen);
       live = carried === "read" ? (await readPointerState(req.store, req.layout)).live : carried;
       if (live?.pointer.commit !== first.live?.pointer.commit) await guard(req, live, commit);
+      refuseLayoutChange(req, live);
       link = await readLink(req.store, req.layout);
+      // Another publisher made this commit live meanwhile (a hook and CI on the same commit).
+      if (!found && !req.force && link !== undefined && link === lease.seen.pointer.slot && isLive(live, p)) {
+        await lease.release();
+        return noopResult(p, started, live);
+      }
     }
     const slot = idleSlot(link, lease.seen.pointer.slot);
     const slotLayout = req.layout.slot(slot);
     // Objects left in place (a workspace coming into atomic mode, or a publish that died), listed meanwhile.
-    const listing = link === undefined || found !== undefined ? inPlaceObjects(req) : Promise.resolve([]);
+    const inPlace = link === undefined || found !== undefined || (lease.seen.pointer.slot ?? null) === null;
+    const listing = inPlace ? inPlaceObjects(req) : Promise.resolve([]);
     listing.catch(() => undefined);
 
     // 1. The idle slot, published as a workspace of its own (its own lock, journal and manifest);
@@ -113,20 +116,34 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     //    an object at `<name>`, which a store refuses beside objects under `<name>/`: the pointer,
     //    the leftovers, then the link (a publish that dies before it leaves the link on the old,
     //    whole tree, and the next one moves it).
+    //    Either way the link is written under the lock (with leftovers, finish keeps it).
+    const late = s3fs && leftovers.length > 0;
+    const flip = async () => {
+      hold();
+      await writeLink(req.store, req.layout, slot, commit.committerTime);
+    };
     crashPoint(req.env, "before-link");
     flipped = true;
-    if (!s3fs) await writeLink(req.store, req.layout, slot, commit.committerTime);
+    if (!late) await flip();
     crashPoint(req.env, "after-link");
     await lease.finish({ ...fields, slot }, leftovers);
     crashPoint(req.env, "after-pointer");
     if (leftovers.length > 0) await removeLeftovers();
-    if (s3fs) await writeLink(req.store, req.layout, slot, commit.committerTime);
+    if (late) await flip();
     await lease.release();
     return { ...written, workspace: req.layout.workspace, previous: live?.pointer.commit ?? null, noop: false };
   } finally {
     // Before the flip nothing readers see was written (the slot keeps its own journal); after it,
     // the journal stays so that the next publish finishes the job.
     await lease.release(flipped || found !== undefined);
+  }
+}
+
+/** An atomic workspace changes layout in place first (its slots and link are of one layout). */
+function refuseLayoutChange(req: PublishRequest, live: LiveState | undefined): void {
+  const liveStyle = live?.stored?.version === 2 ? (live.stored.root.layout ?? "rclone") : undefined;
+  if (live?.pointer.slot && liveStyle !== undefined && liveStyle !== req.layout.style) {
+    throw usageError(messages.atomicLayoutChange(req.layout.workspace, liveStyle, req.layout.style));
   }
 }
 

@@ -86,16 +86,20 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     // 5. The writes, in their order.
     writing = true;
     crashPoint(req.env, "after-journal");
-    // Out of atomic mode: the link (of either layout) goes once the files are in place, before the
-    // pointer says so; in the s3fs layout before them, since a store refuses objects under `<name>/`
-    // beside an object `<name>`.
-    const leaving = live?.pointer.slot ?? null;
+    // Out of atomic mode (or after a publish that died, which may have been going into it): the link
+    // (of either layout) goes once the files are in place, before the pointer says so; in the s3fs
+    // layout before them, since a store refuses objects under `<name>/` beside an object `<name>`.
+    // The slots go too, under the lock.
+    const leaving = (live?.pointer.slot ?? null) !== null || found !== undefined;
     const s3fs = req.layout.style === "s3fs";
-    if (leaving !== null && s3fs) await req.store.deleteMany(req.layout.linkKeys);
+    if (leaving && s3fs) await req.store.deleteMany(req.layout.linkKeys);
     const [manifest] = await Promise.all([writeContent(p, proposal, hold), putMarkers(p, proposal.markers.put, hold)]);
-    if (leaving !== null && !s3fs) await req.store.deleteMany(req.layout.linkKeys);
+    if (leaving && !s3fs) await req.store.deleteMany(req.layout.linkKeys);
+    if (leaving) await removeSlots(req, hold);
     const fields = pointerFields(p, manifest, live);
-    await lease.finish(fields, proposal.plan.delete);
+    // The journal of the deletes also names the markers that may go (a full comparison after a
+    // crash then removes them unless they are still wanted).
+    await lease.finish(fields, [...proposal.plan.delete, ...proposal.markers.check]);
     req.onLive?.(fields);
     crashPoint(req.env, "after-pointer");
     await deleteObjects(p, proposal.plan.delete, hold);
@@ -103,7 +107,6 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     crashPoint(req.env, "before-journal-delete");
     await lease.release();
     if (first.legacy) await removeLegacyRecords(req);
-    if (leaving !== null) await removeSlots(req);
     return resultOf(p, started, live, proposal, { key: manifest.key, bytes: manifest.root.bytes });
   } finally {
     // After a failure: the journal stays if anything may have been written (the next publish
@@ -131,11 +134,17 @@ function pointerFields(p: Publishing, manifest: WrittenManifest, live: LiveState
 const inPlace = (live: LiveState | undefined) => ((live?.pointer.slot ?? null) === null ? live : undefined);
 
 /** The slots of a workspace that left atomic mode: its files and records (a failure is a warning). */
-async function removeSlots(req: PublishRequest): Promise<void> {
+async function removeSlots(req: PublishRequest, hold: () => void): Promise<void> {
+  // The slots' pointers first, then their records, then their files: a removal cut short leaves
+  // slots that say nothing is published in them (the next publish into one compares in full).
+  const [files, records] = req.layout.slotPrefixes;
   try {
-    for (const prefix of req.layout.slotPrefixes) {
+    hold();
+    await req.store.deleteMany((["a", "b"] as const).map((s) => req.layout.slot(s).pointerKey));
+    for (const prefix of [records, files]) {
       const keys: string[] = [];
       for await (const o of req.store.list(prefix)) keys.push(o.key);
+      hold();
       await req.store.deleteMany(keys);
     }
   } catch (e) {

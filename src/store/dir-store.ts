@@ -65,6 +65,8 @@ export class DirStore implements ObjectStore {
   async deleteMany(keys: readonly string[]): Promise<void> {
     for (const key of keys) {
       const file = this.path(key);
+      // A directory holds other keys (`key/...`), not the object `key`: as on S3, nothing to delete.
+      if ((await stat(file).catch(() => undefined))?.isDirectory()) continue;
       await rm(file, { force: true });
       await this.prune(dirname(file));
     }

@@ -174,10 +174,11 @@ export const isMarker = (name: string) => name === "" || name.endsWith("/");
 
 /** Workspace names are one path segment, safe as a key prefix: no `/`, no `..`, no leading dot. */
 export function validateWorkspaceName(name: string): string {
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name) || name.length > 200) {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name) || name.length > 200 || name.endsWith(LINK_SUFFIX)) {
     throw usageError(
       `invalid workspace name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-', not starting with ` +
-        `'.' or '-' (set a name for this directory under "workspaces" in wspub.config.json)`,
+        `'.' or '-' nor ending in ${LINK_SUFFIX} (set a name for this directory under "workspaces" in ` +
+        `wspub.config.json)`,
     );
   }
   return name;

@@ -157,6 +157,32 @@ describe("atomic workspaces: killed at every step, the link names a whole commit
   });
 });
 
+describe("a switch into atomic mode killed after the link's PUT, then a publish in place", () => {
+  it("removes the link and the slots, and the workspace is in place again", async () => {
+    const bucket = `crash-switch-${process.pid}`;
+    await createBucket(s3, bucket);
+    const { repo, c1, c2 } = fixture();
+    const name = repo.dir.split("/").pop()!;
+    const args = ["push", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint];
+    expect(runCli(cli.bin, [...args, "--ref", c1], { cwd: repo.dir, env: creds }).code).toBe(0);
+    const crashed = runCli(cli.bin, [...args, "--atomic", "--ref", c2], {
+      cwd: repo.dir,
+      env: { ...creds, WSPUB_CRASH_AT: "after-link" },
+    });
+    expect(crashed.code).toBe(-1);
+    expect([...(await bucketObjects(client, bucket)).keys()]).toContain(`${name}.rclonelink`);
+    const again = runCli(cli.bin, [...args, "--no-atomic", "--ref", c2], { cwd: repo.dir, env: creds });
+    expect(again.code, again.stderr).toBe(0);
+    const keys = [...(await bucketObjects(client, bucket)).keys()];
+    expect(
+      keys.filter((k) => k.startsWith(".wspub-slots/") || k.includes("/slots/") || k.endsWith(".rclonelink")),
+    ).toEqual([]);
+    expect(await bucketObjects(client, bucket, `${name}/`)).toEqual(expectedAt(repo, c2));
+    const verify = runCli(cli.bin, ["verify", "--deep", ...args.slice(1)], { cwd: repo.dir, env: creds });
+    expect(verify.code, verify.stdout).toBe(0);
+  });
+});
+
 describe("resume: a first publish killed part-way does not start over", () => {
   it("3,000 files killed after 1,800 uploads: the next run uploads what is missing (at most +10%) and converges", async () => {
     const bucket = `resume-${process.pid}`;

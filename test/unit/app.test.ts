@@ -98,6 +98,20 @@ describe("app layer", () => {
     expect(fixed).toMatchObject({ result: { ok: true }, repaired: { rewritten: 1 } });
   });
 
+  it("atomic: verify --repair leaves a link that names the other slot to the next push (a publish died after it)", async () => {
+    const t = setup();
+    const env = { ...t.common.env, WSPUB_ATOMIC: "1" };
+    const [r] = await pushWorkspaces({ ...t.common, env, ref: "HEAD" });
+    writeFileSync(join(t.target, `${r!.workspace}.rclonelink`), `.wspub-slots/${r!.workspace}/b`);
+    const e = await verifyWorkspace({ ...t.common, workspace: undefined, deep: false, repair: true }).catch(
+      (x: unknown) => x,
+    );
+    expect((e as WspubError).exitCode).toBe(3);
+    expect((e as Error).message).toMatch(
+      /the link names slot b, which a publish that died wrote whole; run wspub push/,
+    );
+  });
+
   it("a WSPUB_ATOMIC that is neither 1 nor 0 is a usage error before anything is written", async () => {
     const t = setup();
     const env = { ...t.common.env, WSPUB_ATOMIC: "yes please" };

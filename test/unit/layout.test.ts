@@ -47,6 +47,13 @@ describe("Layout", () => {
   });
 });
 
+describe("workspace names that would be another's link", () => {
+  it("are refused: `app.rclonelink` is the link of workspace `app`", () => {
+    expect(() => validateWorkspaceName("app.rclonelink")).toThrow(/nor ending in \.rclonelink/);
+    expect(validateWorkspaceName("app.rclone")).toBe("app.rclone");
+  });
+});
+
 describe("Layout of an atomic workspace", () => {
   it("keeps each slot's files and records apart from the workspace's, and the link beside the workspace", () => {
     const l = layoutOf("app", "prod");
