@@ -93,7 +93,9 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     const leaving = (live?.pointer.slot ?? null) !== null || found !== undefined;
     const s3fs = req.layout.style === "s3fs";
     if (leaving && s3fs) await req.store.deleteMany(req.layout.linkKeys);
-    const [manifest] = await Promise.all([writeContent(p, proposal, hold), putMarkers(p, proposal.markers.put, hold)]);
+    // The markers before the files below them (see writeMarkerKeys).
+    await putMarkers(p, proposal.markers.put, hold);
+    const manifest = await writeContent(p, proposal, hold);
     if (leaving && !s3fs) await req.store.deleteMany(req.layout.linkKeys);
     if (leaving) await removeSlots(req, hold);
     const fields = pointerFields(p, manifest, live);

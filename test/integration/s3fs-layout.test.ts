@@ -139,6 +139,18 @@ describe("the s3fs layout (SeaweedFS S3)", () => {
     await ok("s3fs");
   });
 
+  it("every marker of a wide, deep first publish is there (written before what is below it)", async () => {
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) tree[`d${i}/e${i}/f${i}/file.txt`] = `${i}\n`;
+    repo.write(tree);
+    repo.commit("wide");
+    git = await openGit(repo.dir);
+    await publish(req("s3fs"));
+    const markers = Object.keys(await objects()).filter((k) => k === "" || k.endsWith("/"));
+    expect(markers).toHaveLength(1 + 3 * 40);
+    await ok("s3fs");
+  });
+
   it("verify finds a missing and an extra marker; repair writes and deletes them", async () => {
     repo.write({ "a/b/c.txt": "c\n" });
     repo.commit("one");
