@@ -89,8 +89,9 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     // Out of atomic mode (or after a publish that died, which may have been going into it): the link
     // (of either layout) goes once the files are in place, before the pointer says so; in the s3fs
     // layout before them, since a store refuses objects under `<name>/` beside an object `<name>`.
-    // The slots go too, under the lock.
-    const leaving = (live?.pointer.slot ?? null) !== null || found !== undefined;
+    // The slots go too, under the lock. (Not from a slot's own publish: its workspace is atomic.)
+    const slotOfAtomic = req.layout.slotName !== undefined;
+    const leaving = !slotOfAtomic && ((live?.pointer.slot ?? null) !== null || found !== undefined);
     const s3fs = req.layout.style === "s3fs";
     if (leaving && s3fs) await req.store.deleteMany(req.layout.linkKeys);
     // The markers before the files below them (see writeMarkerKeys).
