@@ -12,7 +12,7 @@ import { type LiveState, readLiveFiles, readPointerState } from "../manifest/liv
 import { Lease } from "../lock/lease.js";
 import type { Reporter } from "../events.js";
 import { runBounded } from "../queue.js";
-import { writeMarkers } from "../publish/markers.js";
+import { writeMarkerKeys } from "../publish/markers.js";
 import type { VerifyResult } from "./verify.js";
 
 const committedAt = (live: LiveState) =>
@@ -86,7 +86,8 @@ export async function repair(
     // The s3fs layout's directory markers (they are not in the manifest: its paths give them).
     const markers = drift.missing.filter((d) => d.reason === "directory marker").map((d) => d.object);
     const { store, layout, concurrency } = o;
-    await writeMarkers({ store, layout, concurrency, hold: () => lease.assertHeld() }, markers, committedAt(live));
+    const keys = markers.map((name) => layout.objectKey(name));
+    await writeMarkerKeys({ store, concurrency, hold: () => lease.assertHeld() }, keys, committedAt(live));
     lease.assertHeld();
     await o.store.deleteMany(drift.unexpected.map((name) => o.layout.objectKey(name)));
     dirty = false;

@@ -5,7 +5,7 @@ import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
 import { type PointerState, readPointerState, readLiveFiles } from "../manifest/live.js";
-import { readLink } from "../publish/link.js";
+import { inPlaceObjects, readLink } from "../publish/link.js";
 import { runBounded } from "../queue.js";
 
 export interface Drift {
@@ -70,8 +70,7 @@ export async function verify(
     result.missing.push({ path: "(slot)", object: slotLayout.filesPrefix, reason });
   }
   const linked = await readLink(store, styled);
-  const inPlace: string[] = [];
-  for await (const o of store.list(layout.filesPrefix)) inPlace.push(layout.nameOf(o.key));
+  const inPlace = await inPlaceObjects(store, layout);
   const link = linked === slot ? "ok" : (linked ?? "missing");
   const markers: string[] = [];
   if (styled.style === "s3fs") {

@@ -6,7 +6,7 @@ import type { PublishResult } from "../publish/request.js";
 import type { Layout } from "../store/layout.js";
 import { workspaceDirInMount } from "./mount-dir.js";
 import type { NotifySettings } from "./notify-settings.js";
-import { refreshDir, refreshMount, refreshTree } from "./refresh-mount.js";
+import { refreshMount, refreshTree } from "./refresh-mount.js";
 import type { MountOutcome, Visibility } from "./visibility.js";
 import { postWebhook } from "./webhook.js";
 
@@ -42,7 +42,7 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
           error = `the link ${req.layout.linkKey} is not under the mount's root ${JSON.stringify(m.root)}`;
       } else {
         try {
-          await (req.atomic ? refreshDir(m, dir) : refreshMount(m, dir));
+          await refreshMount(m, dir, !req.atomic);
           return { url: m.display, dir, ok: true, refreshMs: Date.now() - t0 };
         } catch (e) {
           // RcError, or anything unexpected: either way the publish stands.
@@ -63,7 +63,8 @@ export async function notifyPublished(req: NotifyRequest): Promise<Visibility | 
         const outcome = mounts[i]!;
         if (!outcome.ok || outcome.dir === null) return;
         try {
-          await (req.atomic ? refreshDir(m, outcome.dir) : refreshTree(m, outcome.dir));
+          // (The link's directory is marked stale again: its listing may have been re-read meanwhile.)
+          await (req.atomic ? refreshMount(m, outcome.dir, false) : refreshTree(m, outcome.dir));
         } catch (e) {
           outcome.ok = false;
           outcome.error = (e as Error).message;

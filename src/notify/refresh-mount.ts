@@ -13,41 +13,24 @@ import { forgetParams } from "./mount-dir.js";
  * holds, and drops what the publish deleted. `dir` is relative to the mount's root ("" for the
  * whole mount). Throws RcError when the mount did not confirm the refresh.
  */
-export async function refreshMount(target: RcTarget, dir: string): Promise<void> {
+export async function refreshMount(target: RcTarget, dir: string, recursive = true): Promise<void> {
   const forget = forgetParams(dir);
   if (Object.keys(forget).length > 0) await callRc(target, "vfs/forget", forget, RC_FORGET_TIMEOUT_MS);
-  await refreshTree(target, dir);
+  await refreshTree(target, dir, recursive);
 }
 
 /**
- * vfs/refresh of `dir` alone (not recursive): the directory that holds an atomic workspace's link,
- * so that the link is read again (rclone answers "file does not exist" to `dir: ""`: the mount's
- * root is refreshed by passing no dir).
+ * vfs/refresh of `dir`, recursive=true unless `recursive` is false (the directory that holds an
+ * atomic workspace's link, read again alone). rclone answers "file does not exist" to `dir: ""`:
+ * the mount's root is refreshed by passing no dir. Also used a second time, once the kernel's
+ * attribute timeout has passed, to drop what a reader put back meanwhile: with --vfs-cache-mode
+ * full, opening a file re-adds it to its directory, so a file the publish deleted and a reader
+ * opened through a kernel entry from before the refresh reappears until the next re-read (rclone
+ * vfs/dir.go addObject).
  */
-export async function refreshDir(target: RcTarget, dir: string): Promise<void> {
-  const forget = forgetParams(dir);
-  if (Object.keys(forget).length > 0) await callRc(target, "vfs/forget", forget, RC_FORGET_TIMEOUT_MS);
-  const out = await callRc(target, "vfs/refresh", dir === "" ? {} : { dir }, RC_REFRESH_TIMEOUT_MS);
-  checkRefreshed(out, dir);
-}
-
-/**
- * vfs/refresh recursive=true of `dir`. Also used a second time, once the kernel's attribute timeout
- * has passed, to drop what a reader put back meanwhile: with --vfs-cache-mode full, opening a file
- * re-adds it to its directory, so a file the publish deleted and a reader opened through a kernel
- * entry from before the refresh reappears until the next re-read (rclone vfs/dir.go addObject).
- */
-export async function refreshTree(target: RcTarget, dir: string): Promise<void> {
-  const out = await callRc(
-    target,
-    "vfs/refresh",
-    dir === "" ? { recursive: "true" } : { dir, recursive: "true" },
-    RC_REFRESH_TIMEOUT_MS,
-  );
-  checkRefreshed(out, dir);
-}
-
-function checkRefreshed(out: Record<string, unknown>, dir: string): void {
+export async function refreshTree(target: RcTarget, dir: string, recursive = true): Promise<void> {
+  const params = { ...(dir === "" ? {} : { dir }), ...(recursive ? { recursive: "true" } : {}) };
+  const out = await callRc(target, "vfs/refresh", params, RC_REFRESH_TIMEOUT_MS);
   // {"result": {"<dir>": "OK"}}; a path the mount cannot find reads "file does not exist".
   const result = out["result"];
   const statuses =

@@ -4,7 +4,7 @@ import { messages } from "../messages.js";
 import { journalOf } from "../manifest/journal.js";
 import { carriedLive, type LiveState, readPointerState } from "../manifest/live.js";
 import { otherSlot, type Slot } from "../store/layout.js";
-import { readLink, writeLink } from "./link.js";
+import { inPlaceObjects, readLink, writeLink } from "./link.js";
 import { writeMarkerKeys } from "./markers.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
@@ -86,7 +86,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     const slotLayout = req.layout.slot(slot);
     // Objects left in place (a workspace coming into atomic mode, or a publish that died), listed meanwhile.
     const inPlace = link === undefined || found !== undefined || (lease.seen.pointer.slot ?? null) === null;
-    const listing = inPlace ? inPlaceObjects(req) : Promise.resolve([]);
+    const listing = inPlace ? inPlaceObjects(req.store, req.layout) : Promise.resolve([]);
     listing.catch(() => undefined);
 
     // 1. The idle slot, published as a workspace of its own (its own lock, journal and manifest);
@@ -131,7 +131,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     if (leftovers.length > 0) await removeLeftovers();
     if (late) await flip();
     await lease.release();
-    return { ...written, workspace: req.layout.workspace, previous: live?.pointer.commit ?? null, noop: false };
+    return { ...written, workspace: req.layout.workspace, previous, noop: false };
   } finally {
     // Before the flip nothing readers see was written (the slot keeps its own journal); after it,
     // the journal stays so that the next publish finishes the job.
@@ -151,11 +151,4 @@ function refuseLayoutChange(req: PublishRequest, live: LiveState | undefined): v
 function idleSlot(linked: Slot | undefined, pointed: Slot | null | undefined): Slot {
   const live = linked ?? pointed ?? undefined;
   return live === undefined ? "a" : otherSlot(live);
-}
-
-/** The names of every object under the in-place prefix `<name>/` (none, once the workspace is atomic). */
-async function inPlaceObjects(req: PublishRequest): Promise<string[]> {
-  const names: string[] = [];
-  for await (const o of req.store.list(req.layout.filesPrefix)) names.push(req.layout.nameOf(o.key));
-  return names;
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ManifestEntry } from "../manifest/entry.js";
 import type { Plan } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
-import { isMarker, type Layout, type LayoutStyle, markersOf, objectName } from "../store/layout.js";
+import { isMarker, type LayoutStyle, markersOf, objectName } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import type { Publishing } from "./request.js";
 
@@ -88,20 +88,8 @@ export const MARKER_MODE = "16877";
 /** Writes a publish's markers, with its commit's time as their mtime. */
 export function putMarkers(p: Publishing, names: readonly string[], hold: () => void): Promise<void> {
   const { store, layout, concurrency } = p.req;
-  return writeMarkers({ store, layout, concurrency, hold }, names, p.commit.committerTime);
-}
-
-/** Writes markers (names under the layout's prefix): empty objects with a directory's mode (also `verify --repair`). */
-export function writeMarkers(
-  o: { store: ObjectStore; layout: Layout; concurrency: number; hold: () => void },
-  names: readonly string[],
-  mtime: number,
-): Promise<void> {
-  return writeMarkerKeys(
-    o,
-    names.map((name) => o.layout.objectKey(name)),
-    mtime,
-  );
+  const keys = names.map((name) => layout.objectKey(name));
+  return writeMarkerKeys({ store, concurrency, hold }, keys, p.commit.committerTime);
 }
 
 /**
