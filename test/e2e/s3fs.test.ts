@@ -13,14 +13,13 @@
 import { execFile, execFileSync } from "node:child_process";
 import { lstatSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Installed, installCli, runCli, sha256 } from "../harness/cli.js";
+import { type Installed, installCli, runCli, sha256, spawnCli } from "../harness/cli.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 import { type S3fsMount, s3fsUnavailable, startS3fsMount } from "../harness/s3fs.js";
-import { cleanEnv, createBucket } from "../harness/seaweed.js";
-import { spawnCollect } from "../harness/spawn.js";
+import { createBucket } from "../harness/seaweed.js";
 import { expectedView, readDuringPublishes, snapshot, treeOf, viewOf } from "../harness/tree-view.js";
 
 const s3 = inject("s3");
@@ -28,8 +27,6 @@ const unavailable = s3fsUnavailable();
 const mustRun = Boolean(process.env["CI"]);
 const EXPIRE_SECONDS = 2;
 const run = promisify(execFile);
-// The installed CLI's shebang finds `node` on PATH: the Node the tests run on comes first.
-const nodeFirst = [dirname(process.execPath), process.env["PATH"] ?? ""].join(delimiter);
 
 /** One line per entry under `root`, as an unprivileged reader sees it: `type mode mtime path -> target sha256`. */
 async function readAsNobody(root: string): Promise<Record<string, string>> {
@@ -172,8 +169,7 @@ describe.skipIf(unavailable !== undefined && !mustRun)("the s3fs layout through 
         commits.push(app.commit(`tree ${i % 2 === 0 ? "A" : "B"} (${i})`));
       }
       const args = ["push", "--atomic", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint, "--json"];
-      const push = (ref: string) =>
-        spawnCollect(cli.bin, [...args, "--ref", ref], { cwd: app.dir, env: { ...cleanEnv(env()), PATH: nodeFirst } });
+      const push = (ref: string) => spawnCli(cli.bin, [...args, "--ref", ref], { cwd: app.dir, env: env() });
       const first = await push(commits[0]!);
       expect(first.code, first.stderr).toBe(0);
       const root = join(mount.dir, "atomicapp");

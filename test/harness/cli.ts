@@ -6,6 +6,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { ListObjectsV2Command, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll } from "vitest";
 import { cleanEnv, s3Client, type S3Endpoint } from "./seaweed.js";
+import { spawnCollect } from "./spawn.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 
@@ -50,13 +51,29 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the installed CLI by its path (its shebang finds `node` on PATH: the Node the tests run on comes first). */
-export function runCli(bin: string, args: string[], options: { cwd: string; env?: Record<string, string> }): RunResult {
-  const env = cleanEnv(options.env ?? {});
+/** The environment the installed CLI runs in: clean of the machine's AWS settings, the tests' Node first on PATH. */
+function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = cleanEnv(extra);
+  // Its shebang finds `node` on PATH: the Node the tests run on comes first.
   env["PATH"] = [dirname(process.execPath), env["PATH"] ?? ""].join(delimiter);
+  return env;
+}
+
+/** Runs the installed CLI by its path. */
+export function runCli(bin: string, args: string[], options: { cwd: string; env?: Record<string, string> }): RunResult {
+  const env = cliEnv(options.env ?? {});
   const r = spawnSync(bin, args, { cwd: options.cwd, env, encoding: "utf8", timeout: 240_000 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the installed CLI without blocking the event loop (the test watches a mount meanwhile). */
+export function spawnCli(
+  bin: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<RunResult> {
+  return spawnCollect(bin, args, { cwd: options.cwd, env: cliEnv(options.env ?? {}) });
 }
 
 /** SHA-256 of bytes: maps of these compare byte-for-byte content with readable diffs and little memory. */

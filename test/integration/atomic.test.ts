@@ -11,10 +11,10 @@ import { readLink, writeLink } from "../../src/publish/link.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
-import type { WriteOptions } from "../../src/store/port.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import { layoutOf } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
+import { recordingPuts } from "../harness/recorded-puts.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 import { createBucket } from "../harness/seaweed.js";
 
@@ -163,16 +163,7 @@ describe("atomic workspaces (SeaweedFS S3)", () => {
 
   it("the s3fs layout: the link is an object at <name> with a symlink mode, above markers; switching in removes <name>/ first", async () => {
     const s3fs = new Layout(layout.target, "app", "s3fs");
-    const puts: { key: string; mode: string | undefined }[] = [];
-    const recording = new Proxy(store, {
-      get: (target, prop, receiver) =>
-        prop === "put"
-          ? (key: string, body: Buffer, o: WriteOptions) => {
-              puts.push({ key, mode: o.metadata["mode"] });
-              return target.put(key, body, o);
-            }
-          : Reflect.get(target, prop, receiver),
-    });
+    const { store: recording, puts } = recordingPuts(store);
     repo.write({ "a.txt": "one\n", "d/b.txt": "b\n" });
     repo.commit("one");
     git = await openGit(repo.dir);

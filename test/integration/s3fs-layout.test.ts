@@ -11,11 +11,11 @@ import type { GitReader } from "../../src/git/port.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout, type LayoutStyle } from "../../src/store/layout.js";
-import type { WriteOptions } from "../../src/store/port.js";
 import { S3Store } from "../../src/store/s3-store.js";
 import { silentReporter } from "../../src/events.js";
 import { testTarget } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
+import { recordingPuts } from "../harness/recorded-puts.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 import { createBucket, s3Client } from "../harness/seaweed.js";
 
@@ -80,16 +80,7 @@ describe("the s3fs layout (SeaweedFS S3)", () => {
     });
     repo.commit("one");
     git = await openGit(repo.dir);
-    const puts: { key: string; mode: string | undefined; type: string; size: number }[] = [];
-    const recording = new Proxy(store, {
-      get: (target, prop, receiver) =>
-        prop === "put"
-          ? (key: string, body: Buffer, o: WriteOptions) => {
-              puts.push({ key, mode: o.metadata["mode"], type: o.contentType, size: body.length });
-              return target.put(key, body, o);
-            }
-          : Reflect.get(target, prop, receiver),
-    });
+    const { store: recording, puts } = recordingPuts(store);
     expect(await publish(req("s3fs", { store: recording }))).toMatchObject({ uploaded: 5 });
     const marker = { mode: "16877", type: "application/x-directory", size: 0 };
     expect(puts.filter((p) => p.key.endsWith("/")).sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual(
