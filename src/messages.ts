@@ -96,4 +96,32 @@ export const messages = {
   defaultStore: (dir: string) =>
     `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in ` +
     `wspub.config.json)`,
+  lfsWouldFetch: (count: number) =>
+    `${count} Git LFS file(s) of this publish are not in this clone's LFS store: a publish fetches them first ` +
+    `(git lfs fetch)`,
+  lfsFetching: (count: number) => `fetching the content of ${count} Git LFS file(s) (git lfs fetch)`,
+  lfsNotInstalled: (paths: readonly string[]) =>
+    `the content of ${namedPaths(paths)} (Git LFS files) is not in this clone, and git-lfs is not installed to ` +
+    `fetch it. Install git-lfs (https://git-lfs.com), or run git lfs pull where it is; or set "lfs": ` +
+    `"pointers" in wspub.config.json to publish the pointer files. Nothing was written.`,
+  lfsMissing: (paths: readonly string[], remote: string, said: string) =>
+    `the content of ${namedPaths(paths)} (Git LFS files) is not in this clone, and git lfs fetch from ` +
+    `${JSON.stringify(remote)} did not get it${said ? ` (git-lfs: ${said.replace(/\s*\n\s*/g, " / ")})` : ""}. ` +
+    `Push the objects from a clone that has them (git lfs push --all ${remote}), or set "lfs": "pointers" in ` +
+    `wspub.config.json to publish the pointer files. Nothing was written.`,
+  lfsFetchFailed: (paths: readonly string[], remote: string, said: string) =>
+    `could not fetch the content of ${namedPaths(paths)} (Git LFS files) from ${JSON.stringify(remote)}: ` +
+    `${said.replace(/\s*\n\s*/g, " / ") || "git lfs fetch failed"}. Nothing was written; try again.`,
+  lfsUnreadable: (count: number, names: string, more: boolean) =>
+    `${count} file(s) under filter=lfs hold something like a Git LFS pointer that wspub cannot read ` +
+    `(an extension, or a malformed pointer): published as stored in git: ${names}${more ? ", ..." : ""}`,
 } as const;
+
+/** Up to five paths, quoted, and how many more. */
+function namedPaths(paths: readonly string[]): string {
+  const named = paths
+    .slice(0, 5)
+    .map((p) => JSON.stringify(p))
+    .join(", ");
+  return paths.length > 5 ? `${named} and ${paths.length - 5} more` : named;
+}

@@ -1,4 +1,4 @@
-import type { StoreFlags } from "../config/settings.js";
+import { resolveLfsMode, type StoreFlags } from "../config/settings.js";
 import { usageError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { GitRepository } from "../git/port.js";
@@ -58,6 +58,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
     const results: Published[] = [];
     const atomic = atomicMode(o.atomic, o.env, ctx.loaded.config.atomic);
+    const lfs = resolveLfsMode(o.env, ctx.loaded.config);
     for (const w of ctx.workspaces) {
       const layout = ctx.layout(w);
       const request: PublishRequest = {
@@ -70,6 +71,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         dryRun: o.dryRun ?? false,
         concurrency: ctx.settings.concurrency,
         excludes: ctx.loaded.config.exclude ?? [],
+        lfs,
         reporter: o.reporter,
         actor: o.actor ?? defaultActor(o.env),
         replaceable: o.replaceable,

@@ -33,6 +33,7 @@ export async function verifyWorkspace(
     const repaired = await repair(
       {
         git: ctx.git,
+        dir: ctx.workspaces[0]!.dir,
         store: ctx.store,
         layout: slot ? new Layout(layout.target, layout.workspace, first.atomic!.style).slot(slot) : layout,
         reporter: o.reporter,

@@ -8,6 +8,7 @@ import type { HooksLocation } from "../hooks/locate.js";
 import type { BackgroundStatus } from "../hooks/state.js";
 import type { Visibility } from "../notify/visibility.js";
 import { formatBytes, shortOid } from "../report/text.js";
+import { lfsOidOf } from "../git/lfs-pointer.js";
 import { describeTarget, type Target } from "../store/target.js";
 
 /** The human output of every command (the Action's log and summary share report/text.ts). */
@@ -96,7 +97,15 @@ export function formatList(rows: readonly ListedWorkspace[], target: Target): st
 }
 
 export function formatFiles(set: PublishSet, explain: boolean): string {
-  const lines = set.files.map((f) => f.path);
+  const unreadable = new Set(set.unreadableLfs);
+  const lines = set.files.map((f) => {
+    const lfs = lfsOidOf(f.oid);
+    if (!explain) return f.path;
+    if (lfs !== undefined)
+      return `${f.path}  <- Git LFS: its content (${formatBytes(f.size)}, sha256 ${lfs.slice(0, 12)})`;
+    if (unreadable.has(f.path)) return `${f.path}  <- filter=lfs, but not a pointer wspub can read: as stored in git`;
+    return f.path;
+  });
   if (explain) {
     for (const x of set.excluded) lines.push(`excluded: ${x.path}  <- ${x.reason}`);
   }

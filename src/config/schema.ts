@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
   atomic: z.optional(z.boolean()),
   /** How objects are laid out for the mount that reads them: "rclone" (default) or "s3fs" (README, "s3fs"). */
   layout: z.optional(z.enum(["rclone", "s3fs"])),
+  /** Git LFS files: "content" (default) publishes what they hold, "pointers" the pointer files (README, "Git LFS"). */
+  lfs: z.optional(z.enum(["content", "pointers"])),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,6 +3,7 @@ import { CONCURRENCY } from "../limits.js";
 import { defaultStoreDir, parseTarget, type Target, type TargetAddress, withConnection } from "../store/target.js";
 import { LAYOUT_STYLES, type LayoutStyle } from "../store/layout.js";
 import type { Config } from "./schema.js";
+import { LFS_MODES, type LfsMode } from "../filter/lfs.js";
 
 export interface StoreFlags {
   /** The target's text (CLI), or an address an entry point already parsed to check it (the Action). */
@@ -70,6 +71,18 @@ export function resolveStoreSettings(
     layout: layout as LayoutStyle,
     isDefault,
   };
+}
+
+/** $WSPUB_LFS, else the config's "lfs", else "content": what is published for a Git LFS file. */
+export function resolveLfsMode(env: NodeJS.ProcessEnv, config: Config): LfsMode {
+  const mode = env["WSPUB_LFS"] || config.lfs || "content";
+  if (!LFS_MODES.includes(mode as LfsMode)) {
+    throw usageError(
+      `invalid WSPUB_LFS=${JSON.stringify(mode)}: set it to content (what LFS files hold) or pointers ` +
+        "(their pointer files)",
+    );
+  }
+  return mode as LfsMode;
 }
 
 export const concurrencyRange = `give an integer from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;

@@ -6,13 +6,19 @@ import type { GitMode, TreeEntry } from "../git/parse.js";
 import { DEFAULT_EXCLUDES, NPMRC_CREDENTIALS, SECRET_EXCLUDES } from "./excludes.js";
 import { parseIgnoreFile, rulesFromList, type Rule } from "./rules.js";
 import type { IgnoreSource } from "../manifest/sharded.js";
+import type { AttributeSource } from "../git/attributes.js";
+import { ancestorAttributeFiles, attributeSourcesOf, isAttributeFile, type LfsMode, withLfsContent } from "./lfs.js";
 
 export interface PublishFile {
   /** Path relative to the workspace root. */
   path: string;
   mode: GitMode;
+  /** The git blob id; for a Git LFS file published as its content, `lfs:<sha256>` (git/lfs-pointer.ts). */
   oid: string;
+  /** Bytes published (an LFS file's: its content's). */
   size: number;
+  /** An LFS file published as its content: the blob id of the pointer git stores. */
+  pointer?: string;
 }
 
 export interface ExcludedFile {
@@ -28,6 +34,10 @@ export interface PublishSet {
   submodules: string[];
   /** The ignore files the set was filtered with, in precedence order. */
   ignore: IgnoreSource[];
+  /** The `.gitattributes` files that decide which files are Git LFS files. */
+  attributes: AttributeSource[];
+  /** Files under `filter=lfs` whose blob starts like a pointer wspub cannot read: published as they are. */
+  unreadableLfs: string[];
 }
 
 const base = (dir: string) => (dir === "" ? "" : `${dir}/`);
@@ -44,6 +54,7 @@ export async function buildPublishSet(
   commit: string,
   wsDir: string,
   extraExcludes: readonly string[] = [],
+  lfs: LfsMode = "content",
 ): Promise<PublishSet> {
   const entries = await git.listTree(commit, wsDir);
   const wsBase = base(wsDir);
@@ -51,9 +62,11 @@ export async function buildPublishSet(
   const isRegular = (e: TreeEntry) => e.type === "blob" && e.mode !== "120000";
   // .gitignore files of the directories above the workspace, then those inside it, shallow first:
   // in git a deeper file takes precedence, and in one matcher the later rule wins.
-  const above = wsDir === "" ? [] : await git.listPaths(commit, ancestorIgnoreFiles(wsDir));
+  const above =
+    wsDir === "" ? [] : await git.listPaths(commit, [...ancestorIgnoreFiles(wsDir), ...ancestorAttributeFiles(wsDir)]);
   const nested = entries.filter((e) => isRegular(e) && (e.path === ".gitignore" || e.path.endsWith("/.gitignore")));
-  const sources: IgnoreSource[] = [...above.filter(isRegular).sort(byDepth), ...nested.sort(byDepth)].map((e) => ({
+  const aboveIgnore = above.filter((e) => isRegular(e) && !isAttributeFile(e.path));
+  const sources: IgnoreSource[] = [...aboveIgnore.sort(byDepth), ...nested.sort(byDepth)].map((e) => ({
     path: e.path,
     blob: e.oid,
     kind: "gitignore" as const,
@@ -66,7 +79,8 @@ export async function buildPublishSet(
     if (e) sources.push({ path: e.path, blob: e.oid, kind });
   }
   const filter = await buildFilter(git, wsDir, sources, extraExcludes);
-  const set: PublishSet = { files: [], excluded: [], submodules: [], ignore: sources };
+  const attributes = attributeSourcesOf([...above, ...entries]);
+  const set: PublishSet = { files: [], excluded: [], submodules: [], ignore: sources, attributes, unreadableLfs: [] };
   for (const e of entries) {
     const verdict = await filter.classify(e);
     if (verdict.kind === "file") set.files.push(verdict.file);
@@ -76,7 +90,8 @@ export async function buildPublishSet(
       set.excluded.push({ path: verdict.path, reason: "submodule (gitlinks are not published)" });
     }
   }
-  return set;
+  const withLfs = await withLfsContent(git, wsDir, attributes, set.files, lfs);
+  return { ...set, files: withLfs.files, unreadableLfs: withLfs.unreadable };
 }
 
 /** The `.gitignore` paths of the directories above a workspace (repository-relative). */
@@ -84,10 +99,11 @@ export function ancestorIgnoreFiles(wsDir: string): string[] {
   return wsDir === "" ? [] : wsDir.split("/").map((_, i, parts) => `${base(parts.slice(0, i).join("/"))}.gitignore`);
 }
 
-/** Whether a change to this repository-relative path can change how other paths are filtered. */
+/** Whether a change to this repository-relative path can change how other paths are filtered (or read: LFS). */
 export function isIgnoreSource(path: string, wsDir: string): boolean {
   const wsBase = base(wsDir);
   return (
+    isAttributeFile(path) ||
     path === ".gitignore" ||
     path.endsWith("/.gitignore") ||
     path === `${wsBase}.dockerignore` ||
@@ -173,7 +189,12 @@ export async function buildFilter(
  * and secret excludes, the config's excludes and this filter's version. Two publishes of one
  * commit with the same digest have the same publish set.
  */
-export function filterDigest(wsDir: string, extraExcludes: readonly string[], style: LayoutStyle = "rclone"): string {
+export function filterDigest(
+  wsDir: string,
+  extraExcludes: readonly string[],
+  style: LayoutStyle = "rclone",
+  lfs: LfsMode = "content",
+): string {
   const inputs = {
     // The s3fs layout names symlinks otherwise and has markers: a manifest of the other is not comparable.
     // (Absent for rclone's, so that the digests of workspaces published before layouts existed stand.)
@@ -184,12 +205,16 @@ export function filterDigest(wsDir: string, extraExcludes: readonly string[], st
     secrets: SECRET_EXCLUDES,
     npmrc: NPMRC_CREDENTIALS.source,
     extraExcludes,
+    lfs,
   };
   return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 32);
 }
 
-/** Bump when the filter's behaviour changes in a way the inputs above do not show. */
-const FILTER_VERSION = 1;
+/**
+ * Bump when the filter's behaviour changes in a way the inputs above do not show. 2: Git LFS files
+ * are published as their content (a manifest of version 1 may hold their pointers).
+ */
+const FILTER_VERSION = 2;
 
 async function blobText(git: GitReader, oid: string): Promise<string> {
   return (await git.readObject(oid))?.toString("utf8") ?? "";

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { gitFailure, gitInputError } from "../errors.js";
 import { messages } from "../messages.js";
+import { type AttributeSource, attributeValues } from "./attributes.js";
 import { CatFileBatch } from "./cat-file.js";
 import { gitFailed, readGit, runGit, spawnGit } from "./exec.js";
 import {
@@ -13,6 +14,8 @@ import {
   parseDiffTree,
   type TreeEntry,
 } from "./parse.js";
+import { CliLfsObjects } from "./lfs-objects.js";
+import { lfsOidOf } from "./lfs-pointer.js";
 import type { GitRepository } from "./port.js";
 
 /** Opens the repository that contains `dir`; throws a usage error when there is none. */
@@ -33,8 +36,11 @@ class CliGit implements GitRepository {
   /** Commits found present, and commits resolved from a full id: neither changes while wspub runs. */
   private readonly present = new Set<string>();
   private readonly resolved = new Map<string, CommitInfo>();
+  readonly lfs: CliLfsObjects;
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string) {
+    this.lfs = new CliLfsObjects(root);
+  }
 
   private run(args: readonly string[], allowFailure = false) {
     return runGit(this.root, args, { allowFailure });
@@ -84,7 +90,8 @@ class CliGit implements GitRepository {
   }
 
   readObject(spec: string): Promise<Buffer | undefined> {
-    return this.batchProcess().read(spec);
+    const lfs = lfsOidOf(spec);
+    return lfs === undefined ? this.batchProcess().read(spec) : this.lfs.read(lfs);
   }
 
   private batchProcess(): CatFileBatch {
@@ -93,6 +100,8 @@ class CliGit implements GitRepository {
   }
 
   streamBlob(oid: string): Readable {
+    const lfs = lfsOidOf(oid);
+    if (lfs !== undefined) return this.lfs.stream(lfs);
     const args = ["cat-file", "blob", oid];
     const child = spawnGit(this.root, args, "ignore");
     const stderr: Buffer[] = [];
@@ -102,6 +111,10 @@ class CliGit implements GitRepository {
       if (code !== 0) child.stdout.destroy(gitFailed(args, Buffer.concat(stderr).toString("utf8"), ended));
     });
     return child.stdout;
+  }
+
+  attributeValues(sources: readonly AttributeSource[], paths: readonly string[], name: string) {
+    return attributeValues(this.root, sources, paths, name);
   }
 
   async hasCommit(oid: string): Promise<boolean> {

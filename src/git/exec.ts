@@ -29,13 +29,13 @@ export interface GitResult {
 export function runGit(
   cwd: string,
   args: readonly string[],
-  options: { allowFailure?: boolean; input?: string } = {},
+  options: { allowFailure?: boolean; input?: string; env?: Record<string, string> } = {},
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
       [...GIT_GLOBAL_ARGS, ...args],
-      { cwd, env: { ...process.env, ...GIT_ENV }, maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" },
+      { cwd, env: { ...process.env, ...GIT_ENV, ...options.env }, maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
         if (code === undefined) {

@@ -1,4 +1,6 @@
 import type { Readable } from "node:stream";
+import type { AttributeSource } from "./attributes.js";
+import type { LfsObjects } from "./lfs-objects.js";
 import type { CommitInfo, DiffEntry, TreeEntry } from "./parse.js";
 
 /** What a publish needs from a repository: trees, blobs, commits. The CLI-backed implementation is `openGit`. */
@@ -16,10 +18,21 @@ export interface GitReader {
    * (repository-relative; none: all).
    */
   diffTree(from: string, to: string, paths: readonly string[]): Promise<DiffEntry[]>;
-  /** A blob read whole, for small files; `undefined` when the object does not exist. */
+  /**
+   * A blob read whole, for small files; `undefined` when the object does not exist. An `lfs:<sha256>`
+   * id (git/lfs-pointer.ts) reads that Git LFS object's content from the clone's LFS store.
+   */
   readObject(spec: string): Promise<Buffer | undefined>;
-  /** A blob as a stream, for large files. */
+  /** A blob (or an `lfs:` id's content) as a stream, for large files. */
   streamBlob(oid: string): Readable;
+  /** The value git gives attribute `name` for each path, by exactly these `.gitattributes` blobs. */
+  attributeValues(
+    sources: readonly AttributeSource[],
+    paths: readonly string[],
+    name: string,
+  ): Promise<Map<string, string>>;
+  /** The clone's Git LFS objects: which are missing, and fetching them with git-lfs. */
+  readonly lfs: LfsObjects;
   /** Whether the object is present locally (false in a shallow clone that lacks it). */
   hasCommit(oid: string): Promise<boolean>;
   /** Whether `ancestor` is reachable from `descendant`. Both must be present. */

@@ -13,6 +13,8 @@ import { Lease } from "../lock/lease.js";
 import type { Reporter } from "../events.js";
 import { runBounded } from "../queue.js";
 import { writeMarkerKeys } from "../publish/markers.js";
+import { fetchLfsContent } from "../publish/lfs-content.js";
+import { lfsOidOf } from "../git/lfs-pointer.js";
 import type { VerifyResult } from "./verify.js";
 
 const committedAt = (live: LiveState) =>
@@ -31,6 +33,8 @@ export interface RepairResult {
 export async function repair(
   o: {
     git: GitReader;
+    /** The workspace's directory in the repository (Git LFS content is fetched by path). */
+    dir: string;
     store: ObjectStore;
     layout: Layout;
     reporter: Reporter;
@@ -59,8 +63,14 @@ export async function repair(
     const files = await readLiveFiles(o.store, o.layout, live, o.concurrency);
     if (!files) throw gitInputError(messages.manifestLost(drift.commit));
     const broken = [...drift.missing, ...drift.changed].filter((d) => entryOf(files, d.path) !== undefined);
+    const lfs = broken.flatMap((d) => {
+      const { blob, mode, size } = files[d.path]!;
+      return lfsOidOf(blob) === undefined ? [] : [{ path: d.path, oid: blob, mode, size }];
+    });
+    await fetchLfsContent(o.git, drift.commit, o.dir, lfs, o.reporter);
     for (const d of broken) {
       const blob = files[d.path]!.blob;
+      if (lfsOidOf(blob) !== undefined) continue;
       if ((await o.git.readObject(`${blob}^{blob}`).catch(() => undefined)) === undefined) {
         throw gitInputError(
           `cannot repair ${d.path}: its blob ${blob.slice(0, 12)} is not in this clone (fetch the live commit ` +

@@ -14,6 +14,8 @@ export type FieldKind =
   | "string|null"
   | "string[]"
   | "null"
+  /** Absent (a field a newer wspub added: checked when present). */
+  | "absent"
   | { literal: string | number | boolean }
   | { oneOf: readonly string[] }
   | { match: RegExp }
@@ -74,6 +76,8 @@ function fits(v: unknown, kind: FieldKind): boolean {
       return Array.isArray(v) && v.every((x) => typeof x === "string");
     case "null":
       return v === null;
+    case "absent":
+      return v === undefined;
   }
 }
 
@@ -82,6 +86,7 @@ function describe(kind: FieldKind): string {
     if (kind === "string[]") return "a list of strings";
     if (kind === "count") return "a whole number, 0 or more";
     if (kind === "null") return "null";
+    if (kind === "absent") return "absent";
     return `a ${kind.replace("|", " or ")}`;
   }
   if ("literal" in kind) return JSON.stringify(kind.literal);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { fileRecord, parseEntries, parseManifest, type Manifest, type ManifestEntry, totalBytes } from "./entry.js";
+import type { AttributeSource } from "../git/attributes.js";
 import { checkRecord, type Fields, parseRecord } from "./record.js";
 
 /**
@@ -33,6 +34,11 @@ export interface ManifestRoot {
   shards: string[];
   /** How the objects are laid out (store/layout.ts): "s3fs", or absent for "rclone". */
   layout?: "s3fs";
+  /**
+   * The `.gitattributes` files that decided which files are Git LFS files (filter/lfs.ts); absent
+   * when there were none.
+   */
+  attributes?: AttributeSource[];
 }
 
 export interface IgnoreSource {
@@ -176,4 +182,5 @@ export const ROOT_FIELDS: Fields = {
     },
   },
   shards: { listOf: { match: /^[0-9a-f]{32}$/ }, nonEmpty: true },
+  attributes: { anyOf: ["absent", { listOf: { fields: { path: "string", blob: "string" } } }] },
 };

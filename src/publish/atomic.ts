@@ -39,7 +39,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
   for (const r of [reading, linking, slotReads.a, slotReads.b]) r.catch(() => undefined);
   const commit = await req.git.resolveCommit(req.ref);
   const first = await reading;
-  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style) };
+  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style, req.lfs) };
   const interrupted = first.seen?.pointer.journal ?? undefined;
   await guard(req, first.live, commit);
   refuseLayoutChange(req, first.live);

@@ -26,7 +26,7 @@ export async function fullProposal(
 ): Promise<Proposal> {
   const { req, commit } = p;
   const { git, layout } = req;
-  const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes);
+  const set = await buildPublishSet(git, commit.oid, req.dir, req.excludes, req.lfs);
   if (set.files.length === 0) throw usageError(messages.emptyPublishSet(req.dir, commit.oid, set.excluded.length));
   checkNames(set.files, layout);
   await checkSymlinks(git, set.files);
@@ -65,7 +65,7 @@ export async function fullProposal(
     excluded,
     submodules: set.submodules,
     incremental: false,
-    notices: notices(set.submodules, set.excluded),
+    notices: notices(set.submodules, set.excluded, set.unreadableLfs),
     markers,
     // Every shard of the live root was read, or none counts as present.
     present: new Set(liveFiles && liveRoot ? liveRoot.shards : []),
@@ -74,7 +74,7 @@ export async function fullProposal(
       const actions = [plan.put, plan.copy, plan.keep].flat();
       const bits = chooseBits(files, liveRoot && bitsOf(liveRoot));
       const { digests, texts, bytes } = buildShards(actions, { path: (a) => a.file.path, entry }, bits);
-      return { root: rootOf(p, { files, bytes, excluded }, set.ignore, digests), texts };
+      return { root: rootOf(p, { files, bytes, excluded }, set.ignore, digests, set.attributes), texts };
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   type ShardTexts,
   shardIndex,
 } from "../manifest/sharded.js";
+import { ancestorAttributeFiles, withLfsContent } from "../filter/lfs.js";
 import { messages } from "../messages.js";
 import { planPublish } from "../plan/plan.js";
 import { runBounded } from "../queue.js";
@@ -53,7 +54,7 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
   const diff = await git.diffTree(
     root.commit,
     commit.oid,
-    req.dir === "" ? [] : [wsBase, ...ancestorIgnoreFiles(req.dir)],
+    req.dir === "" ? [] : [wsBase, ...ancestorIgnoreFiles(req.dir), ...ancestorAttributeFiles(req.dir)],
   );
   if (diff.length > MAX_INCREMENTAL_PATHS || diff.some((d) => isIgnoreSource(d.path, req.dir))) return undefined;
   if (diff.reduce((sum, d) => sum + Buffer.byteLength(d.path) + 1, 0) > MAX_ARG_BYTES) return undefined;
@@ -64,7 +65,7 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
     commit.oid,
     diff.filter((d) => d.newMode !== "000000").map((d) => d.path),
   );
-  const { desired, excludedNow, submodules } = await classify(p, root, present);
+  const { desired, excludedNow, submodules, unreadableLfs } = await classify(p, root, present);
   // Object-name twins (`x` a symlink, `x.rclonelink` a file) may be among the unchanged paths.
   const twins = desired
     .map((f) => objectNameTwin(f.path, f.mode, layout.style))
@@ -98,7 +99,7 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
     excluded,
     submodules,
     incremental: true,
-    notices: notices(submodules, excludedNow),
+    notices: notices(submodules, excludedNow, unreadableLfs),
     markers: incrementalMarkers(layout.style, plan),
     // The unread shards are kept by name; the rewritten ones are new.
     present: new Set(root.shards),
@@ -118,7 +119,7 @@ async function classify(p: Publishing, root: ManifestRoot, present: readonly Tre
   const excludedNow: ExcludedFile[] = [];
   const submodules: string[] = [];
   // No changed path in the workspace (a monorepo commit elsewhere): no need to read the ignore files.
-  if (present.length === 0) return { desired, excludedNow, submodules };
+  if (present.length === 0) return { desired, excludedNow, submodules, unreadableLfs: [] };
   const { req } = p;
   const rules = await buildFilter(req.git, req.dir, root.ignore, req.excludes);
   for (const e of present) {
@@ -127,7 +128,9 @@ async function classify(p: Publishing, root: ManifestRoot, present: readonly Tre
     else if (verdict.kind === "excluded") excludedNow.push(verdict.excluded);
     else if (verdict.kind === "submodule") submodules.push(verdict.path);
   }
-  return { desired, excludedNow, submodules };
+  // No .gitattributes changed (that compares in full): the live root's are this commit's.
+  const lfs = await withLfsContent(req.git, req.dir, root.attributes ?? [], desired, req.lfs ?? "content");
+  return { desired: lfs.files, excludedNow, submodules, unreadableLfs: lfs.unreadable };
 }
 
 /** The live manifest's shards holding `paths`, by index; undefined when one is gone (or, with --force, corrupt). */
@@ -201,7 +204,7 @@ function rewriteShards(
     }
     digests[i] = addShard(texts, updated);
   }
-  return { root: rootOf(p, { ...counts, bytes }, root.ignore, digests), texts };
+  return { root: rootOf(p, { ...counts, bytes }, root.ignore, digests, root.attributes), texts };
 }
 
 /** Grown or shrunk past the shard layout's bounds: the whole list laid out again. */
@@ -220,5 +223,8 @@ async function relayout(
   for (const path of changed) delete all[path];
   Object.assign(all, next);
   const { digests, texts, bytes } = buildShards(Object.entries(all), ENTRY_PAIRS, chooseBits(counts.files));
-  return { root: rootOf(p, { ...counts, bytes }, live.stored.root.ignore, digests), texts };
+  return {
+    root: rootOf(p, { ...counts, bytes }, live.stored.root.ignore, digests, live.stored.root.attributes),
+    texts,
+  };
 }

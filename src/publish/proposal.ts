@@ -1,4 +1,5 @@
 import type { ExcludedFile, PublishFile } from "../filter/publish-set.js";
+import type { AttributeSource } from "../git/attributes.js";
 import type { ManifestEntry } from "../manifest/entry.js";
 import type { LiveState } from "../manifest/live.js";
 import type { IgnoreSource, ManifestRoot, ShardTexts } from "../manifest/sharded.js";
@@ -68,6 +69,7 @@ export function rootOf(
   counts: { files: number; bytes: number; excluded: number },
   ignore: IgnoreSource[],
   shards: string[],
+  attributes: readonly AttributeSource[] | undefined,
 ): ManifestRoot {
   const { commit } = p;
   return {
@@ -80,6 +82,7 @@ export function rootOf(
     ignore,
     shards,
     ...(p.req.layout.style === "s3fs" ? { layout: "s3fs" as const } : {}),
+    ...(attributes !== undefined && attributes.length > 0 ? { attributes: [...attributes] } : {}),
   };
 }
 
@@ -89,9 +92,17 @@ export function digestsOf(entries: Iterable<ManifestEntry>): DigestTable {
   return digests;
 }
 
-/** What a proposal tells the user: skipped submodules, withheld secret-looking files. */
-export function notices(submodules: readonly string[], excluded: readonly ExcludedFile[]): string[] {
+/** What a proposal tells the user: skipped submodules, unreadable LFS pointers, withheld secret-looking files. */
+export function notices(
+  submodules: readonly string[],
+  excluded: readonly ExcludedFile[],
+  unreadableLfs: readonly string[] = [],
+): string[] {
   const out = submodules.map((path) => `skipped submodule ${path} (gitlinks are not published)`);
+  if (unreadableLfs.length > 0) {
+    const named = unreadableLfs.slice(0, MAX_NAMED_WITHHELD).join(", ");
+    out.push(messages.lfsUnreadable(unreadableLfs.length, named, unreadableLfs.length > MAX_NAMED_WITHHELD));
+  }
   const withheld = excluded.filter((x) => x.reason.startsWith("secret") || x.reason.startsWith("default: .env"));
   if (withheld.length > 0) {
     const named = withheld.slice(0, MAX_NAMED_WITHHELD).map((x) => x.path);

@@ -5,6 +5,7 @@ import { carriedLive, type LiveState } from "../manifest/live.js";
 import { probeConditionalWrites } from "../lock/conditional-writes.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
+import { ensureLfsContent } from "./lfs-content.js";
 import { reportPlan } from "./proposal.js";
 import { propose } from "./propose.js";
 import type { Publishing, PublishRequest, PublishResult } from "./request.js";
@@ -35,7 +36,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   reading.catch(() => undefined);
   const commit = await req.git.resolveCommit(req.ref);
   const first = await reading;
-  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style) };
+  const p: Publishing = { req, commit, filter: filterDigest(req.dir, req.excludes, req.layout.style, req.lfs) };
   const interrupted = first.seen?.pointer.journal ?? undefined;
 
   // 2. Lock-free: the ordering guard, and the no-op. Refusals and no-ops write nothing.
@@ -53,6 +54,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const cached = req.dryRun || req.lock === false ? undefined : cachedConditionalWrites(req, first.seen);
   cached?.catch(() => undefined);
   const planned = await propose(p, inPlace(first.live), interrupted);
+  await ensureLfsContent(p, planned);
   if (req.dryRun) return resultOf(p, started, first.live, reportPlan(p, first.live, planned), null);
 
   const journal = journalOf(commit.oid, req.actor, objectsWritten(planned), planned.plan.delete);
@@ -76,6 +78,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
+      await ensureLfsContent(p, proposal);
       const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);
     }

@@ -1,4 +1,5 @@
 import type { Reporter } from "../events.js";
+import type { LfsMode } from "../filter/lfs.js";
 import type { CommitInfo } from "../git/parse.js";
 import type { GitReader } from "../git/port.js";
 import type { PointerState } from "../manifest/live.js";
@@ -20,6 +21,8 @@ export interface PublishRequest {
   concurrency: number;
   /** The config's `exclude` patterns. */
   excludes: readonly string[];
+  /** Git LFS files: their content (default) or their pointer files (config "lfs"). */
+  lfs?: LfsMode | undefined;
   reporter: Reporter;
   /** Recorded as `publishedBy` in the pointer and as the lock's holder. */
   actor: string;

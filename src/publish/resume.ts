@@ -1,4 +1,5 @@
 import type { PublishFile } from "../filter/publish-set.js";
+import { lfsOidOf } from "../git/lfs-pointer.js";
 import type { GitReader } from "../git/port.js";
 import { PART_SIZE, STREAM_THRESHOLD } from "../limits.js";
 import type { Journal } from "../manifest/journal.js";
@@ -42,7 +43,11 @@ export async function resumePlan(
     if (entryOf(live, file.path) !== undefined) return false;
     return info.modifiedAt !== undefined && Number.isFinite(started) && info.modifiedAt >= started;
   };
-  const candidates = [...plan.put, ...plan.copy].filter(candidate);
+  const listedCandidates = [...plan.put, ...plan.copy].filter(candidate);
+  // Git LFS content this clone does not have yet is not read here (publish/lfs-content.ts fetches it).
+  const lfs = listedCandidates.flatMap(({ file }) => lfsOidOf(file.oid) ?? []);
+  const absent = new Set(lfs.length === 0 ? [] : await p.req.git.lfs.missing(lfs));
+  const candidates = listedCandidates.filter(({ file }) => !absent.has(lfsOidOf(file.oid) ?? ""));
   if (candidates.length === 0) return plan;
   const kept = new Map<string, KeepAction>();
   await runBounded(candidates, p.req.concurrency, async ({ file, object }) => {

@@ -278,7 +278,7 @@ describe.each(kinds)("publish to $name", (kind) => {
     await store.put("app/extra.txt", Buffer.from("X\n"), { size: 2, md5, contentType: "text/plain", metadata: {} });
     const drift = await verify(store, layout, { deep: false, concurrency: 2 });
     const fixed = await repair(
-      { git, store, layout, reporter: silentReporter, env: {}, concurrency: 2, holder: "tester" },
+      { git, dir: "", store, layout, reporter: silentReporter, env: {}, concurrency: 2, holder: "tester" },
       drift,
     );
     expect(fixed).toEqual({ rewritten: 2, deleted: 1 });

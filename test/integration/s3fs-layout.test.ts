@@ -162,7 +162,7 @@ describe("the s3fs layout (SeaweedFS S3)", () => {
     });
     const holder = "tester";
     const repaired = await repair(
-      { git, store, layout: layoutIn("s3fs"), reporter: silentReporter, env: {}, concurrency: 4, holder },
+      { git, dir: "", store, layout: layoutIn("s3fs"), reporter: silentReporter, env: {}, concurrency: 4, holder },
       drift,
     );
     expect(repaired).toEqual({ rewritten: 1, deleted: 1 });

@@ -143,7 +143,7 @@ describe("app layer", () => {
 
   it("files: the publish set of a commit and why the rest is excluded", async () => {
     const t = setup();
-    const f = await filesOf({ cwd: t.repo.dir, workspace: undefined, ref: "HEAD" });
+    const f = await filesOf({ cwd: t.repo.dir, workspace: undefined, ref: "HEAD", env: {} });
     expect(f.commit).toBe(t.commit);
     expect(f.set.files.map((x) => x.path)).toEqual(["index.html"]);
     expect(f.set.excluded).toEqual([{ path: "node_modules/x.js", reason: "default: node_modules/" }]);

@@ -148,6 +148,8 @@ describe("CliGit against a real repository", () => {
         excluded: [{ path: "x.tmp", reason: "my apps/www/.gitignore:1: *.tmp" }],
         submodules: [],
         ignore: [{ path: "my apps/www/.gitignore", blob: expect.stringMatching(/^[0-9a-f]{40}$/), kind: "gitignore" }],
+        attributes: [],
+        unreadableLfs: [],
       });
     } finally {
       await fresh.close();

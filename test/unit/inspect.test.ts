@@ -90,6 +90,7 @@ describe("repair", () => {
     const r = await repair(
       {
         git: t.git,
+        dir: "",
         store: t.store,
         layout: t.layout,
         reporter: silentReporter,
@@ -113,7 +114,15 @@ describe("repair", () => {
     const drift = await verify(t.store, t.layout, { deep: false, concurrency: 2 });
     t.git.commit({ "a.txt": "a2\n" });
     await publish(publishRequest({ git: t.git, store: t.store, layout: t.layout, concurrency: 2 }));
-    const options = { git: t.git, store: t.store, layout: t.layout, reporter: silentReporter, env: {}, concurrency: 2 };
+    const options = {
+      git: t.git,
+      dir: "",
+      store: t.store,
+      layout: t.layout,
+      reporter: silentReporter,
+      env: {},
+      concurrency: 2,
+    };
     await expect(repair({ ...options, holder: "fixer" }, drift)).rejects.toThrow(
       /the live commit changed while verifying/,
     );

@@ -195,7 +195,7 @@ describe("buildPublishSet: .gitignore files", () => {
     });
     expect(r.git.calls).toEqual([
       `listTree ${COMMIT} "workspaces/www"`,
-      `listPaths ${COMMIT} [".gitignore","workspaces/.gitignore"]`,
+      `listPaths ${COMMIT} [".gitignore","workspaces/.gitignore",".gitattributes","workspaces/.gitattributes"]`,
       `readObject ${r.git.entry(".gitignore").oid}`,
       `readObject ${r.git.entry("workspaces/.gitignore").oid}`,
       `readObject ${r.git.entry("workspaces/www/.gitignore").oid}`,
@@ -439,7 +439,14 @@ describe("buildPublishSet: entries", () => {
       { path: "run.sh", mode: "100755", oid: git.entry("ws/www/run.sh").oid, size: 10 },
       { path: "ünï cödé.txt", mode: "100644", oid: git.entry("ws/www/ünï cödé.txt").oid, size: 6 },
     ]);
-    expect(set).toEqual({ files: set.files, excluded: [], submodules: [], ignore: [] });
+    expect(set).toEqual({
+      files: set.files,
+      excluded: [],
+      submodules: [],
+      ignore: [],
+      attributes: [],
+      unreadableLfs: [],
+    });
   });
 
   it("a workspace directory that is a prefix of another is not confused with it", async () => {

@@ -16,7 +16,7 @@ export function addFilesCommand(program: Command, rt: Runtime, setCode: SetExitC
     .option("--json", "print one JSON object on stdout")
     .action(async (workspace: string | undefined, o: { ref: string; explain?: boolean; json?: boolean }) => {
       const { filesOf } = await import("../../app/files.js");
-      const r = await filesOf({ cwd: rt.cwd, workspace, ref: o.ref });
+      const r = await filesOf({ cwd: rt.cwd, workspace, ref: o.ref, env: rt.env });
       if (o.json) rt.io.out(JSON.stringify({ workspace: r.workspace, commit: r.commit, ...r.set }));
       else {
         const text = formatFiles(r.set, o.explain ?? false);

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { CommitInfo, DiffEntry, GitMode, TreeEntry } from "../../../src/git/parse.js";
+import type { AttributeSource } from "../../../src/git/attributes.js";
+import type { LfsObjects } from "../../../src/git/lfs-objects.js";
 import type { GitReader } from "../../../src/git/port.js";
 
 /** A tree given as path -> content (a regular file), or a symlink / submodule / executable. */
@@ -120,6 +122,15 @@ export class FakeGit implements GitReader {
   async hasCommit(oid: string): Promise<boolean> {
     return this.commits.has(oid);
   }
+  /** No attribute is set in a fake repository (its files are never Git LFS files). */
+  async attributeValues(_sources: readonly AttributeSource[], paths: readonly string[], _name: string) {
+    return new Map(paths.map((p) => [p, "unspecified"]));
+  }
+  /** No LFS store: every object is missing, and git-lfs is not installed. */
+  readonly lfs: LfsObjects = {
+    missing: async (oids) => [...oids],
+    fetch: async () => ({ installed: false, ok: false, said: "", remote: "origin" }),
+  };
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     for (let at: string | undefined = descendant; at !== undefined; at = this.get(at).parent) {
       if (at === ancestor) return true;
