@@ -15,9 +15,10 @@ COPY . .
 RUN npm ci --no-audit --no-fund
 
 FROM node:24-slim
-# git reads the repositories; ca-certificates for an https:// endpoint.
+# git reads the repositories; git-lfs fetches Git LFS content a clone lacks; ca-certificates for
+# an https:// endpoint.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates \
+  && apt-get install -y --no-install-recommends git git-lfs ca-certificates \
   && rm -rf /var/lib/apt/lists/* \
   # The workspaces are mounted from the host, owned by another user: trust them (read-only anyway).
   && git config --system --add safe.directory '*'

@@ -10,6 +10,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, sha256 } from "../harness/cli.js";
+import { binary, type LfsWorld, lfsWorld } from "../harness/lfs.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
 
@@ -435,5 +436,33 @@ describe("the Action against S3, as the runner runs it", () => {
     expect(r.stdout).toContain(`::error::wspub: no target: set --target / the "target" input (s3://bucket[/prefix])`);
     const xdg = join(r.runner, "xdg");
     expect(existsSync(xdg) ? readdirSync(xdg) : []).toEqual([]);
+  });
+});
+
+describe("the Action on a default checkout (lfs: false) of a repository with Git LFS files", () => {
+  let world: LfsWorld;
+  beforeAll(() => {
+    world = lfsWorld();
+  });
+  afterAll(() => world?.cleanup());
+
+  it("fetches the LFS content it publishes and publishes it, not the pointers", async () => {
+    const model = binary(150_000);
+    world.source.write({ "index.html": "<h1>hi</h1>\n", "assets/model.bin": model.body });
+    const sha = world.commitAndPush("one");
+    // As actions/checkout does by default: a depth-1 fetch, LFS files left as pointers.
+    const checkout = join(temp("wspub-checkout-"), "models");
+    execFileSync("git", ["clone", "-q", "--depth", "1", `file://${world.remote}`, checkout], {
+      env: cleanEnv({ GIT_LFS_SKIP_SMUDGE: "1" }),
+    });
+    expect(readFileSync(join(checkout, "assets/model.bin"), "utf8")).toMatch(/^version https:\/\/git-lfs/);
+    const bucket = `action-lfs-${process.pid}`;
+    await createBucket(s3, bucket);
+    const r = runAction(checkout, sha, { target: `s3://${bucket}`, endpoint: s3.endpoint });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("fetching the content of 1 Git LFS file(s)");
+    expect(r.outputs).toMatchObject({ commit: sha, uploaded: "3", changed: "true" });
+    const objects = await bucketObjects(client, bucket, "models/");
+    expect(objects.get("assets/model.bin")).toBe(model.sha256);
   });
 });

@@ -7,15 +7,15 @@
 // commits, a region a custom endpoint ignores) are not bad input: they are asserted to publish
 // correctly, into buckets of their own.
 
-import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, e2eSetup, runCli, sha256, type Installed, type RunResult } from "../harness/cli.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
-import { createBucket } from "../harness/seaweed.js";
+import { cleanEnv, createBucket } from "../harness/seaweed.js";
 
 const s3 = inject("s3");
 const WRONG_SECRET = "wrong-secret-0123456789abcdefWRONG";
@@ -573,6 +573,32 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
         );
       },
       run: () => wspub(brokenDir, ["push", ...store()]),
+    },
+    // --- Git LFS
+    {
+      name: "Git LFS content that is not in the clone, and git-lfs not installed to fetch it",
+      code: 2,
+      message:
+        /the content of "assets\/model\.bin" \(Git LFS files\) is not in this clone, and git-lfs is not installed to fetch it\. Install git-lfs .*"lfs": "pointers"/,
+      run: () => {
+        const oid = sha256(Buffer.from("model"));
+        const repo = repoWith("lfsless", {
+          ".gitattributes": "*.bin filter=lfs diff=lfs merge=lfs -text\n",
+          "assets/model.bin": `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 5\n`,
+        });
+        // A PATH where git is found and git-lfs is not (node is started by its path).
+        const bin = temp("wspub-gitonly-");
+        symlinkSync(execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim(), join(bin, "git"));
+        const env = { ...cleanEnv(creds()), PATH: bin };
+        const r = spawnSync(process.execPath, [cli.bin, "push", ...store()], { cwd: repo.dir, env, encoding: "utf8" });
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+      },
+    },
+    {
+      name: "an unknown WSPUB_LFS",
+      code: 2,
+      message: /invalid WSPUB_LFS="yes": set it to content \(what LFS files hold\) or pointers/,
+      run: () => wspub(app.dir, ["push", ...store()], { ...creds(), WSPUB_LFS: "yes" }),
     },
   ];
   let lockedDir = "";

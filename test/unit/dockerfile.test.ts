@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, "../..");
 const instructions = readDockerfile();
 
 describe("Dockerfile", () => {
-  it("builds on Node 24 slim and runs from a second stage that has only git, the bundle and its entry", () => {
+  it("builds on Node 24 slim and runs from a second stage that has only git (and git-lfs), the bundle and its entry", () => {
     const froms = instructions.filter((x) => x.keyword === "FROM").map((x) => x.args);
     expect(froms).toEqual(["node:24-slim AS build", "node:24-slim"]);
     const stage = finalStage(instructions);
@@ -21,7 +21,7 @@ describe("Dockerfile", () => {
       .filter((x) => x.keyword === "RUN")
       .map((x) => x.args)
       .join("\n");
-    expect(run).toMatch(/apt-get install -y --no-install-recommends git ca-certificates/);
+    expect(run).toMatch(/apt-get install -y --no-install-recommends git git-lfs ca-certificates/);
     expect(run).toMatch(/git config --system --add safe.directory '\*'/);
     expect(stage.find((x) => x.keyword === "USER")?.args).toBe("node");
     // The service's memory setting (bench/README.md, the watch soak).
