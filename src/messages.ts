@@ -96,6 +96,17 @@ export const messages = {
   defaultStore: (dir: string) =>
     `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in ` +
     `wspub.config.json)`,
+  previewOwner: (workspace: string, was: Preview | null, now: Preview | null) =>
+    `refused: ${workspace} is ${was ? `the preview of ${was.of} for branch ${was.branch}` : "not a preview"}, ` +
+    `and this publish is ${now ? `the preview of ${now.of} for branch ${now.branch}` : "not a preview"}. ` +
+    `Nothing was changed. Choose another preview name ("previews": {"name": ...} in wspub.config.json), or ` +
+    `remove the workspace first (wspub delete ${workspace}).`,
+  tooManyDeletes: (workspace: string, deletes: number, live: number, limit: number | undefined) =>
+    `refused: this publish would delete ${deletes} of the ${live} live files of ${workspace} (` +
+    (limit === undefined ? "more than half of them, and more than 100" : `more than --max-delete ${limit}`) +
+    `). A damaged manifest, a wrong --ref, a filter or .wspubignore that excludes too much? Nothing was ` +
+    `changed. See the plan with wspub push --dry-run; if it is right, allow it with --max-delete ${deletes} ` +
+    `(config "maxDelete", WSPUB_MAX_DELETE) or --force.`,
   lfsWouldFetch: (count: number) =>
     `${count} Git LFS file(s) of this publish are not in this clone's LFS store: a publish fetches them first ` +
     `(git lfs fetch)`,
@@ -109,6 +120,10 @@ export const messages = {
     `${JSON.stringify(remote)} did not get it${said ? ` (git-lfs: ${said.replace(/\s*\n\s*/g, " / ")})` : ""}. ` +
     `Push the objects from a clone that has them (git lfs push --all ${remote}), or set "lfs": "pointers" in ` +
     `wspub.config.json to publish the pointer files. Nothing was written.`,
+  lfsReadOnly: (paths: readonly string[], said: string) =>
+    `the content of ${namedPaths(paths)} (Git LFS files) is not in this clone, and git lfs fetch cannot write ` +
+    `its LFS store (git-lfs: ${said.replace(/\s*\n\s*/g, " / ")}). Mount the clone writable, or run git lfs ` +
+    `pull in it first. Nothing was written.`,
   lfsFetchFailed: (paths: readonly string[], remote: string, said: string) =>
     `could not fetch the content of ${namedPaths(paths)} (Git LFS files) from ${JSON.stringify(remote)}: ` +
     `${said.replace(/\s*\n\s*/g, " / ") || "git lfs fetch failed"}. Nothing was written; try again.`,
@@ -116,6 +131,12 @@ export const messages = {
     `${count} file(s) under filter=lfs hold something like a Git LFS pointer that wspub cannot read ` +
     `(an extension, or a malformed pointer): published as stored in git: ${names}${more ? ", ..." : ""}`,
 } as const;
+
+/** What a preview workspace previews (manifest/pointer.ts's PreviewOf). */
+interface Preview {
+  of: string;
+  branch: string;
+}
 
 /** Up to five paths, quoted, and how many more. */
 function namedPaths(paths: readonly string[]): string {

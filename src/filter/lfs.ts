@@ -79,5 +79,6 @@ export async function withLfsContent<F extends FileOfSet>(
     if (pointer) result.files[index] = { ...file, oid: lfsId(pointer.oid), size: pointer.size, pointer: file.oid };
     else if (looksLikeLfsPointer(body)) result.unreadable.push(file.path);
   });
+  result.unreadable.sort();
   return result;
 }

@@ -32,24 +32,33 @@ export function runGit(
   options: { allowFailure?: boolean; input?: string; env?: Record<string, string> } = {},
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      [...GIT_GLOBAL_ARGS, ...args],
-      { cwd, env: { ...process.env, ...GIT_ENV, ...options.env }, maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
-        if (code === undefined) {
-          reject(notRunnable(args, error!));
-          return;
-        }
-        const out = { stdout, stderr, exitCode: code };
-        if (code !== 0 && !options.allowFailure) {
-          reject(gitFailed(args, stderr, `exit ${code}`));
-          return;
-        }
-        resolve(out);
-      },
-    );
+    let child: ReturnType<typeof execFile>;
+    try {
+      child = execFile(
+        "git",
+        [...GIT_GLOBAL_ARGS, ...args],
+        { cwd, env: { ...process.env, ...GIT_ENV, ...options.env }, maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
+          if (code === undefined) {
+            reject(notRunnable(args, error!));
+            return;
+          }
+          const out = { stdout, stderr, exitCode: code };
+          if (code !== 0 && !options.allowFailure) {
+            reject(gitFailed(args, stderr, `exit ${code}`));
+            return;
+          }
+          resolve(out);
+        },
+      );
+    } catch (error) {
+      // E2BIG (an argument list past the system's limit) and the like throw at once.
+      reject(notRunnable(args, error as Error));
+      return;
+    }
+    // git may exit before reading all its input: that is reported through its exit, not as EPIPE.
+    child.stdin?.on("error", () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });

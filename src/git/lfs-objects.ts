@@ -1,27 +1,38 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { access, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { constants, createReadStream } from "node:fs";
+import { access, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
-import { gitFailure } from "../errors.js";
+import { gitFailure, gitInputError } from "../errors.js";
 import { runGit } from "./exec.js";
 
 /** What `git lfs fetch` did: whether git-lfs is installed at all, and what it said when it failed. */
 export interface LfsFetchOutcome {
   installed: boolean;
   ok: boolean;
-  /** git-lfs's last lines on stderr (its errors name the objects it could not get). */
+  /** Everything git-lfs wrote on stderr (its errors name the objects it could not get). */
   said: string;
   /** The remote it fetched from. */
   remote: string;
 }
 
+/** An LFS object as a pointer names it. */
+export interface LfsObject {
+  oid: string;
+  size: number;
+}
+
+/** Bytes of include patterns per `git lfs fetch` (one argument: Linux allows 128 KiB). */
+const INCLUDE_BYTES = 64 * 1024;
+
 /** The clone's Git LFS objects: read by content id, and fetched with git-lfs when missing. */
 export interface LfsObjects {
-  /** Those of these SHA-256 ids whose object the clone does not have. */
-  missing(oids: readonly string[]): Promise<string[]>;
+  /** The SHA-256 ids of those objects the clone does not have (or has with another size: cut short). */
+  missing(objects: readonly LfsObject[]): Promise<string[]>;
   /** `git lfs fetch` of the objects of exactly these repository-relative paths at `commit`. */
   fetch(commit: string, paths: readonly string[]): Promise<LfsFetchOutcome>;
+  /** Whether the LFS store can be written (not, in a clone mounted read-only). */
+  writable(): Promise<boolean>;
 }
 
 /**
@@ -42,6 +53,7 @@ export class CliLfsObjects implements LfsObjects {
       const lfs = storage.trim() === "" ? join(base, "lfs") : resolve(base, storage.trim());
       return join(lfs, "objects");
     })();
+    this.dir.catch(() => (this.dir = undefined)); // a failed git call is asked again next time
     return this.dir;
   }
 
@@ -49,16 +61,34 @@ export class CliLfsObjects implements LfsObjects {
     return join(await this.objectsDir(), oid.slice(0, 2), oid.slice(2, 4), oid);
   }
 
-  async missing(oids: readonly string[]): Promise<string[]> {
-    const absent: string[] = [];
-    for (const oid of new Set(oids)) {
-      const found = await access(await this.pathOf(oid)).then(
+  async writable(): Promise<boolean> {
+    // The store, or the nearest directory above it that exists (git-lfs creates the rest).
+    for (let dir = dirname(await this.objectsDir()); ; dir = dirname(dir)) {
+      const exists = await stat(dir).then(
         () => true,
         () => false,
       );
-      if (!found) absent.push(oid);
+      if (exists) {
+        return access(dir, constants.W_OK).then(
+          () => true,
+          () => false,
+        );
+      }
+      if (dirname(dir) === dir) return false;
     }
-    return absent;
+  }
+
+  async missing(objects: readonly LfsObject[]): Promise<string[]> {
+    const absent = new Set<string>();
+    for (const { oid, size } of objects) {
+      if (absent.has(oid)) continue;
+      const found = await stat(await this.pathOf(oid)).then(
+        (s) => s.isFile() && s.size === size,
+        () => false,
+      );
+      if (!found) absent.add(oid);
+    }
+    return [...absent];
   }
 
   /** The content of an object, checked against its id; undefined when the clone does not have it. */
@@ -85,8 +115,11 @@ export class CliLfsObjects implements LfsObjects {
     });
     this.pathOf(oid).then(
       (path) => {
+        if (check.destroyed) return;
         const file = createReadStream(path);
         file.on("error", (e) => check.destroy(gitFailure(`could not read the Git LFS object ${oid}: ${e.message}`, e)));
+        // A reader that stops early (an upload that failed) closes the file too.
+        check.once("close", () => file.destroy());
         file.pipe(check);
       },
       (e: unknown) => check.destroy(e as Error),
@@ -96,13 +129,16 @@ export class CliLfsObjects implements LfsObjects {
 
   async fetch(commit: string, paths: readonly string[]): Promise<LfsFetchOutcome> {
     const remote = await this.defaultRemote();
-    const include = paths.map(includePattern).join(",");
-    const r = await runGit(this.root, ["lfs", "fetch", `--include=${include}`, "--", remote, commit], {
-      allowFailure: true,
-    });
-    const installed = !/'lfs' is not a git command/.test(r.stderr);
-    const said = r.stderr.trim().split("\n").slice(-4).join("\n");
-    return { installed, ok: r.exitCode === 0, said, remote };
+    const outcome: LfsFetchOutcome = { installed: true, ok: true, said: "", remote };
+    for (const include of includeLists(paths)) {
+      // Exactly these paths: no configured lfs.fetchexclude (a .lfsconfig may set one), no recent refs.
+      const args = ["-c", "lfs.fetchrecentalways=false", "lfs", "fetch", `--include=${include}`, "--exclude="];
+      const r = await runGit(this.root, [...args, "--", remote, commit], { allowFailure: true });
+      if (/'lfs' is not a git command/.test(r.stderr)) return { ...outcome, installed: false, ok: false };
+      outcome.ok &&= r.exitCode === 0;
+      outcome.said += r.stderr;
+    }
+    return outcome;
   }
 
   /**
@@ -123,11 +159,32 @@ export class CliLfsObjects implements LfsObjects {
 
 /**
  * A path as one of git-lfs's include patterns: anchored at the top (`/`), its wildcard characters
- * escaped, and a comma (which separates patterns) matched by `?`.
+ * escaped; what git-lfs would otherwise read as syntax (a comma, which separates patterns;
+ * whitespace at the end, which it trims; a backslash) matched by `?`.
  */
 export function includePattern(path: string): string {
-  return `/${path.replace(/[\\*?[\]]/g, "\\$&").replace(/,/g, "?")}`;
+  const trimmed = path.replace(/\s+$/, "");
+  const escaped = trimmed.replace(/[\\,*?[\]]/g, (c) => (c === "\\" || c === "," ? "?" : `\\${c}`));
+  return `/${escaped}${"?".repeat(path.length - trimmed.length)}`;
+}
+
+/** The include patterns of `paths`, in comma-separated lists of at most INCLUDE_BYTES each. */
+export function includeLists(paths: readonly string[]): string[] {
+  const lists: string[] = [];
+  let current = "";
+  for (const pattern of paths.map(includePattern)) {
+    if (current !== "" && current.length + pattern.length + 1 > INCLUDE_BYTES) {
+      lists.push(current);
+      current = "";
+    }
+    current = current === "" ? pattern : `${current},${pattern}`;
+  }
+  if (current !== "") lists.push(current);
+  return lists;
 }
 
 const corrupt = (oid: string) =>
-  gitFailure(`the Git LFS object ${oid} in this clone does not match its id (run git lfs fsck)`);
+  gitInputError(
+    `the Git LFS object ${oid} in this clone does not match its id: run git lfs fsck (it moves the bad object ` +
+      `aside), then publish again. Nothing was written.`,
+  );

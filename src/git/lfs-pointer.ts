@@ -16,6 +16,7 @@ export const POINTER_MAX_BYTES = 1024;
 const VERSIONS = ["https://git-lfs.github.com/spec/v1", "https://hawser.github.com/spec/v1"];
 const OID = /^sha256:([0-9a-f]{64})$/;
 const SIZE = /^(0|[1-9][0-9]{0,15})$/;
+const MAX_SIZE = Number.MAX_SAFE_INTEGER;
 
 /**
  * The pointer a blob holds, or undefined when it is not one. Pointers with extensions (`ext-*`
@@ -30,7 +31,7 @@ export function parseLfsPointer(body: Buffer): LfsPointer | undefined {
   if (!VERSIONS.includes(value(version, "version") ?? "")) return undefined;
   const hash = OID.exec(value(oid, "oid") ?? "");
   const bytes = value(size, "size") ?? "";
-  if (hash === null || !SIZE.test(bytes)) return undefined;
+  if (hash === null || !SIZE.test(bytes) || Number(bytes) > MAX_SIZE) return undefined;
   return { oid: hash[1]!, size: Number(bytes) };
 }
 

@@ -67,7 +67,15 @@ export async function repair(
       const { blob, mode, size } = files[d.path]!;
       return lfsOidOf(blob) === undefined ? [] : [{ path: d.path, oid: blob, mode, size }];
     });
-    await fetchLfsContent(o.git, drift.commit, o.dir, lfs, o.reporter);
+    if (lfs.length > 0 && (await o.git.lfs.missing(lfs.map((f) => ({ oid: lfsOidOf(f.oid)!, size: f.size })))).length) {
+      if (!(await o.git.hasCommit(drift.commit))) {
+        throw gitInputError(
+          `cannot repair ${lfs[0]!.path}: the live commit ${drift.commit.slice(0, 12)} is not in this clone (fetch ` +
+            "it first)",
+        );
+      }
+      await fetchLfsContent(o.git, drift.commit, o.dir, lfs, o.reporter);
+    }
     for (const d of broken) {
       const blob = files[d.path]!.blob;
       if (lfsOidOf(blob) !== undefined) continue;

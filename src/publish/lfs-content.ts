@@ -32,16 +32,27 @@ export async function ensureLfsContent(p: Publishing, proposal: Proposal): Promi
   const files = lfsFilesRead(proposal);
   if (files.length === 0) return;
   if (p.req.dryRun) {
-    const absent = await p.req.git.lfs.missing(files.map((f) => lfsOidOf(f.oid)!));
-    if (absent.length > 0) p.req.reporter.event({ type: "notice", message: messages.lfsWouldFetch(absent.length) });
+    const absent = new Set(await p.req.git.lfs.missing(files.map(objectOf)));
+    const count = files.filter((f) => absent.has(objectOf(f).oid)).length;
+    if (count > 0) p.req.reporter.event({ type: "notice", message: messages.lfsWouldFetch(count) });
     return;
   }
   await fetchLfsContent(p.req.git, p.commit.oid, p.req.dir, files, p.req.reporter);
 }
 
+const objectOf = (f: PublishFile) => ({ oid: lfsOidOf(f.oid)!, size: f.size });
+
+/** What git-lfs says of an object the remote does not have (per object, whatever the transfer). */
+const NOT_ON_REMOTE =
+  /remote missing object|object does not exist on the server|not found on the server|missing object:/i;
+/** What git-lfs says when the remote itself is wrong. */
+const BAD_REMOTE = /invalid remote name|invalid ref argument/i;
+
 /**
  * Fetches what the clone lacks of these Git LFS files' content (paths relative to the workspace
- * `dir`, at `commit`); throws, naming the files, when some is still missing.
+ * `dir`, at `commit`); throws, naming the files, when some is still missing: exit 2 when the
+ * input is to fix (git-lfs absent, the remote without the object, a wrong remote, a store that
+ * cannot be written), exit 1 (retried by hooks and watch) when the fetch failed otherwise.
  */
 export async function fetchLfsContent(
   git: GitReader,
@@ -50,24 +61,26 @@ export async function fetchLfsContent(
   files: readonly PublishFile[],
   reporter: Reporter,
 ): Promise<void> {
-  const oidOf = (f: PublishFile) => lfsOidOf(f.oid)!;
-  const absent = new Set(await git.lfs.missing(files.map(oidOf)));
+  const absent = new Set(await git.lfs.missing(files.map(objectOf)));
   if (absent.size === 0) return;
-  const wanted = files.filter((f) => absent.has(oidOf(f)));
+  const wanted = files.filter((f) => absent.has(objectOf(f).oid));
   const wsBase = dir === "" ? "" : `${dir}/`;
   reporter.event({ type: "notice", message: messages.lfsFetching(wanted.length) });
   const fetched = await git.lfs.fetch(
     commit,
     wanted.map((f) => wsBase + f.path),
   );
-  const still = new Set(await git.lfs.missing([...absent]));
+  const still = new Set(await git.lfs.missing(wanted.map(objectOf)));
   if (still.size === 0) return;
-  const missing = wanted.filter((f) => still.has(oidOf(f))).map((f) => f.path);
+  const missing = wanted.filter((f) => still.has(objectOf(f).oid)).map((f) => f.path);
+  const said = lastLines(fetched.said);
   if (!fetched.installed) throw gitInputError(messages.lfsNotInstalled(missing));
-  // git-lfs ran and said the remote lacks an object: input to fix. Anything else (the network, the
-  // credentials) may pass: a background publish tries again.
-  if (fetched.ok || /missing object|does not exist|not found/i.test(fetched.said)) {
-    throw gitInputError(messages.lfsMissing(missing, fetched.remote, fetched.said));
+  if (!(await git.lfs.writable())) throw gitInputError(messages.lfsReadOnly(missing, said));
+  if (fetched.ok || NOT_ON_REMOTE.test(fetched.said) || BAD_REMOTE.test(fetched.said)) {
+    throw gitInputError(messages.lfsMissing(missing, fetched.remote, said));
   }
-  throw gitFailure(messages.lfsFetchFailed(missing, fetched.remote, fetched.said));
+  throw gitFailure(messages.lfsFetchFailed(missing, fetched.remote, said));
 }
+
+/** git-lfs's last words (its progress lines come first). */
+const lastLines = (text: string) => text.trim().split("\n").slice(-4).join("\n");

@@ -45,7 +45,10 @@ export async function resumePlan(
   };
   const listedCandidates = [...plan.put, ...plan.copy].filter(candidate);
   // Git LFS content this clone does not have yet is not read here (publish/lfs-content.ts fetches it).
-  const lfs = listedCandidates.flatMap(({ file }) => lfsOidOf(file.oid) ?? []);
+  const lfs = listedCandidates.flatMap(({ file }) => {
+    const oid = lfsOidOf(file.oid);
+    return oid === undefined ? [] : [{ oid, size: file.size }];
+  });
   const absent = new Set(lfs.length === 0 ? [] : await p.req.git.lfs.missing(lfs));
   const candidates = listedCandidates.filter(({ file }) => !absent.has(lfsOidOf(file.oid) ?? ""));
   if (candidates.length === 0) return plan;

@@ -3,7 +3,9 @@
 // published), incrementally (a changed LFS file is one upload), verified, repaired, and refused
 // with the bucket untouched when the content is nowhere.
 import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
@@ -198,6 +200,63 @@ describe("Git LFS content (git-lfs, file:// remote, SeaweedFS)", () => {
     expect(await store.get("app/assets/font.bin")).toEqual(font.body);
     expect(await verify(store, layout, { deep: true, concurrency: 4 })).toMatchObject({ ok: true });
   });
+
+  it("a monorepo workspace, a .lfsconfig fetchexclude and a truncated object: exactly the published files are fetched", async () => {
+    const web = binary(40_000);
+    world.source.write({
+      "apps/web/logo.bin": web.body,
+      "apps/web/index.html": "<h1>web</h1>\n",
+      // A repository may keep git-lfs from fetching some paths by default: not wspub's fetch.
+      ".lfsconfig": "[lfs]\n\tfetchexclude = apps/**\n",
+    });
+    world.commitAndPush("web");
+    const clone = world.clone(false);
+    const git = await gitOf(clone);
+    const webLayout = new Layout(testTarget(""), "web");
+    const r = await publish(publishRequest({ git, store, layout: webLayout, concurrency: 8 }, { dir: "apps/web" }));
+    expect(r).toMatchObject({ uploaded: 2 });
+    expect(await store.get("web/logo.bin")).toEqual(web.body);
+    expect(hasLfsObject(clone, model.sha256)).toBe(false); // another workspace's file: not fetched
+    // An object cut short in the store (an interrupted copy) is fetched again, not published short.
+    const stored = join(
+      clone.dir,
+      ".git",
+      "lfs",
+      "objects",
+      web.sha256.slice(0, 2),
+      web.sha256.slice(2, 4),
+      web.sha256,
+    );
+    // (A new file: git-lfs's file:// transfer hard-links the store to the remote's, which must stay whole.)
+    rmSync(stored);
+    writeFileSync(stored, web.body.subarray(0, 1000));
+    const again = new Layout(testTarget(""), "web-again");
+    await publish(publishRequest({ git, store, layout: again, concurrency: 8 }, { dir: "apps/web" }));
+    expect(await store.get("web-again/logo.bin")).toEqual(web.body);
+  });
+
+  // A read-only bind mount needs root (the machine CI runs on runs the tests as root).
+  it.skipIf(process.getuid?.() !== 0)(
+    "a clone mounted read-only that lacks the content: exit 2, saying the store cannot be written",
+    async () => {
+      const clone = world.clone(false);
+      const readOnly = mkdtempSync(join(tmpdir(), "wspub-ro-"));
+      execFileSync("mount", ["--bind", clone.dir, readOnly]);
+      try {
+        execFileSync("mount", ["-o", "remount,bind,ro", readOnly]);
+        const git = await openGit(readOnly);
+        gits.push(git);
+        const error = await publish(req(git)).catch((e: unknown) => e);
+        expect(error).toMatchObject({ exitCode: 2 });
+        expect((error as Error).message).toMatch(/git lfs fetch cannot write its LFS store .*Mount the clone writable/);
+        expect(await listing()).toEqual([]);
+      } finally {
+        for (const git of gits.splice(0)) await git.close();
+        execFileSync("umount", [readOnly]);
+        rmSync(readOnly, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("streams a large LFS object (past the multipart threshold) and checks it against its id", async () => {
     const big = binary(9 * 1024 * 1024);

@@ -128,8 +128,9 @@ export class FakeGit implements GitReader {
   }
   /** No LFS store: every object is missing, and git-lfs is not installed. */
   readonly lfs: LfsObjects = {
-    missing: async (oids) => [...oids],
+    missing: async (objects) => objects.map((o) => o.oid),
     fetch: async () => ({ installed: false, ok: false, said: "", remote: "origin" }),
+    writable: async () => true,
   };
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     for (let at: string | undefined = descendant; at !== undefined; at = this.get(at).parent) {
