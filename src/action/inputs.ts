@@ -39,6 +39,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
     ref: core.getInput("ref") || env["GITHUB_SHA"] || "HEAD",
     force: booleanInput("force"),
     dryRun: booleanInput("dry-run"),
+    // Empty: $WSPUB_MAX_DELETE, then the config's "maxDelete", then the default rule.
+    maxDelete: integerInput("max-delete", 0, Number.MAX_SAFE_INTEGER),
     // Empty: $WSPUB_ATOMIC, then the config's "atomic", decide.
     atomic: core.getInput("atomic") === "" ? undefined : booleanInput("atomic"),
     store: { target, endpoint, region, concurrency, layout: core.getInput("layout") || undefined },

@@ -1,4 +1,4 @@
-import { resolveLfsMode, type StoreFlags } from "../config/settings.js";
+import { resolveLfsMode, resolveMaxDelete, type StoreFlags } from "../config/settings.js";
 import { usageError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { GitRepository } from "../git/port.js";
@@ -21,6 +21,8 @@ export interface PushOptions {
   ref: string;
   force?: boolean | undefined;
   dryRun?: boolean | undefined;
+  /** --max-delete; undefined: $WSPUB_MAX_DELETE, the config's "maxDelete", else the default rule. */
+  maxDelete?: number | undefined;
   /** --atomic / --no-atomic; undefined: $WSPUB_ATOMIC, then the config's "atomic". */
   atomic?: boolean | undefined;
   store: StoreFlags;
@@ -59,6 +61,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     const results: Published[] = [];
     const atomic = atomicMode(o.atomic, o.env, ctx.loaded.config.atomic);
     const lfs = resolveLfsMode(o.env, ctx.loaded.config);
+    const maxDelete = resolveMaxDelete(o.maxDelete, o.env, ctx.loaded.config);
     for (const w of ctx.workspaces) {
       const layout = ctx.layout(w);
       const request: PublishRequest = {
@@ -69,6 +72,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         ref: o.ref,
         force: o.force ?? false,
         dryRun: o.dryRun ?? false,
+        maxDelete,
         concurrency: ctx.settings.concurrency,
         excludes: ctx.loaded.config.exclude ?? [],
         lfs,

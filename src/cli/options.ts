@@ -32,6 +32,11 @@ export function storeFlags(o: StoreOpts): StoreFlags {
   return { target: o.target, endpoint: o.endpoint, region: o.region, concurrency: o.concurrency, layout: o.layout };
 }
 
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("give a whole number, 0 or more");
+  return Number(value);
+}
+
 export function parseSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("give a number of seconds, 0 or more");

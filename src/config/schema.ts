@@ -56,6 +56,8 @@ export const configSchema = z.strictObject({
   layout: z.optional(z.enum(["rclone", "s3fs"])),
   /** Git LFS files: "content" (default) publishes what they hold, "pointers" the pointer files (README, "Git LFS"). */
   lfs: z.optional(z.enum(["content", "pointers"])),
+  /** The most objects one publish may delete (README, "The delete guard"); default: see there. */
+  maxDelete: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 
 export type Config = z.infer<typeof configSchema>;

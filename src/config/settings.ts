@@ -85,4 +85,17 @@ export function resolveLfsMode(env: NodeJS.ProcessEnv, config: Config): LfsMode 
   return mode as LfsMode;
 }
 
+/** --max-delete, else $WSPUB_MAX_DELETE, else the config's "maxDelete"; undefined: the default rule. */
+export function resolveMaxDelete(flag: number | undefined, env: NodeJS.ProcessEnv, config: Config): number | undefined {
+  if (flag !== undefined) return flag;
+  const text = env["WSPUB_MAX_DELETE"]?.trim();
+  if (text !== undefined && text !== "") {
+    if (!/^\d+$/.test(text)) {
+      throw usageError(`invalid WSPUB_MAX_DELETE=${JSON.stringify(text)}: give a whole number of objects, 0 or more`);
+    }
+    return Number(text);
+  }
+  return config.maxDelete;
+}
+
 export const concurrencyRange = `give an integer from ${CONCURRENCY.min} to ${CONCURRENCY.max}`;

@@ -33,6 +33,17 @@ export interface Pointer {
    * The manifest is then that slot's. Absent in the pointers of versions before it (read as null).
    */
   slot?: "a" | "b" | null;
+  /**
+   * Set when the workspace is a preview (`push --preview`): the workspace it previews and the
+   * branch it publishes. Absent or null for any other workspace.
+   */
+  preview?: PreviewOf | null;
+}
+
+/** What a preview workspace previews: the workspace's name and the branch. */
+export interface PreviewOf {
+  of: string;
+  branch: string;
 }
 
 /** The pointer as read, with its ETag (the compare-and-swap of the next change expects it). */
@@ -76,6 +87,7 @@ const V2_FIELDS: Fields = {
   lock: orNull({ fields: LOCK_FIELDS }),
   journal: orNull({ fields: JOURNAL_FIELDS }),
   slot: orNull({ oneOf: ["a", "b"] }),
+  preview: { anyOf: ["absent", "null", { fields: { of: "string", branch: "string" } }] },
 };
 
 /** A version 2 pointer, or a version 1 pointer converted (`legacy`: its root, lock and journal are elsewhere). */
@@ -123,7 +135,21 @@ export function serializePointer(pointer: Pointer): Buffer {
   const { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes } = pointer;
   const { conditionalWrites, lock, journal, root } = pointer;
   const slot = pointer.slot ?? null;
+  // Only a preview's pointer says what it previews.
+  const preview = pointer.preview ? { preview: pointer.preview } : {};
   // Fixed key order; the small fields first, so that a person reading it sees them at once.
-  const ordered = { version, workspace, commit, manifest, previous, publishedAt, publishedBy, files, bytes, slot };
+  const ordered = {
+    version,
+    workspace,
+    commit,
+    manifest,
+    previous,
+    publishedAt,
+    publishedBy,
+    files,
+    bytes,
+    slot,
+    ...preview,
+  };
   return Buffer.from(`${JSON.stringify({ ...ordered, conditionalWrites, lock, journal, root }, null, 2)}\n`);
 }

@@ -7,6 +7,7 @@ import type { Publishing, PublishRequest } from "./request.js";
 
 /** The ordering guard: the live commit must be an ancestor of the new one, unless forced or replaceable. */
 export async function guard(req: PublishRequest, live: LiveState | undefined, commit: CommitInfo): Promise<void> {
+  checkPreview(req, live);
   const next = commit.oid;
   if (!live || live.pointer.commit === next || req.force) return;
   const current = live.pointer.commit;
@@ -18,6 +19,19 @@ export async function guard(req: PublishRequest, live: LiveState | undefined, co
   if (!known) throw refusedError(messages.liveCommitMissing(current));
   if (await req.git.isAncestor(next, current)) throw refusedError(messages.olderThanLive(next, current));
   throw refusedError(messages.notAncestor(current, next));
+}
+
+/**
+ * A preview publishes only into its own preview (never into the workspace it previews, nor into
+ * the preview of another branch whose name gives the same slug), and a publish that is not a
+ * preview never into a preview. Not even with --force: `wspub delete` it first.
+ */
+function checkPreview(req: PublishRequest, live: LiveState | undefined): void {
+  if (!live) return;
+  const was = live.pointer.preview ?? null;
+  const now = req.preview ?? null;
+  if (was?.of === now?.of && was?.branch === now?.branch) return;
+  throw refusedError(messages.previewOwner(req.layout.workspace, was, now));
 }
 
 /**

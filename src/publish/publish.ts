@@ -5,6 +5,7 @@ import { carriedLive, type LiveState } from "../manifest/live.js";
 import { probeConditionalWrites } from "../lock/conditional-writes.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
+import { checkDeletes } from "./delete-guard.js";
 import { ensureLfsContent } from "./lfs-content.js";
 import { reportPlan } from "./proposal.js";
 import { propose } from "./propose.js";
@@ -54,8 +55,14 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const cached = req.dryRun || req.lock === false ? undefined : cachedConditionalWrites(req, first.seen);
   cached?.catch(() => undefined);
   const planned = await propose(p, inPlace(first.live), interrupted);
+  if (req.dryRun) {
+    reportPlan(p, first.live, planned);
+    checkDeletes(p, planned, inPlace(first.live));
+    await ensureLfsContent(p, planned);
+    return resultOf(p, started, first.live, planned, null);
+  }
+  checkDeletes(p, planned, inPlace(first.live));
   await ensureLfsContent(p, planned);
-  if (req.dryRun) return resultOf(p, started, first.live, reportPlan(p, first.live, planned), null);
 
   const journal = journalOf(commit.oid, req.actor, objectsWritten(planned), planned.plan.delete);
   const verified = cached && ((await cached) ?? (await probeConditionalWrites(req.store, req.layout)));
@@ -78,6 +85,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
+      checkDeletes(p, proposal, inPlace(live));
       await ensureLfsContent(p, proposal);
       const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);
@@ -133,6 +141,7 @@ function pointerFields(p: Publishing, manifest: WrittenManifest, live: LiveState
     bytes: manifest.root.bytes,
     root: manifest.root,
     slot: null,
+    ...(p.req.preview ? { preview: p.req.preview } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import type { LfsMode } from "../filter/lfs.js";
 import type { CommitInfo } from "../git/parse.js";
 import type { GitReader } from "../git/port.js";
 import type { PointerState } from "../manifest/live.js";
-import type { Pointer } from "../manifest/pointer.js";
+import type { Pointer, PreviewOf } from "../manifest/pointer.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 
@@ -18,6 +18,8 @@ export interface PublishRequest {
   ref: string;
   force: boolean;
   dryRun: boolean;
+  /** The most objects a publish may delete (--max-delete); undefined: the default rule (publish/delete-guard.ts). */
+  maxDelete?: number | undefined;
   concurrency: number;
   /** The config's `exclude` patterns. */
   excludes: readonly string[];
@@ -37,6 +39,8 @@ export interface PublishRequest {
    * rebase made here).
    */
   replaceable?: ((live: string) => Promise<boolean>) | undefined;
+  /** A preview workspace's publish (`push --preview`): recorded in its pointer (`ls`, `prune`). */
+  preview?: PreviewOf | undefined;
   /** Publish through a link to one of two slots (--atomic, publish/atomic.ts); false: in place. */
   atomic?: boolean | undefined;
   /** Atomic publishes: called once the slot is written and before the link names it (the mounts re-read it). */

@@ -35,6 +35,7 @@ const INPUTS = [
   "ref",
   "force",
   "dry-run",
+  "max-delete",
   "atomic",
   "layout",
   "working-directory",

@@ -46,6 +46,9 @@ describe("parsePointer", () => {
   };
   it("round-trips", () => {
     expect(parsePointer(serializePointer(pointer).toString("utf8"))).toEqual({ pointer, legacy: false });
+    const preview = { ...pointer, preview: { of: "app", branch: "feature/x" } };
+    expect(parsePointer(serializePointer(preview).toString("utf8"))).toEqual({ pointer: preview, legacy: false });
+    expect(() => parsePointer(JSON.stringify({ ...pointer, preview: { of: "app" } }))).toThrow(/field "preview"/);
   });
   it("reads an older wspub's pointer (version 1) as one with no root, lock or journal inside", () => {
     const { root, conditionalWrites, lock, journal, ...common } = pointer;

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { ExitCode } from "../../errors.js";
 import { formatPublish, formatVisibility } from "../format.js";
-import { parseSeconds, storeFlags, type StoreOpts, storeOptions } from "../options.js";
+import { parseCount, parseSeconds, storeFlags, type StoreOpts, storeOptions } from "../options.js";
 import { humanReporter, jsonReporter } from "../reporters.js";
 import type { Runtime, SetExitCode } from "../runtime.js";
 
@@ -16,6 +16,7 @@ interface PushOpts extends StoreOpts {
   webhook?: string;
   notify: boolean;
   atomic?: boolean;
+  maxDelete?: number;
 }
 
 /** `wspub push [WORKSPACE]`. */
@@ -45,7 +46,17 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
         'POST the publish summary as JSON here (default: $WSPUB_WEBHOOK_URL, config "webhook")',
       )
       .option("--no-notify", "neither refresh mounts nor call the webhook")
-      .option("--force", "replace a live commit that is not an ancestor (rollback, other history)")
+      .option(
+        "--force",
+        "replace a live commit that is not an ancestor (rollback, other history), delete past the guard",
+      )
+      .addOption(
+        new Option(
+          "--max-delete <n>",
+          'refuse a publish that deletes more objects (default: $WSPUB_MAX_DELETE, config "maxDelete", more than ' +
+            "half of the live files and more than 100)",
+        ).argParser(parseCount),
+      )
       .option("--atomic", 'publish through a link to one of two trees (default: $WSPUB_ATOMIC=1, config "atomic")')
       .option("--no-atomic", "publish in place (leaves atomic mode when the workspace is in it)")
       .addOption(lockWait)
@@ -65,6 +76,7 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
         ref: o.ref,
         force: o.force,
         dryRun: o.dryRun,
+        maxDelete: o.maxDelete,
         atomic: o.atomic,
         lock: o.unsafeNoLock ? false : undefined,
         lockWaitMs: o.lockWait === undefined ? undefined : o.lockWait * 1000,
