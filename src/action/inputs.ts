@@ -41,6 +41,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
     dryRun: booleanInput("dry-run"),
     // Empty: $WSPUB_MAX_DELETE, then the config's "maxDelete", then the default rule.
     maxDelete: integerInput("max-delete", 0, Number.MAX_SAFE_INTEGER),
+    // The triggering branch (a pull request's head branch), published as the workspace's preview.
+    preview: booleanInput("preview") ? { branch: eventBranch(env) } : undefined,
     // Empty: $WSPUB_ATOMIC, then the config's "atomic", decide.
     atomic: core.getInput("atomic") === "" ? undefined : booleanInput("atomic"),
     store: { target, endpoint, region, concurrency, layout: core.getInput("layout") || undefined },
@@ -88,6 +90,18 @@ function named<T>(name: string, check: () => T): T {
     if (e instanceof WspubError) throw usageError(`input "${name}": ${e.message}`, e);
     throw e;
   }
+}
+
+/** The branch a run is about: a pull request's head branch, else the pushed branch. */
+export function eventBranch(env: NodeJS.ProcessEnv): string {
+  const head = env["GITHUB_HEAD_REF"];
+  if (head) return head;
+  const ref = env["GITHUB_REF"] ?? "";
+  if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);
+  throw usageError(
+    `input "preview" publishes a branch's preview, and this run is not about a branch ` +
+      `(GITHUB_REF=${JSON.stringify(ref)})`,
+  );
 }
 
 /** Recorded as `publishedBy` in the pointer: which workflow run published. */

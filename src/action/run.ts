@@ -3,7 +3,9 @@ import { WspubError } from "../errors.js";
 import type { PublishEvent, Reporter } from "../events.js";
 import type { PublishResult } from "../publish/request.js";
 import { pushWorkspaces } from "../app/push.js";
-import { readInputs } from "./inputs.js";
+import { deletePreviews } from "../app/remove.js";
+import { eventAction } from "./event.js";
+import { type ActionOptions, readInputs } from "./inputs.js";
 import { short, summaryMarkdown } from "./summary.js";
 import { formatBytes, formatPublish } from "../report/text.js";
 
@@ -22,6 +24,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       if (value) core.setSecret(value);
     }
     const options = readInputs(env);
+    const event = eventAction(env);
+    if (event.kind === "none") {
+      core.info(`wspub: ${event.why}`);
+      core.setOutput("changed", "false");
+      return;
+    }
+    if (event.kind === "remove-preview") {
+      await removePreviews(options, event.branch, env);
+      return;
+    }
     let published: { result: PublishResult; where: string } | undefined;
     await pushWorkspaces({
       ...options,
@@ -44,6 +56,27 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
+/** A branch was deleted: its previews go (a preview that is not there is not an error). */
+async function removePreviews(options: ActionOptions, branch: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const removed = await deletePreviews({ ...options, requireTarget: true, reporter: actionReporter(), branch });
+  const gone = removed.filter((r) => r.existed);
+  for (const r of removed) {
+    core.info(
+      r.existed
+        ? `wspub: removed ${r.workspace}, the preview of branch ${branch}: ${r.objects} objects, ${r.records} records`
+        : `wspub: no preview ${r.workspace} of branch ${branch} to remove`,
+    );
+  }
+  core.setOutput("preview", removed.map((r) => r.workspace).join(" "));
+  core.setOutput(
+    "deleted",
+    gone.reduce((sum, r) => sum + r.objects, 0),
+  );
+  core.setOutput("changed", gone.length > 0 ? "true" : "false");
+  const lines = removed.map((r) => `- \`${r.workspace}\`: ${r.existed ? `removed (${r.objects} objects)` : "none"}`);
+  await writeSummary(`### wspub: branch \`${branch}\` deleted, its previews removed\n\n${lines.join("\n")}\n`, env);
+}
+
 function setOutputs(r: PublishResult): void {
   core.setOutput("commit", r.commit);
   core.setOutput("previous", r.previous ?? "");
@@ -51,6 +84,7 @@ function setOutputs(r: PublishResult): void {
   core.setOutput("copied", r.copied);
   core.setOutput("deleted", r.deleted);
   core.setOutput("manifest", r.manifest ?? "");
+  core.setOutput("preview", r.preview ? r.workspace : "");
   const changed = !r.dryRun && !r.noop && r.uploaded + r.copied + r.deleted > 0;
   core.setOutput("changed", changed ? "true" : "false");
 }

@@ -1,5 +1,5 @@
 import type { GitRepository } from "../git/port.js";
-import { branchMatches, configuredBranches, currentBranch } from "../hooks/branches.js";
+import { configuredBranches, currentBranch, previewBranches, publishedAs } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 
 /** What a hook run asks the background publisher for; the newest one wins (pending.json). */
@@ -13,6 +13,8 @@ export interface Request {
    */
   ref: string;
   branch?: string | undefined;
+  /** The branch is published to its preview (config `previews.branches`), not as the workspace. */
+  preview?: boolean | undefined;
   at: number;
 }
 
@@ -34,10 +36,12 @@ export async function requestFor(
   at = Date.now(),
 ): Promise<Request | undefined> {
   const branches = await configuredBranches(git);
+  const previews = await previewBranches(git);
+  const as = (branch: string) => publishedAs(branch, branches, previews);
   if ((hook !== "pre-push" && hook !== "reference-transaction") || !updates?.trim()) {
     const current = await currentBranch(git);
-    if (current === undefined || !branchMatches(current, branches)) return undefined;
-    return { hook, ref: `refs/heads/${current}`, branch: current, at };
+    if (current === undefined || as(current) === undefined) return undefined;
+    return { hook, ref: `refs/heads/${current}`, branch: current, ...previewFlag(as(current)), at };
   }
   const moved: { branch: string; sha: string }[] = [];
   for (const line of updates.split("\n")) {
@@ -46,10 +50,14 @@ export async function requestFor(
     if (!ref?.startsWith("refs/heads/") || !sha || ZERO.test(sha)) continue;
     moved.push({ branch: ref.slice("refs/heads/".length), sha });
   }
-  const configured = moved.filter((m) => branchMatches(m.branch, branches));
-  if (configured.length === 0) return undefined;
+  // A configured branch before a preview branch; among them the current one, else the last.
+  const configured = moved.filter((m) => as(m.branch) === "workspace");
+  const candidates = configured.length > 0 ? configured : moved.filter((m) => as(m.branch) === "preview");
+  if (candidates.length === 0) return undefined;
   const current = await currentBranch(git);
-  const chosen = configured.find((m) => m.branch === current) ?? configured.at(-1)!;
+  const chosen = candidates.find((m) => m.branch === current) ?? candidates.at(-1)!;
   const ref = hook === "pre-push" ? chosen.sha : `refs/heads/${chosen.branch}`;
-  return { hook, ref, branch: chosen.branch, at };
+  return { hook, ref, branch: chosen.branch, ...previewFlag(as(chosen.branch)), at };
 }
+
+const previewFlag = (as: "workspace" | "preview" | undefined) => (as === "preview" ? { preview: true } : {});

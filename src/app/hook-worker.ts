@@ -8,7 +8,7 @@ import { isRetryable } from "../errors.js";
 import type { Reporter } from "../events.js";
 import { openGit } from "../git/cli-git.js";
 import type { GitRepository } from "../git/port.js";
-import { branchMatches, configuredBranches, currentBranch, inReflog } from "../hooks/branches.js";
+import { configuredBranches, currentBranch, inReflog, previewBranches, publishedAs } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 import { appendLog, clearErrors, type HookState, hookState, type LastResult, writeAtomic } from "../hooks/state.js";
 import { tryLock } from "../hooks/publisher-lock.js";
@@ -175,7 +175,8 @@ async function publishRequest(
   const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
   const branch = request.branch ?? (await currentBranch(git));
   const branches = await configuredBranches(git);
-  if (!branch || !branchMatches(branch, branches)) {
+  const as = branch === undefined ? undefined : publishedAs(branch, branches, await previewBranches(git));
+  if (!branch || as === undefined) {
     const which = branch ? `branch ${branch}` : "detached HEAD";
     await log(`${which} is not one of the configured branches (${branches.join(", ")}); not published`);
     return undefined;
@@ -192,7 +193,7 @@ async function publishRequest(
     },
   };
   const result: LastResult = { ok: false, at: new Date().toISOString(), hook: request.hook, commit: sha, message: "" };
-  await log(`publishing ${branch} ${sha.slice(0, 12)}`);
+  await log(`publishing ${branch} ${sha.slice(0, 12)}${as === "preview" ? " to its preview" : ""}`);
   let failure: unknown;
   try {
     const results = await pushWorkspaces({
@@ -202,6 +203,7 @@ async function publishRequest(
       all: Object.keys(config.workspaces ?? {}).length > 0,
       ref: sha,
       store: {},
+      preview: as === "preview" ? { branch } : undefined,
       reporter,
       replaceable: (live) => inReflog(git, branch, live),
     });

@@ -10,6 +10,7 @@ import { publish } from "../publish/publish.js";
 import type { PublishRequest, PublishResult } from "../publish/request.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
+import { DEFAULT_PREVIEW_NAME, previewBranch, previewName } from "../workspace/preview.js";
 import type { StorePool } from "./store-pool.js";
 
 export interface PushOptions {
@@ -21,6 +22,12 @@ export interface PushOptions {
   ref: string;
   force?: boolean | undefined;
   dryRun?: boolean | undefined;
+  /**
+   * Publish each workspace's preview for this branch (`push --preview`; hooks and watch for the
+   * config's `previews.branches`) instead of the workspace itself; `true`: the branch `ref` names
+   * (HEAD: the current branch).
+   */
+  preview?: { branch: string } | true | undefined;
   /** --max-delete; undefined: $WSPUB_MAX_DELETE, the config's "maxDelete", else the default rule. */
   maxDelete?: number | undefined;
   /** --atomic / --no-atomic; undefined: $WSPUB_ATOMIC, then the config's "atomic". */
@@ -62,8 +69,11 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     const atomic = atomicMode(o.atomic, o.env, ctx.loaded.config.atomic);
     const lfs = resolveLfsMode(o.env, ctx.loaded.config);
     const maxDelete = resolveMaxDelete(o.maxDelete, o.env, ctx.loaded.config);
+    const previews = ctx.loaded.config.previews;
+    const branch = o.preview === true ? await previewBranch(ctx.git, o.ref) : o.preview?.branch;
     for (const w of ctx.workspaces) {
-      const layout = ctx.layout(w);
+      const name = branch === undefined ? w.name : previewName(previews?.name ?? DEFAULT_PREVIEW_NAME, w.name, branch);
+      const layout = ctx.layout({ ...w, name });
       const request: PublishRequest = {
         git: ctx.git,
         store: ctx.store,
@@ -76,6 +86,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         concurrency: ctx.settings.concurrency,
         excludes: ctx.loaded.config.exclude ?? [],
         lfs,
+        preview: branch === undefined ? undefined : { of: w.name, branch },
         reporter: o.reporter,
         actor: o.actor ?? defaultActor(o.env),
         replaceable: o.replaceable,

@@ -9,6 +9,7 @@ import type { BackgroundStatus } from "../hooks/state.js";
 import type { Visibility } from "../notify/visibility.js";
 import { formatBytes, shortOid } from "../report/text.js";
 import { lfsOidOf } from "../git/lfs-pointer.js";
+import type { Removed } from "../publish/remove.js";
 import { describeTarget, type Target } from "../store/target.js";
 
 /** The human output of every command (the Action's log and summary share report/text.ts). */
@@ -89,8 +90,10 @@ export function formatList(rows: readonly ListedWorkspace[], target: Target): st
   for (const r of rows) {
     const bytes = formatBytes(r.bytes).padEnd(10);
     const files = String(r.files).padStart(5);
+    const preview = r.preview ? `  (preview of ${r.preview.of}, branch ${r.preview.branch})` : "";
     lines.push(
-      `${r.workspace.padEnd(width)}  ${short(r.commit)}  ${files}  ${bytes}  ${r.publishedAt} by ${r.publishedBy}`,
+      `${r.workspace.padEnd(width)}  ${short(r.commit)}  ${files}  ${bytes}  ${r.publishedAt} by ` +
+        `${r.publishedBy}${preview}`,
     );
   }
   return lines.join("\n");
@@ -110,6 +113,20 @@ export function formatFiles(set: PublishSet, explain: boolean): string {
     for (const x of set.excluded) lines.push(`excluded: ${x.path}  <- ${x.reason}`);
   }
   return lines.join("\n");
+}
+
+/** `wspub delete`: what was (or would be) removed. */
+export function formatRemoved(r: Removed, dryRun = false): string {
+  return `${dryRun ? "would delete" : "deleted"} ${r.workspace}: ${r.objects} objects, ${r.records} records`;
+}
+
+/** `wspub prune`: the previews removed (or that would be). */
+export function formatPrune(pruned: readonly (Removed & { branch: string })[], dryRun = false): string {
+  if (pruned.length === 0) return "no previews to prune: every preview's branch still exists";
+  const verb = dryRun ? "would prune" : "pruned";
+  return pruned
+    .map((r) => `${verb} ${r.workspace} (branch ${r.branch} is gone): ${r.objects} objects, ${r.records} records`)
+    .join("\n");
 }
 
 export function formatUnlock(r: { workspace: string; removed: string | null }): string {

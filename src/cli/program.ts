@@ -5,6 +5,7 @@ import { addFilesCommand } from "./commands/files.js";
 import { addHooksCommands } from "./commands/hooks.js";
 import { addLsCommand } from "./commands/ls.js";
 import { addPushCommand } from "./commands/push.js";
+import { addRemoveCommands } from "./commands/remove.js";
 import { addStatusCommand } from "./commands/status.js";
 import { addUnlockCommand } from "./commands/unlock.js";
 import { addVerifyCommand } from "./commands/verify.js";
@@ -39,6 +40,7 @@ export async function main(rt: Runtime): Promise<number> {
     addLsCommand,
     addFilesCommand,
     addUnlockCommand,
+    addRemoveCommands,
   ]) {
     add(program, rt, setCode);
   }

@@ -56,6 +56,16 @@ export const configSchema = z.strictObject({
   layout: z.optional(z.enum(["rclone", "s3fs"])),
   /** Git LFS files: "content" (default) publishes what they hold, "pointers" the pointer files (README, "Git LFS"). */
   lfs: z.optional(z.enum(["content", "pointers"])),
+  /**
+   * Preview workspaces (README, "Preview workspaces"): how they are named ("{name}--{branch}" by
+   * default) and the branches that hooks and `wspub watch` publish as previews.
+   */
+  previews: z.optional(
+    z.strictObject({
+      name: z.optional(nonEmpty().check(z.refine((s) => s.includes("{branch}"), { message: "must contain {branch}" }))),
+      branches: z.optional(z.array(nonEmpty())),
+    }),
+  ),
   /** The most objects one publish may delete (README, "The delete guard"); default: see there. */
   maxDelete: z.optional(z.number().check(z.int(), z.minimum(0))),
 });

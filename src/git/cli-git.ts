@@ -165,6 +165,11 @@ class CliGit implements GitRepository {
     return (await this.run(["show-ref", "--verify", "--quiet", ref], true)).exitCode === 0;
   }
 
+  async refNames(prefix: string): Promise<string[]> {
+    const r = await this.run(["for-each-ref", "--format=%(refname)", prefix]);
+    return r.stdout.split("\n").filter((l: string) => l !== "");
+  }
+
   async reflog(ref: string, limit: number): Promise<string[]> {
     const r = await this.run(["reflog", "show", "-n", String(limit), "--format=%H", ref, "--"], true);
     return r.exitCode === 0 ? r.stdout.split("\n").filter((l: string) => l !== "") : [];

@@ -59,6 +59,8 @@ export interface GitRepository extends GitReader {
   symbolicRef(ref: string): Promise<string | undefined>;
   /** Whether a full ref name (`refs/heads/main`) exists. */
   hasRef(ref: string): Promise<boolean>;
+  /** The full names of the refs under a prefix (`refs/remotes/`). */
+  refNames(prefix: string): Promise<string[]>;
   /** git's own version, as [major, minor]. */
   version(): Promise<[number, number]>;
   /** The commits a ref's reflog names, newest first, at most `limit`; empty without a reflog. */

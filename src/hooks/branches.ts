@@ -20,15 +20,38 @@ export async function configuredBranches(git: GitRepository): Promise<string[]> 
   return config.branches ?? [await defaultBranch(git)];
 }
 
+/** The branches that hooks and `wspub watch` publish to their preview workspaces (config `previews.branches`). */
+export async function previewBranches(git: GitRepository): Promise<string[]> {
+  const { config } = await loadConfig(git.root);
+  return config.previews?.branches ?? [];
+}
+
+/** Whether hooks and watch publish `branch`: as the workspace (a configured branch), as its preview, or not. */
+export function publishedAs(
+  branch: string,
+  branches: readonly string[],
+  previews: readonly string[],
+): "workspace" | "preview" | undefined {
+  if (branchMatches(branch, branches)) return "workspace";
+  return branchMatches(branch, previews) ? "preview" : undefined;
+}
+
 /**
- * The branch whose tip `wspub watch` keeps live: the current branch when it is configured, else
- * the first configured branch named literally (no glob) that exists here. Undefined (with why)
+ * The branch whose tip `wspub watch` keeps live: the current branch when it is configured (or a
+ * preview branch: then published to its preview), else the first configured branch named literally
+ * (no glob) that exists here. Undefined (with why)
  * when there is none, e.g. a detached HEAD and only glob patterns configured.
  */
-export async function watchedBranch(git: GitRepository): Promise<{ branch: string } | { none: string }> {
+export async function watchedBranch(
+  git: GitRepository,
+): Promise<{ branch: string; preview?: boolean } | { none: string }> {
   const branches = await configuredBranches(git);
   const current = await currentBranch(git);
   if (current !== undefined && branchMatches(current, branches)) return { branch: current };
+  // A preview branch checked out (config previews.branches): its tip goes to its preview.
+  if (current !== undefined && branchMatches(current, await previewBranches(git))) {
+    return { branch: current, preview: true };
+  }
   for (const name of branches) {
     if (!name.includes("*") && (await git.hasRef(`refs/heads/${name}`))) return { branch: name };
   }

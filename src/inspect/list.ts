@@ -1,4 +1,4 @@
-import { parsePointer, type Pointer } from "../manifest/pointer.js";
+import { parsePointer, type Pointer, type PreviewOf } from "../manifest/pointer.js";
 import { isPublished } from "../manifest/live.js";
 import { runBounded } from "../queue.js";
 import { Layout, workspacesMetaRoot } from "../store/layout.js";
@@ -12,6 +12,8 @@ export interface ListedWorkspace {
   publishedBy: string;
   files: number;
   bytes: number;
+  /** A preview workspace: the workspace it previews and the branch it publishes; null otherwise. */
+  preview: PreviewOf | null;
 }
 
 /** Every workspace with a readable pointer at the target, by name. */
@@ -39,6 +41,7 @@ export async function listWorkspaces(
       publishedBy: p.publishedBy,
       files: p.files,
       bytes: p.bytes,
+      preview: p.preview ?? null,
     });
   });
   return rows.sort((a, b) => (a.workspace < b.workspace ? -1 : 1));

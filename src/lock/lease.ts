@@ -121,6 +121,25 @@ export class Lease {
     if (this.lost !== undefined) throw new WspubError("refused", messages.lockLost(this.lost));
   }
 
+  /**
+   * Says nothing is live any more, keeping the lock and the journal (a workspace being removed: if
+   * the removal is cut short, the next publish is a first publish over whatever is left).
+   */
+  unpublish(): Promise<void> {
+    return this.swap((p) => ({
+      ...p,
+      commit: null,
+      manifest: null,
+      previous: null,
+      publishedAt: null,
+      publishedBy: null,
+      files: 0,
+      bytes: 0,
+      root: null,
+      slot: null,
+    }));
+  }
+
   /** Replaces the journal (a plan made again under the lock). */
   setJournal(journal: Journal): Promise<void> {
     return this.swap((p) => ({ ...p, journal }));

@@ -126,7 +126,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     flipped = true;
     if (!late) await flip();
     crashPoint(req.env, "after-link");
-    await lease.finish({ ...fields, slot, ...(req.preview ? { preview: req.preview } : {}) }, leftovers);
+    await lease.finish({ ...fields, slot, preview: req.preview ?? null }, leftovers);
     crashPoint(req.env, "after-pointer");
     if (leftovers.length > 0) await removeLeftovers();
     if (late) await flip();

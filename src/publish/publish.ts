@@ -141,7 +141,7 @@ function pointerFields(p: Publishing, manifest: WrittenManifest, live: LiveState
     bytes: manifest.root.bytes,
     root: manifest.root,
     slot: null,
-    ...(p.req.preview ? { preview: p.req.preview } : {}),
+    preview: p.req.preview ?? null,
   };
 }
 

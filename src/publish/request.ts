@@ -65,6 +65,8 @@ export interface Publishing {
 /** What a publish did (or, with --dry-run, would do): `wspub push --json`, the Action's outputs, the webhook. */
 export interface PublishResult {
   workspace: string;
+  /** A preview's publish: the workspace it previews and its branch; null otherwise. */
+  preview: PreviewOf | null;
   commit: string;
   previous: string | null;
   /** The target's URL, with its prefix (s3://bucket/prefix, or the directory). */

@@ -22,6 +22,7 @@ export function resultOf(
   const list = <T>(items: readonly T[], name: (t: T) => string) => items.slice(0, MAX_LISTED_CHANGES).map(name);
   return {
     workspace: req.layout.workspace,
+    preview: req.preview ?? null,
     commit: p.commit.oid,
     previous: live?.pointer.commit ?? null,
     ...targetFields(req.layout.target),

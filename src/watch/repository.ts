@@ -30,6 +30,8 @@ export interface RepositoryDeps {
 interface Tip {
   branch: string;
   oid: string;
+  /** A preview branch (config previews.branches): published to its preview workspace. */
+  preview?: boolean | undefined;
 }
 
 /** Operations during which the branch moves many times: the publish waits for the end. */
@@ -154,7 +156,8 @@ export class WatchedRepository {
       return undefined;
     }
     this.skipped = undefined;
-    return { branch: watched.branch, oid: (await git.resolveCommit(`refs/heads/${watched.branch}`)).oid };
+    const oid = (await git.resolveCommit(`refs/heads/${watched.branch}`)).oid;
+    return { branch: watched.branch, oid, preview: watched.preview };
   }
 
   /** Metrics: how far the tip is ahead of what is live. */
@@ -182,6 +185,7 @@ export class WatchedRepository {
         env: this.deps.env,
         all: Object.keys(config.workspaces ?? {}).length > 0,
         ref: tip.oid,
+        preview: tip.preview ? { branch: tip.branch } : undefined,
         store: this.deps.store,
         notify: this.deps.notify,
         stores: this.deps.stores,

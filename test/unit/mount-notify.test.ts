@@ -56,6 +56,7 @@ beforeEach(() => {
 
 const result: PublishResult = {
   workspace: "myapp",
+  preview: null,
   commit: "c".repeat(40),
   previous: "b".repeat(40),
   target: "s3://bucket/sites",

@@ -17,6 +17,7 @@ interface PushOpts extends StoreOpts {
   notify: boolean;
   atomic?: boolean;
   maxDelete?: number;
+  preview?: boolean;
 }
 
 /** `wspub push [WORKSPACE]`. */
@@ -57,6 +58,10 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
             "half of the live files and more than 100)",
         ).argParser(parseCount),
       )
+      .option(
+        "--preview",
+        "publish the branch (--ref's, else the current one) as the workspace's preview, e.g. app--feature-x",
+      )
       .option("--atomic", 'publish through a link to one of two trees (default: $WSPUB_ATOMIC=1, config "atomic")')
       .option("--no-atomic", "publish in place (leaves atomic mode when the workspace is in it)")
       .addOption(lockWait)
@@ -77,6 +82,7 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
         force: o.force,
         dryRun: o.dryRun,
         maxDelete: o.maxDelete,
+        preview: o.preview ? true : undefined,
         atomic: o.atomic,
         lock: o.unsafeNoLock ? false : undefined,
         lockWaitMs: o.lockWait === undefined ? undefined : o.lockWait * 1000,

@@ -1,0 +1,99 @@
+import type { Reporter } from "../events.js";
+import { LOCK_WAIT_MS } from "../limits.js";
+import type { Journal } from "../manifest/journal.js";
+import type { PreviewOf } from "../manifest/pointer.js";
+import { readPointerState } from "../manifest/live.js";
+import { Lease } from "../lock/lease.js";
+import type { Layout } from "../store/layout.js";
+import type { ObjectStore } from "../store/port.js";
+
+/** What removing a workspace did (or, with dryRun, would do). */
+export interface Removed {
+  workspace: string;
+  /** Whether anything of it was there. */
+  existed: boolean;
+  /** Objects the mount shows: files (and an atomic workspace's link and slots). */
+  objects: number;
+  /** wspub's own records of it: manifests, shards, its pointer. */
+  records: number;
+}
+
+/**
+ * Removes one published workspace: its files, an atomic workspace's link and slots, and all its
+ * records, under its lock, and nothing of another workspace (every listing is of the workspace's
+ * own prefixes, which end in `/`: `app/` is not `apple/` nor `app--preview/`). The lock is taken
+ * with a journal that says everything may have changed, and the pointer first says that nothing is
+ * live: a removal cut short leaves what the next publish treats as a first publish over leftovers
+ * (or the next removal finishes). The link goes first (an atomic workspace disappears at once for
+ * readers), the pointer last.
+ */
+export async function removeWorkspace(o: {
+  store: ObjectStore;
+  layout: Layout;
+  holder: string;
+  reporter: Reporter;
+  env: NodeJS.ProcessEnv;
+  dryRun?: boolean | undefined;
+  lockWaitMs?: number | undefined;
+  /** Remove it only if it is this preview (a branch's preview by name: another branch's may have the same slug). */
+  preview?: PreviewOf | undefined;
+}): Promise<Removed> {
+  const { store, layout } = o;
+  const state = await readPointerState(store, layout);
+  const was = state.seen?.pointer.preview;
+  if (o.preview && (was?.of !== o.preview.of || was?.branch !== o.preview.branch)) {
+    return { workspace: layout.workspace, existed: false, objects: 0, records: 0 };
+  }
+  const [slotFiles] = layout.slotPrefixes;
+  const links = await existing(store, layout.linkKeys);
+  const files = [...(await keysUnder(store, layout.filesPrefix)), ...(await keysUnder(store, slotFiles))];
+  const records = (await keysUnder(store, layout.metaPrefix)).filter((k) => k !== layout.pointerKey);
+  const objects = links.length + files.length;
+  const counts = { workspace: layout.workspace, objects, records: records.length + (state.seen ? 1 : 0) };
+  const existed = objects > 0 || counts.records > 0;
+  if (o.dryRun || !existed) return { ...counts, existed };
+  if (!state.seen) {
+    // Objects without a pointer (an older layout, or a removal that died after the pointer): no lock to take.
+    await store.deleteMany([...links, ...files, ...records]);
+    return { ...counts, existed };
+  }
+  const journal: Journal = {
+    commit: "",
+    startedAt: new Date().toISOString(),
+    holder: o.holder,
+    writes: "all",
+    deletes: "all",
+  };
+  const options = { store, layout, holder: o.holder, reporter: o.reporter, env: o.env, lock: true };
+  const { lease } = await Lease.acquire({ ...options, waitMs: o.lockWaitMs ?? LOCK_WAIT_MS }, state.seen, journal);
+  try {
+    // Nothing is live from here on: a removal cut short leaves a first publish to make, not a manifest
+    // that names files that are gone.
+    await lease.unpublish();
+    for (const batch of [links, files, records]) {
+      lease.assertHeld();
+      await store.deleteMany(batch);
+    }
+    // Records written meanwhile by nobody (the lock is held); the pointer goes last, with the lock in it.
+    lease.assertHeld();
+    lease.stopRenewals();
+    await store.deleteMany([layout.pointerKey]);
+  } catch (e) {
+    await lease.release(true);
+    throw e;
+  }
+  return { ...counts, existed };
+}
+
+async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of store.list(prefix)) keys.push(o.key);
+  return keys;
+}
+
+/** Those of `keys` that exist (the link's key in either layout). */
+async function existing(store: ObjectStore, keys: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const key of keys) if ((await store.get(key)) !== undefined) found.push(key);
+  return found;
+}
