@@ -126,18 +126,8 @@ export class Lease {
    * the removal is cut short, the next publish is a first publish over whatever is left).
    */
   unpublish(): Promise<void> {
-    return this.swap((p) => ({
-      ...p,
-      commit: null,
-      manifest: null,
-      previous: null,
-      publishedAt: null,
-      publishedBy: null,
-      files: 0,
-      bytes: 0,
-      root: null,
-      slot: null,
-    }));
+    const nothing = { commit: null, manifest: null, previous: null, publishedAt: null, publishedBy: null };
+    return this.swap((p) => ({ ...p, ...nothing, files: 0, bytes: 0, root: null, slot: null }));
   }
 
   /** Replaces the journal (a plan made again under the lock). */
