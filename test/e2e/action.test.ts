@@ -467,3 +467,43 @@ describe("the Action on a default checkout (lfs: false) of a repository with Git
     expect(objects.get("assets/model.bin")).toBe(model.sha256);
   });
 });
+
+describe("the Action's previews: a branch's preview input, and a branch's delete event", () => {
+  it("publishes the pushed branch as <name>--<branch>, then removes it when the branch is deleted", async () => {
+    const origin = tempRepo("", join(temp("wspub-origin-"), "origin"));
+    origin.write({ "index.html": "<h1>main</h1>\n" });
+    const c1 = origin.commit("main");
+    origin.git("checkout", "-q", "-b", "feature/login");
+    origin.write({ "login.html": "<form></form>\n" });
+    const c2 = origin.commit("login");
+    const bucket = `action-preview-${process.pid}`;
+    await createBucket(s3, bucket);
+    const inputs = { target: `s3://${bucket}`, endpoint: s3.endpoint };
+
+    const checkout = clone(origin, ["--depth", "1", "--branch", "main"]);
+    expect(runAction(checkout, c1, inputs).code).toBe(0);
+    const main = await bucketObjects(client, bucket, "myapp/");
+
+    const branch = clone(origin, ["--depth", "1", "--branch", "feature/login"]);
+    const r = runAction(branch, c2, { ...inputs, preview: "true" }, { GITHUB_REF: "refs/heads/feature/login" });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ commit: c2, preview: "myapp--feature-login", changed: "true" });
+    expect([...(await bucketObjects(client, bucket, "myapp--feature-login/")).keys()].sort()).toEqual([
+      "index.html",
+      "login.html",
+    ]);
+    expect(await bucketObjects(client, bucket, "myapp/")).toEqual(main);
+
+    // The branch is deleted: GitHub runs the workflow on the default branch with a delete event.
+    const event = join(temp("wspub-event-"), "delete.json");
+    writeFileSync(event, JSON.stringify({ ref: "feature/login", ref_type: "branch" }));
+    const deleted = runAction(checkout, c1, inputs, { GITHUB_EVENT_NAME: "delete", GITHUB_EVENT_PATH: event });
+    expect(deleted.code, deleted.stdout).toBe(0);
+    expect(deleted.stdout).toContain("removed myapp--feature-login, the preview of branch feature/login");
+    expect(deleted.outputs).toMatchObject({ preview: "myapp--feature-login", changed: "true" });
+    expect(deleted.summary).toContain("### wspub: branch `feature/login` deleted, its previews removed");
+    expect((await bucketObjects(client, bucket, "myapp--feature-login/")).size).toBe(0);
+    expect((await bucketObjects(client, bucket, ".wspub/myapp--feature-login/")).size).toBe(0);
+    expect(await bucketObjects(client, bucket, "myapp/")).toEqual(main);
+  });
+});

@@ -574,6 +574,37 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       },
       run: () => wspub(brokenDir, ["push", ...store()]),
     },
+    // --- the delete guard, previews, delete
+    {
+      name: "a publish that would delete most of a workspace (the delete guard)",
+      code: 3,
+      message:
+        /refused: this publish would delete 140 of the 150 live files of guarded .*allow it with --max-delete 140 \(config "maxDelete", WSPUB_MAX_DELETE\) or --force/,
+      setup: async () => {
+        const files = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f/${i}.txt`, `${i}\n`]));
+        guarded = repoWith("guarded", files);
+        expect(wspub(guarded.dir, ["push", ...store()]).code).toBe(0);
+        guarded.write({ ".wspubignore": "f/[0-9][0-9]*.txt\n" });
+        guarded.commit("exclude too much");
+      },
+      run: () => wspub(guarded.dir, ["push", ...store()]),
+    },
+    {
+      name: "wspub delete of a workspace that is not published",
+      code: 2,
+      message: /nothing is published as nope at s3:\/\/bad-input-\d+ .*: see wspub ls/,
+      run: () => wspub(app.dir, ["delete", "nope", ...store()]),
+    },
+    {
+      name: "push --preview on a detached HEAD",
+      code: 2,
+      message: /--preview publishes a branch, and HEAD is detached: check out the branch, or give --ref <branch>/,
+      run: () => {
+        const detached = repoWith("detached", { "a.txt": "a\n" });
+        detached.git("checkout", "-q", "--detach");
+        return wspub(detached.dir, ["push", "--preview", ...store()]);
+      },
+    },
     // --- Git LFS
     {
       name: "Git LFS content that is not in the clone, and git-lfs not installed to fetch it",
@@ -602,6 +633,7 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
     },
   ];
   let lockedDir = "";
+  let guarded: TempRepo;
   let brokenDir = "";
 
   it("has at least 25 cases", () => {

@@ -418,3 +418,42 @@ describe("a monorepo with configured workspaces", () => {
     expect(JSON.parse(ls.stdout).workspaces.map((w: { workspace: string }) => w.workspace)).toEqual(["api", "www"]);
   });
 });
+
+describe("previews from the command line: push --preview, ls, prune, delete", () => {
+  it("publishes a branch's preview, lists it, prunes it once the branch is gone, and deletes a workspace", async () => {
+    const bucket = `cli-previews-${process.pid}`;
+    await createBucket(s3, bucket);
+    const store = ["--target", `s3://${bucket}`, "--endpoint", s3.endpoint];
+    const repo = tempRepo("", join(temp("wspub-cli-previews-"), "site"));
+    repo.write({ "index.html": "<h1>main</h1>\n" });
+    repo.commit("main");
+    expect(wspub(repo.dir, ["push", ...store]).code).toBe(0);
+    repo.git("checkout", "-q", "-b", "fix/typo");
+    repo.write({ "index.html": "<h1>fixed</h1>\n" });
+    repo.commit("fix");
+
+    const pushed = wspub(repo.dir, ["push", "--preview", "--json", ...store]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({
+      workspace: "site--fix-typo",
+      preview: { of: "site", branch: "fix/typo" },
+    });
+    const ls = wspub(repo.dir, ["ls", ...store]);
+    expect(ls.stdout).toMatch(/^site--fix-typo .*\(preview of site, branch fix\/typo\)$/m);
+    expect(ls.stdout).toMatch(/^site {2,}[0-9a-f]{12}/m);
+
+    repo.git("checkout", "-q", "main");
+    repo.git("branch", "-q", "-D", "fix/typo");
+    const dry = wspub(repo.dir, ["prune", "--dry-run", ...store]);
+    expect(dry.stdout).toMatch(/^would prune site--fix-typo \(branch fix\/typo is gone\): 1 objects, \d+ records$/m);
+    expect(wspub(repo.dir, ["prune", ...store]).stdout).toMatch(/^pruned site--fix-typo/m);
+    expect(wspub(repo.dir, ["prune", ...store]).stdout).toBe(
+      "no previews to prune: every preview's branch still exists\n",
+    );
+
+    const removed = wspub(repo.dir, ["delete", "site", "--json", ...store]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse(removed.stdout)).toMatchObject({ workspace: "site", existed: true, objects: 1 });
+    expect((await bucketObjects(client, bucket)).size).toBe(0);
+  });
+});

@@ -312,6 +312,33 @@ describe("git hooks, with real commits and pushes", () => {
     expect(await liveCommit(prefix, name)).toBe(amended);
   });
 
+  it("a commit on a previews.branches branch is published to its preview; the workspace stays as it was", async () => {
+    const { repo, prefix, name } = newRepo({ branches: ["main"], previews: { branches: ["feature/*"] } });
+    install(repo);
+    repo.write({ "m.txt": "m\n" });
+    repo.git("add", "-A");
+    gitRun(repo, ["commit", "-q", "-m", "m"]);
+    const main = repo.git("rev-parse", "HEAD").trim();
+    await waitFor("main to be live", async () => ((await liveCommit(prefix, name)) === main ? true : undefined));
+    await settled(repo);
+
+    // (As the developer does, with credentials: creating the branch moves it, and publishes its preview.)
+    gitRun(repo, ["checkout", "-q", "-b", "feature/login"]);
+    repo.write({ "login.txt": "login\n" });
+    repo.git("add", "-A");
+    gitRun(repo, ["commit", "-q", "-m", "login"]);
+    const login = repo.git("rev-parse", "HEAD").trim();
+    const preview = `${name}--feature-login`;
+    await waitFor("the preview to be live", async () =>
+      (await liveCommit(prefix, preview)) === login ? true : undefined,
+    );
+    await settled(repo);
+    expect(logOf(repo)).toContain(`publishing feature/login ${login.slice(0, 12)} to its preview`);
+    expect(await liveCommit(prefix, name)).toBe(main);
+    const ls = runCli(cli.bin, ["ls"], { cwd: repo.dir, env: devEnv() as Record<string, string> });
+    expect(ls.stdout).toMatch(new RegExp(`${preview} .*\\(preview of ${name}, branch feature/login\\)`));
+  });
+
   it("a failed background publish is reported on the next commit and by wspub status", async () => {
     const { repo } = newRepo();
     repo.write({ "wspub.config.json": JSON.stringify({ target: "s3://no-such-bucket-here", endpoint: s3.endpoint }) });

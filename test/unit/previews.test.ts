@@ -8,7 +8,7 @@ import { eventAction } from "../../src/action/event.js";
 import { requestFor } from "../../src/app/hook-requests.js";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitRepository } from "../../src/git/port.js";
-import { publishedAs } from "../../src/hooks/branches.js";
+import { publishedAs, watchedBranch } from "../../src/hooks/branches.js";
 import { DEFAULT_PREVIEW_NAME, previewBranch, previewName } from "../../src/workspace/preview.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 
@@ -79,6 +79,15 @@ describe("which branch a preview publishes, and when hooks publish one (real git
       { hook: "reference-transaction", ref: "refs/heads/main", branch: "main", at: 1 },
     );
     expect(await requestFor(git, "reference-transaction", moved("refs/heads/other"), 1)).toBeUndefined();
+  });
+
+  it("wspub watch publishes a checked-out preview branch to its preview, a configured one as the workspace", async () => {
+    await setup({ branches: ["main"], previews: { branches: ["feature/*"] } });
+    expect(await watchedBranch(git)).toEqual({ branch: "main" });
+    repo.git("checkout", "-q", "-b", "feature/x");
+    expect(await watchedBranch(git)).toEqual({ branch: "feature/x", preview: true });
+    repo.git("checkout", "-q", "-b", "other");
+    expect(await watchedBranch(git)).toEqual({ branch: "main" });
   });
 });
 
