@@ -2,7 +2,14 @@
 // Node >= 22.1 caches the compiled bundle on disk (in the OS temp directory; NODE_COMPILE_CACHE
 // moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off): a later start skips most of the compiling.
 import module from "node:module";
+import { nodeTooOld } from "./node-version.js";
 import { youngGenerationRestart } from "./young-generation.js";
+
+const tooOld = nodeTooOld(process.version);
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(2);
+}
 
 // A push in a large repository starts again with a smaller young generation (see that module).
 const restart = youngGenerationRestart(process);

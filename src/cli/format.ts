@@ -13,7 +13,7 @@ import type { Removed } from "../publish/remove.js";
 import { describeTarget, type Target } from "../store/target.js";
 
 /** The human output of every command (the Action's log and summary share report/text.ts). */
-export { formatPublish } from "../report/text.js";
+export { formatChanges, formatPublish } from "../report/text.js";
 
 const short = (oid: string | null) => shortOid(oid);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -30,3 +30,24 @@ export function formatPublish(r: PublishResult, where: string): string {
     `${(r.durationMs / 1000).toFixed(2)} s`;
   return `${head}\n${counts}`;
 }
+
+/** Paths of each kind a dry run lists before it says "and N more". */
+export const PLAN_LINES = 20;
+
+/**
+ * The plan's paths, one per line (`  upload  src/app.js`), at most `limit` of each kind, then how
+ * many more: a dry run shows what it would do, not only how much.
+ */
+export function formatChanges(r: PublishResult, limit = PLAN_LINES): string {
+  const lines: string[] = [];
+  const kinds = [
+    ["upload", r.changes.uploaded, r.uploaded],
+    ["copy", r.changes.copied, r.copied],
+    ["delete", r.changes.deleted, r.deleted],
+  ] as const;
+  for (const [verb, paths, count] of kinds) {
+    for (const path of paths.slice(0, limit)) lines.push(`  ${verb.padEnd(6)}  ${path}`);
+    if (count > Math.min(limit, paths.length)) lines.push(`  ... and ${count - Math.min(limit, paths.length)} more to ${verb}`);
+  }
+  return lines.join("\n");
+}

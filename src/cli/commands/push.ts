@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { ExitCode } from "../../errors.js";
-import { formatPublish, formatVisibility } from "../format.js";
+import { formatChanges, formatPublish, formatVisibility } from "../format.js";
 import { parseCount, parseSeconds, storeFlags, type StoreOpts, storeOptions } from "../options.js";
 import { humanReporter, jsonReporter } from "../reporters.js";
 import type { Runtime, SetExitCode } from "../runtime.js";
@@ -12,7 +12,7 @@ interface PushOpts extends StoreOpts {
   force?: boolean;
   lockWait?: number;
   unsafeNoLock?: boolean;
-  mountRc: string[];
+  mountRc?: string[];
   webhook?: string;
   notify: boolean;
   atomic?: boolean;
@@ -22,7 +22,7 @@ interface PushOpts extends StoreOpts {
 
 /** `wspub push [WORKSPACE]`. */
 export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCode): void {
-  const repeatable = (v: string, all: string[]) => [...all, v];
+  const repeatable = (v: string, all: string[] | undefined) => [...(all ?? []), v];
   const lockWait = new Option(
     "--lock-wait <seconds>",
     "wait this long for a lock another publisher holds (default 300; 0: fail at once)",
@@ -40,7 +40,6 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
         "rclone mount remote control to refresh after the publish, repeatable (default: $WSPUB_MOUNT_RC, config " +
           '"mounts")',
         repeatable,
-        [] as string[],
       )
       .option(
         "--webhook <url>",
@@ -93,6 +92,8 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
           reporter.stop();
           if (o.json) return;
           rt.io.out(formatPublish(r, where));
+          const changes = r.dryRun ? formatChanges(r) : "";
+          if (changes) rt.io.out(changes);
           if (r.visibility) rt.io.out(formatVisibility(r.visibility));
         },
       });

@@ -9,14 +9,14 @@ interface WatchOpts extends StoreOpts {
   listen?: string;
   poll: number;
   reconcile: number;
-  mountRc: string[];
+  mountRc?: string[];
   webhook?: string;
   notify: boolean;
 }
 
 /** `wspub watch [PATH...]`: the sync service. */
 export function addWatchCommand(program: Command, rt: Runtime, setCode: SetExitCode): void {
-  const repeatable = (v: string, all: string[]) => [...all, v];
+  const repeatable = (v: string, all: string[] | undefined) => [...(all ?? []), v];
   storeOptions(
     program
       .command("watch")
@@ -40,7 +40,6 @@ export function addWatchCommand(program: Command, rt: Runtime, setCode: SetExitC
         "--mount-rc <url>",
         "rclone mount remote control to refresh after each publish, repeatable",
         repeatable,
-        [],
       )
       .option("--webhook <url>", "POST each publish's summary as JSON here")
       .option("--no-notify", "neither refresh mounts nor call the webhook"),

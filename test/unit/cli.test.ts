@@ -1,0 +1,97 @@
+// The CLI in-process (cli/program.ts main) against a real repository and a directory target: what a
+// new user sees first (issue 17): a dry run names the paths, --json always prints one object,
+// commander's errors read like wspub's, and --help says how to use it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/program.js";
+import { type TempRepo, tempRepo } from "../harness/repo.js";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function run(argv: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false };
+  const code = await main({ argv, env: { XDG_DATA_HOME: "/nonexistent", ...env }, cwd, io });
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+function repoWith(files: number): { repo: TempRepo; target: string } {
+  const repo = tempRepo();
+  const target = mkdtempSync(join(tmpdir(), "wspub-cli-target-"));
+  cleanups.push(
+    () => repo.cleanup(),
+    () => rmSync(target, { recursive: true, force: true }),
+  );
+  repo.write(
+    Object.fromEntries(Array.from({ length: files }, (_, i) => [`f${String(i).padStart(2, "0")}.txt`, `${i}\n`])),
+  );
+  repo.commit("one");
+  return { repo, target };
+}
+
+describe("the CLI, as a new user meets it", () => {
+  it("push --dry-run names the paths it would upload, copy and delete (20 of each, then how many more)", async () => {
+    const { repo, target } = repoWith(25);
+    const r = await run(["push", "--dry-run", "--target", target], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("25 would be uploaded");
+    expect(r.stdout).toContain("\n  upload  f00.txt\n  upload  f01.txt\n");
+    expect(r.stdout).toContain("  upload  f19.txt\n  ... and 5 more to upload");
+    expect(r.stdout).not.toContain("f20.txt");
+    await run(["push", "--target", target], repo.dir);
+    repo.git("mv", "f00.txt", "moved.txt");
+    repo.remove("f01.txt");
+    repo.commit("two", { all: true });
+    const two = await run(["push", "--dry-run", "--target", target], repo.dir);
+    expect(two.stdout).toMatch(/\n {2}copy {4}moved\.txt\n {2}delete {2}f00\.txt\n {2}delete {2}f01\.txt$/);
+  });
+
+  it("--json prints one JSON object on stdout on failure too; the human line stays on stderr", async () => {
+    const { repo, target } = repoWith(1);
+    const r = await run(["push", "--json", "--ref", "nope", "--target", target], repo.dir);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        message:
+          'unknown ref "nope": give a commit, branch or tag that exists here (git fetch it first if it is remote)',
+        exitCode: 2,
+        code: "git",
+      },
+    });
+    expect(r.stderr).toMatch(/^wspub: error: unknown ref "nope"/);
+    const bad = await run(["push", "--json", "--bogus"], repo.dir);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toEqual({
+      error: { message: "unknown option '--bogus'", exitCode: 2, code: "usage" },
+    });
+  });
+
+  it("commander's own errors read like wspub's; --help shows examples, exit codes, the environment", async () => {
+    const bad = await run(["push", "--bogus"]);
+    expect(bad.stderr.split("\n")[0]).toBe("wspub: error: unknown option '--bogus'");
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    for (const part of [
+      "Examples:",
+      "wspub push --dry-run",
+      "Exit codes:",
+      "3 refused on purpose",
+      "Environment:",
+      "WSPUB_TARGET",
+    ]) {
+      expect(help.stdout).toContain(part);
+    }
+    const push = await run(["push", "--help"]);
+    expect(push.stdout).not.toContain("(default: [])");
+    expect(push.stdout.match(/--mount-rc[\s\S]*?--webhook/)?.[0].match(/default/g)).toHaveLength(1);
+    const uninstall = await run(["hooks", "uninstall", "--help"]);
+    expect(uninstall.stdout).toMatch(/--post-commit +only the hooks that publish local branch moves/);
+    expect(uninstall.stdout).toMatch(/--pre-push +only the pre-push hook/);
+  });
+});
