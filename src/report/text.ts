@@ -47,7 +47,8 @@ export function formatChanges(r: PublishResult, limit = PLAN_LINES): string {
   ] as const;
   for (const [verb, paths, count] of kinds) {
     for (const path of paths.slice(0, limit)) lines.push(`  ${verb.padEnd(6)}  ${path}`);
-    if (count > Math.min(limit, paths.length)) lines.push(`  ... and ${count - Math.min(limit, paths.length)} more to ${verb}`);
+    if (count > Math.min(limit, paths.length))
+      lines.push(`  ... and ${count - Math.min(limit, paths.length)} more to ${verb}`);
   }
   return lines.join("\n");
 }

@@ -36,11 +36,7 @@ export function addWatchCommand(program: Command, rt: Runtime, setCode: SetExitC
           .argParser(parseSeconds)
           .default(WATCH_RECONCILE_S),
       )
-      .option(
-        "--mount-rc <url>",
-        "rclone mount remote control to refresh after each publish, repeatable",
-        repeatable,
-      )
+      .option("--mount-rc <url>", "rclone mount remote control to refresh after each publish, repeatable", repeatable)
       .option("--webhook <url>", "POST each publish's summary as JSON here")
       .option("--no-notify", "neither refresh mounts nor call the webhook"),
   ).action(async (paths: string[], o: WatchOpts) => {
