@@ -27,6 +27,8 @@ export interface ContextOptions {
   git?: GitRepository | undefined;
   /** Stores kept open across commands (`wspub watch`); without one, the store is opened and closed here. */
   stores?: StorePool | undefined;
+  /** Say so when nothing names a target and the local store is used (a publish; other commands show the target). */
+  announceDefault?: boolean | undefined;
 }
 
 /** What a command works with: the repository, its config, the workspaces it names, and the store, opened once. */
@@ -45,7 +47,7 @@ export async function withContext<T>(o: ContextOptions, fn: (ctx: Context) => Pr
   const found = await resolveWorkspaces(o.workspace, { cwd: o.cwd, all: o.all ?? false, git: o.git });
   try {
     for (const message of found.loaded.warnings) o.reporter.event({ type: "warning", message });
-    return await withStore(o, found.git.root, found.loaded, true, async (settings, store) =>
+    return await withStore(o, found.git.root, found.loaded, o.announceDefault ?? false, async (settings, store) =>
       fn({ ...found, settings, store, layout: (w) => new Layout(settings.target, w.name, settings.layout) }),
     );
   } finally {

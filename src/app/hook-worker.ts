@@ -208,6 +208,7 @@ async function publishRequest(
       replaceable: (live) => inReflog(git, branch, live),
     });
     result.ok = true;
+    result.target = results[0]?.target;
     published.add(sha);
     result.message = results
       .map((r) => {

@@ -62,7 +62,7 @@ export type Published = PublishResult & { visibility?: Visibility };
  * with the same typed options.
  */
 export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
-  return withContext(o, async (ctx) => {
+  return withContext({ ...o, announceDefault: true }, async (ctx) => {
     const notify = resolveNotifySettings(o.notify ?? {}, o.env, ctx.loaded.config);
     for (const message of notify.warnings) o.reporter.event({ type: "warning", message });
     const results: Published[] = [];

@@ -24,7 +24,10 @@ export async function workspaceStatus(
   | { failure: unknown; background: BackgroundStatus | undefined }
 > {
   return withContext(o, async (ctx) => {
-    const background = await readBackground(ctx.git);
+    const found = await readBackground(ctx.git);
+    // The background publisher's news, unless it is about another target (hooks configured elsewhere).
+    const url = ctx.settings.target.url;
+    const background = found?.last?.target !== undefined && found.last.target !== url ? undefined : found;
     try {
       return { status: await status(ctx.store, ctx.layout(ctx.workspaces[0]!), ctx.git), background };
     } catch (failure) {

@@ -61,6 +61,8 @@ export interface LastResult {
   hook: string;
   commit: string | null;
   message: string;
+  /** Where it published (the target's URL with its prefix), when it got that far. */
+  target?: string | undefined;
 }
 
 export interface BackgroundStatus {

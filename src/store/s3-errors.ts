@@ -69,6 +69,13 @@ export function mapS3Error(error: unknown, where: { bucket: string; endpoint: st
         `AWS_ENDPOINT_URL and that the server is up`,
     );
   }
+  // An https:// endpoint whose server speaks plain HTTP: OpenSSL reads its answer as a bad record.
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || /wrong version number|packet length too long/i.test(e.message ?? "")) {
+    return input(
+      `the endpoint ${at} does not speak TLS (https://), but plain HTTP answered: use http:// in --endpoint / ` +
+        "AWS_ENDPOINT_URL (or enable TLS on the server)",
+    );
+  }
   if (/certificate|SSL|TLS/i.test(e.message ?? "") || /CERT|SSL/.test(code)) {
     return failure(
       `TLS failure talking to ${at} (${code || name}): ${e.message ?? ""}. Check AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS`,

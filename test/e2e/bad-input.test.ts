@@ -212,6 +212,13 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
       run: () => wspub(app.dir, ["push", "--target", target, "--endpoint", "http://127.0.0.1:9"]),
     },
     {
+      name: "an https:// endpoint whose server speaks plain HTTP",
+      code: 2,
+      message:
+        /the endpoint https:\/\/127\.0\.0\.1:\d+ does not speak TLS \(https:\/\/\), but plain HTTP answered: use http:\/\//,
+      run: () => wspub(app.dir, ["push", "--target", target, "--endpoint", s3.endpoint.replace(/^http:/, "https:")]),
+    },
+    {
       name: "an endpoint that is not http(s)",
       code: 2,
       message: /invalid endpoint "ftp:\/\/127\.0\.0\.1:21": expected http\(s\):\/\/host\[:port\]/,
@@ -316,13 +323,13 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
     {
       name: "an unknown command",
       code: 2,
-      message: /unknown command 'pubish'/,
+      message: /^wspub: error: unknown command 'pubish'/,
       run: () => wspub(app.dir, ["pubish", ...store()]),
     },
     {
       name: "an unknown option",
       code: 2,
-      message: /unknown option '--nope'/,
+      message: /^wspub: error: unknown option '--nope'/,
       run: () => wspub(app.dir, ["push", "--nope", ...store()]),
     },
     {
