@@ -67,12 +67,10 @@ async function removePreviews(options: ActionOptions, branch: string, env: NodeJ
         : `wspub: no preview ${r.workspace} of branch ${branch} to remove`,
     );
   }
-  core.setOutput("preview", removed.map((r) => r.workspace).join(" "));
-  core.setOutput(
-    "deleted",
-    gone.reduce((sum, r) => sum + r.objects, 0),
-  );
-  core.setOutput("changed", gone.length > 0 ? "true" : "false");
+  // The previews there were (a dry run removes nothing: nothing deleted, nothing changed).
+  core.setOutput("preview", gone.map((r) => r.workspace).join(" "));
+  core.setOutput("deleted", options.dryRun ? 0 : gone.reduce((sum, r) => sum + r.objects, 0));
+  core.setOutput("changed", !options.dryRun && gone.length > 0 ? "true" : "false");
   const lines = removed.map((r) => `- \`${r.workspace}\`: ${r.existed ? `removed (${r.objects} objects)` : "none"}`);
   await writeSummary(`### wspub: branch \`${branch}\` deleted, its previews removed\n\n${lines.join("\n")}\n`, env);
 }

@@ -53,6 +53,16 @@ export async function runHookWorker(o: WorkerOptions): Promise<void> {
   }
 }
 
+/** The request waiting in pending.json, if any (unreadable: none). */
+async function readPending(state: HookState): Promise<Request | undefined> {
+  const text = await readFile(state.pending, "utf8").catch(() => undefined);
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as Request);
+  } catch {
+    return undefined;
+  }
+}
+
 async function work(git: GitRepository, state: HookState, o: WorkerOptions): Promise<void> {
   const request = await requestFor(git, o.hook, o.updates, o.at);
   if (!request) {
@@ -60,7 +70,12 @@ async function work(git: GitRepository, state: HookState, o: WorkerOptions): Pro
     await appendLog(state, `${o.hook}: no configured branch ${what}; nothing to publish`);
     return;
   }
-  await writeAtomic(state.pending, JSON.stringify(request));
+  // One request waits at a time (the newest); a preview's never replaces the workspace's own, which
+  // then goes first (the preview branch's tip is published on its next move).
+  const waiting = request.preview ? await readPending(state) : undefined;
+  if (waiting && !waiting.preview) {
+    await appendLog(state, `${o.hook}: ${request.branch}'s preview waits: the workspace's own publish is pending`);
+  } else await writeAtomic(state.pending, JSON.stringify(request));
   const policy = resolveRetryPolicy(o.env, (await loadConfig(git.root)).config);
   for (;;) {
     if (!(await tryLock(state))) return; // the holder will see our request
@@ -184,7 +199,9 @@ async function publishRequest(
   const sha = (await git.resolveCommit(request.ref)).oid;
   // A late hook run of a burst (its node started after the publisher had finished) asks for the
   // commit published last, by a request older than that publish: not again.
-  if (published.has(sha) || (await coveredBy(state, sha, request.at))) return undefined;
+  // (A commit published as the workspace is not thereby published as a preview, nor the other way.)
+  const key = `${as} ${sha}`;
+  if (published.has(key) || (await coveredBy(state, sha, as, request.at))) return undefined;
   const { config } = await loadConfig(git.root);
   const pending: Promise<void>[] = [];
   const reporter: Reporter = {
@@ -192,7 +209,14 @@ async function publishRequest(
       if (e.type === "notice" || e.type === "warning") pending.push(log(`${e.type}: ${e.message}`));
     },
   };
-  const result: LastResult = { ok: false, at: new Date().toISOString(), hook: request.hook, commit: sha, message: "" };
+  const result: LastResult = {
+    ok: false,
+    at: new Date().toISOString(),
+    hook: request.hook,
+    commit: sha,
+    message: "",
+    ...(as === "preview" ? { preview: branch } : {}),
+  };
   await log(`publishing ${branch} ${sha.slice(0, 12)}${as === "preview" ? " to its preview" : ""}`);
   let failure: unknown;
   try {
@@ -209,7 +233,7 @@ async function publishRequest(
     });
     result.ok = true;
     result.target = results[0]?.target;
-    published.add(sha);
+    published.add(key);
     result.message = results
       .map((r) => {
         const what = r.noop ? "already live" : `${r.uploaded} uploaded, ${r.copied} copied, ${r.deleted} deleted`;
@@ -235,12 +259,14 @@ async function publishRequest(
  * publish covered the request. (A later request for the same commit, e.g. after a reset back to
  * it, is published again: something else may have gone live meanwhile.)
  */
-async function coveredBy(state: HookState, sha: string, at: number): Promise<boolean> {
+async function coveredBy(state: HookState, sha: string, as: "workspace" | "preview", at: number): Promise<boolean> {
   const text = await readFile(state.lastResult, "utf8").catch(() => undefined);
   if (text === undefined) return false;
   try {
     const last = JSON.parse(text) as LastResult;
-    return last.ok && last.commit === sha && Date.parse(last.at) >= at;
+    return (
+      last.ok && last.commit === sha && (last.preview !== undefined) === (as === "preview") && Date.parse(last.at) >= at
+    );
   } catch {
     return false;
   }

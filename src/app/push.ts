@@ -89,7 +89,8 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         preview: branch === undefined ? undefined : { of: w.name, branch },
         reporter: o.reporter,
         actor: o.actor ?? defaultActor(o.env),
-        replaceable: o.replaceable,
+        // A preview is disposable: whatever is live in it may be replaced (a force-pushed branch).
+        replaceable: branch === undefined ? o.replaceable : async () => true,
         lock: o.lock ?? o.env["WSPUB_UNSAFE_NO_LOCK"] !== "1",
         lockWaitMs: o.lockWaitMs,
         env: o.env,

@@ -66,9 +66,11 @@ export interface PrunedPreview extends Removed {
 export async function prunePreviews(o: TargetOptions): Promise<{ target: Target; pruned: PrunedPreview[] }> {
   return withContext(o, async (ctx) => {
     const mine = new Set([...Object.keys(ctx.loaded.config.workspaces ?? {}), ...ctx.workspaces.map((w) => w.name)]);
-    const remotes = await ctx.git.refNames("refs/remotes/");
+    const tracking = new Set(await ctx.git.refNames("refs/remotes/"));
+    const remotes = await ctx.git.remoteNames();
     const exists = async (branch: string) =>
-      (await ctx.git.hasRef(`refs/heads/${branch}`)) || remotes.some((r) => r.endsWith(`/${branch}`));
+      (await ctx.git.hasRef(`refs/heads/${branch}`)) ||
+      remotes.some((r) => tracking.has(`refs/remotes/${r}/${branch}`));
     const pruned: PrunedPreview[] = [];
     for (const w of await listWorkspaces(ctx.store, ctx.settings.target, ctx.settings.concurrency)) {
       if (!w.preview || !mine.has(w.preview.of) || (await exists(w.preview.branch))) continue;

@@ -170,6 +170,10 @@ class CliGit implements GitRepository {
     return r.stdout.split("\n").filter((l: string) => l !== "");
   }
 
+  async remoteNames(): Promise<string[]> {
+    return (await this.run(["remote"])).stdout.split("\n").filter((l: string) => l !== "");
+  }
+
   async reflog(ref: string, limit: number): Promise<string[]> {
     const r = await this.run(["reflog", "show", "-n", String(limit), "--format=%H", ref, "--"], true);
     return r.exitCode === 0 ? r.stdout.split("\n").filter((l: string) => l !== "") : [];

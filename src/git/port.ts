@@ -61,6 +61,8 @@ export interface GitRepository extends GitReader {
   hasRef(ref: string): Promise<boolean>;
   /** The full names of the refs under a prefix (`refs/remotes/`). */
   refNames(prefix: string): Promise<string[]>;
+  /** The names of the configured remotes. */
+  remoteNames(): Promise<string[]>;
   /** git's own version, as [major, minor]. */
   version(): Promise<[number, number]>;
   /** The commits a ref's reflog names, newest first, at most `limit`; empty without a reflog. */

@@ -61,6 +61,8 @@ export interface LastResult {
   hook: string;
   commit: string | null;
   message: string;
+  /** The branch it published to its preview; absent when it published the workspace itself. */
+  preview?: string | undefined;
   /** Where it published (the target's URL with its prefix), when it got that far. */
   target?: string | undefined;
 }

@@ -52,7 +52,14 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
   // rewrites a slot in full only to republish the live commit; a rollback to the commit before
   // last finds it in the idle slot already and costs the flip alone.
   const force = req.force && first.live?.pointer.commit === commit.oid;
-  const inner = { ...req, force, atomic: false, replaceable: async () => true };
+  // The delete guard: lifted by --force (which the slot's publish does not get), and measured
+  // against the live commit, not the slot's.
+  const live = first.live?.pointer;
+  const guarding = {
+    maxDelete: req.force ? Number.POSITIVE_INFINITY : req.maxDelete,
+    guardAgainst: live?.commit ? { commit: live.commit, files: live.files } : undefined,
+  };
+  const inner = { ...req, ...guarding, force, atomic: false, replaceable: async () => true };
   if (req.dryRun) {
     const slot = idleSlot(linked, first.seen?.pointer.slot);
     return {

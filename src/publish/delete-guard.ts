@@ -1,5 +1,4 @@
 import { refusedError } from "../errors.js";
-import type { LiveState } from "../manifest/live.js";
 import { messages } from "../messages.js";
 import type { Proposal } from "./proposal.js";
 import type { Publishing } from "./request.js";
@@ -13,14 +12,22 @@ export const MAX_DELETE_FLOOR = 100;
  * 3, before anything is written) when it would delete more than `--max-delete` objects, or, without
  * one, more than MAX_DELETE_FLOOR objects *and* more than half of the live files. --force allows it.
  */
-export function checkDeletes(p: Publishing, proposal: Proposal, live: LiveState | undefined): void {
+export async function checkDeletes(p: Publishing, proposal: Pick<Proposal, "guard">): Promise<void> {
   const { req } = p;
-  const deletes = proposal.plan.delete.length;
+  let { deletes, live: liveFiles } = proposal.guard;
   if (req.force || deletes === 0) return;
-  // The live files: the manifest's count, or (no manifest: a first publish over objects already there)
-  // what the plan found under the prefix.
-  const liveFiles = live?.pointer.files ?? deletes + proposal.plan.keep.length;
   const limit = req.maxDelete;
-  const refused = limit !== undefined ? deletes > limit : deletes > MAX_DELETE_FLOOR && deletes * 2 > liveFiles;
-  if (refused) throw refusedError(messages.tooManyDeletes(req.layout.workspace, deletes, liveFiles, limit));
+  const refused = () => (limit !== undefined ? deletes > limit : deletes > MAX_DELETE_FLOOR && deletes * 2 > liveFiles);
+  if (!refused()) return;
+  // An atomic workspace's slot holds the commit before last: what readers lose is what the live
+  // commit has and this one does not (git knows it, when the clone has the live commit).
+  const against = req.guardAgainst;
+  if (against && (await req.git.hasCommit(against.commit))) {
+    const wsBase = req.dir === "" ? "" : `${req.dir}/`;
+    const diff = await req.git.diffTree(against.commit, p.commit.oid, req.dir === "" ? [] : [wsBase]);
+    deletes = diff.filter((d) => d.newMode === "000000" && d.oldMode !== "160000").length;
+    liveFiles = against.files;
+    if (!refused()) return;
+  }
+  throw refusedError(messages.tooManyDeletes(req.layout.workspace, deletes, liveFiles, limit));
 }

@@ -13,6 +13,7 @@ import type { Publishing } from "./request.js";
 import { resumePlan } from "./resume.js";
 import { reportReplaced } from "./state.js";
 import type { ObjectInfo } from "../store/port.js";
+import { type LayoutStyle, objectName } from "../store/layout.js";
 
 /**
  * The whole publish set against the whole live manifest (and, where no manifest accounts for the
@@ -60,6 +61,7 @@ export async function fullProposal(
   const excluded = set.excluded.length - set.submodules.length;
   return {
     plan,
+    guard: guardCounts(plan, liveFiles && comparable.files, listed, layout.style),
     digests,
     files,
     excluded,
@@ -77,6 +79,25 @@ export async function fullProposal(
       return { root: rootOf(p, { files, bytes, excluded }, set.ignore, digests, set.attributes), texts };
     },
   };
+}
+
+/**
+ * The delete guard's numbers: with a live manifest, the deletes of its objects against its size;
+ * without one (a first publish over objects already there), the deletes against what is listed.
+ * s3fs markers (`dir/`) are not files.
+ */
+function guardCounts(
+  plan: Plan,
+  live: Readonly<Record<string, ManifestEntry>> | undefined,
+  listed: ReadonlyMap<string, ObjectInfo>,
+  style: LayoutStyle,
+): { deletes: number; live: number } {
+  const isFile = (name: string) => name !== "" && !name.endsWith("/");
+  if (live === undefined) {
+    return { deletes: plan.delete.filter(isFile).length, live: [...listed.keys()].filter(isFile).length };
+  }
+  const objects = new Set(Object.entries(live).map(([path, e]) => objectName(path, e.mode, style)));
+  return { deletes: plan.delete.filter((n) => objects.has(n)).length, live: objects.size };
 }
 
 /** The objects under the workspace's prefix, by object name. */

@@ -23,6 +23,11 @@ export interface Proposal {
   incremental: boolean;
   /** Skipped submodules and withheld secrets, for the reporter. */
   notices: string[];
+  /**
+   * For the delete guard (publish/delete-guard.ts): the live files this plan deletes (not the
+   * markers, nor what an interrupted publish left), and how many live files there are.
+   */
+  guard: { deletes: number; live: number };
   /** The s3fs layout's directory markers to write and directories to check (publish/markers.ts). */
   markers: MarkerChanges;
   /**

@@ -57,11 +57,11 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const planned = await propose(p, inPlace(first.live), interrupted);
   if (req.dryRun) {
     reportPlan(p, first.live, planned);
-    checkDeletes(p, planned, inPlace(first.live));
+    await checkDeletes(p, planned);
     await ensureLfsContent(p, planned);
     return resultOf(p, started, first.live, planned, null);
   }
-  checkDeletes(p, planned, inPlace(first.live));
+  await checkDeletes(p, planned);
   await ensureLfsContent(p, planned);
 
   const journal = journalOf(commit.oid, req.actor, objectsWritten(planned), planned.plan.delete);
@@ -85,7 +85,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
-      checkDeletes(p, proposal, inPlace(live));
+      await checkDeletes(p, proposal);
       await ensureLfsContent(p, proposal);
       const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);

@@ -39,24 +39,11 @@ export async function removeWorkspace(o: {
   preview?: PreviewOf | undefined;
 }): Promise<Removed> {
   const { store, layout } = o;
+  const none: Removed = { workspace: layout.workspace, existed: false, objects: 0, records: 0 };
   const state = await readPointerState(store, layout);
-  const was = state.seen?.pointer.preview;
-  if (o.preview && (was?.of !== o.preview.of || was?.branch !== o.preview.branch)) {
-    return { workspace: layout.workspace, existed: false, objects: 0, records: 0 };
-  }
-  const [slotFiles] = layout.slotPrefixes;
-  const links = await existing(store, layout.linkKeys);
-  const files = [...(await keysUnder(store, layout.filesPrefix)), ...(await keysUnder(store, slotFiles))];
-  const records = (await keysUnder(store, layout.metaPrefix)).filter((k) => k !== layout.pointerKey);
-  const objects = links.length + files.length;
-  const counts = { workspace: layout.workspace, objects, records: records.length + (state.seen ? 1 : 0) };
-  const existed = objects > 0 || counts.records > 0;
-  if (o.dryRun || !existed) return { ...counts, existed };
-  if (!state.seen) {
-    // Objects without a pointer (an older layout, or a removal that died after the pointer): no lock to take.
-    await store.deleteMany([...links, ...files, ...records]);
-    return { ...counts, existed };
-  }
+  // No pointer: wspub published nothing here (objects under `<name>/` are someone else's): untouched.
+  if (!state.seen || !isOwn(state.seen.pointer.preview, o.preview)) return none;
+  if (o.dryRun) return { ...(await inventory(store, layout)).counts, existed: true };
   const journal: Journal = {
     commit: "",
     startedAt: new Date().toISOString(),
@@ -67,22 +54,42 @@ export async function removeWorkspace(o: {
   const options = { store, layout, holder: o.holder, reporter: o.reporter, env: o.env, lock: true };
   const { lease } = await Lease.acquire({ ...options, waitMs: o.lockWaitMs ?? LOCK_WAIT_MS }, state.seen, journal);
   try {
+    // Under the lock, what is there now (a publish that held the lock before may have written more).
+    if (!isOwn(lease.seen.pointer.preview, o.preview)) {
+      await lease.release();
+      return none;
+    }
+    const { counts, batches } = await inventory(store, layout);
     // Nothing is live from here on: a removal cut short leaves a first publish to make, not a manifest
     // that names files that are gone.
     await lease.unpublish();
-    for (const batch of [links, files, records]) {
+    for (const batch of batches) {
       lease.assertHeld();
       await store.deleteMany(batch);
     }
-    // Records written meanwhile by nobody (the lock is held); the pointer goes last, with the lock in it.
+    // The pointer goes last, with the lock in it.
     lease.assertHeld();
     lease.stopRenewals();
     await store.deleteMany([layout.pointerKey]);
+    return { ...counts, existed: true };
   } catch (e) {
     await lease.release(true);
     throw e;
   }
-  return { ...counts, existed };
+}
+
+/** Whether a workspace's pointer says it is the preview `wanted` (any workspace when none is wanted). */
+const isOwn = (was: PreviewOf | null | undefined, wanted: PreviewOf | undefined) =>
+  wanted === undefined || (was?.of === wanted.of && was?.branch === wanted.branch);
+
+/** What a removal deletes, in its order: the link, the files (in place and in the slots), the records. */
+async function inventory(store: ObjectStore, layout: Layout) {
+  const [slotFiles] = layout.slotPrefixes;
+  const links = await existing(store, layout.linkKeys);
+  const files = [...(await keysUnder(store, layout.filesPrefix)), ...(await keysUnder(store, slotFiles))];
+  const records = (await keysUnder(store, layout.metaPrefix)).filter((k) => k !== layout.pointerKey);
+  const counts = { workspace: layout.workspace, objects: links.length + files.length, records: records.length + 1 };
+  return { counts, batches: [links, files, records] };
 }
 
 async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {

@@ -20,6 +20,11 @@ export interface PublishRequest {
   dryRun: boolean;
   /** The most objects a publish may delete (--max-delete); undefined: the default rule (publish/delete-guard.ts). */
   maxDelete?: number | undefined;
+  /**
+   * An atomic workspace's slot publish: the workspace's live commit and file count, which the delete
+   * guard measures against (the slot holds the commit before last).
+   */
+  guardAgainst?: { commit: string; files: number } | undefined;
   concurrency: number;
   /** The config's `exclude` patterns. */
   excludes: readonly string[];

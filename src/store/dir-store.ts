@@ -44,7 +44,8 @@ export class DirStore implements ObjectStore {
     try {
       return await readFile(this.path(key));
     } catch (e) {
-      if (isMissing(e)) return undefined;
+      // A key that is a directory here (`<name>` beside `<name>/...`) is no object, as on S3.
+      if (isMissing(e) || (e as NodeJS.ErrnoException).code === "EISDIR") return undefined;
       throw storeError(`cannot read ${this.path(key)}: ${(e as Error).message}`, e);
     }
   }

@@ -56,6 +56,8 @@ export class WatchedRepository {
   private live: string | undefined;
   /** The tip last looked at, and since when it is the tip. */
   private seen: { oid: string; since: number } | undefined;
+  /** What the tip is published as: the workspace, or a branch's preview (`live` etc. are of it). */
+  private target = "workspace";
   /** A tip whose publish failed in a way retrying cannot fix: it waits for the branch to move. */
   private refused: string | undefined;
   /** A tip whose retries ran out: it waits for the branch to move, or the next reconcile. */
@@ -134,6 +136,13 @@ export class WatchedRepository {
     if (IN_PROGRESS.some((f) => existsSync(join(gitDir, f)))) return this.poke();
     const tip = await this.tip(git);
     if (!tip) return;
+    // What is live, refused or given up is of one target: the workspace, or one branch's preview.
+    const target = tip.preview ? `preview of ${tip.branch}` : "workspace";
+    if (target !== this.target) {
+      this.target = target;
+      this.live = undefined;
+      this.seen = undefined;
+    }
     if (tip.oid !== this.seen?.oid) {
       this.seen = { oid: tip.oid, since: Date.now() };
       this.refused = undefined;

@@ -4,6 +4,9 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitRepository } from "../../src/git/port.js";
+import { createHash } from "node:crypto";
+import { verify } from "../../src/inspect/verify.js";
+import { publishAtomic } from "../../src/publish/atomic.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
@@ -103,6 +106,40 @@ describe("the delete guard (SeaweedFS)", () => {
     const error = await publish(req({ maxDelete: 4 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 3 });
     expect((error as Error).message).toMatch(/would delete 5 of the 10 live files of app \(more than --max-delete 4\)/);
+  });
+
+  it("an atomic workspace: --force lifts the guard, and the publish after an allowed mass delete is not refused", async () => {
+    repo.write(tree(120));
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    await publishAtomic(req({ atomic: true }));
+    repo.write({ "extra.js": "x\n" });
+    repo.commit("two");
+    await publishAtomic(req({ atomic: true })); // both slots hold a whole tree now
+    repo.remove("src", ...Array.from({ length: 20 }, (_, i) => `lib/f${i}.js`));
+    repo.commit("remove src and more");
+    await expect(publishAtomic(req({ atomic: true }))).rejects.toMatchObject({ exitCode: 3 });
+    expect(await publishAtomic(req({ atomic: true, force: true }))).toMatchObject({ noop: false });
+    // The next commit adds one file: the slot it writes still holds the tree before the deletes, but
+    // readers lose nothing, and the guard measures what they lose.
+    repo.write({ "new.js": "new\n" });
+    repo.commit("add one");
+    expect(await publishAtomic(req({ atomic: true }))).toMatchObject({ noop: false });
+    expect(await verify(store, layout, { deep: false, concurrency: 8 })).toMatchObject({ ok: true });
+  });
+
+  it("a first publish over a prefix of other objects is measured against them", async () => {
+    // 250 objects there, of which the commit has 130: 120 deletes, under half: published.
+    const body = (i: number) => Buffer.from(`old ${i}\n`);
+    for (let i = 0; i < 250; i++) {
+      const b = body(i);
+      const md5 = createHash("md5").update(b).digest("base64");
+      await store.put(`app/f${i}.txt`, b, { size: b.length, md5, contentType: "text/plain", metadata: {} });
+    }
+    repo.write(Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`f${i}.txt`, `new ${i}\n`])));
+    repo.commit("one");
+    git = await openGit(repo.dir);
+    expect(await publish(req())).toMatchObject({ deleted: 120, uploaded: 130 });
   });
 
   it("a first publish over a prefix full of other objects is guarded too", async () => {

@@ -128,7 +128,10 @@ describe("previews, prune and delete (SeaweedFS)", () => {
     }
     // feature/b survives as a remote-tracking branch only; feature/a and feature/c are gone.
     repo.git("checkout", "-q", "main");
+    repo.git("remote", "add", "origin", "file:///nonexistent");
     repo.git("update-ref", "refs/remotes/origin/feature/b", "feature/b");
+    // A remote-tracking branch that only ends like a gone branch does not keep its preview.
+    repo.git("update-ref", "refs/remotes/origin/x/feature/c", "feature/c");
     repo.git("branch", "-q", "-D", "feature/a", "feature/b", "feature/c");
     // A preview of another repository's workspace "site", whose branch this repository never had.
     const other = tempRepo("", join(base, "site"));

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { filesOf } from "../../src/app/files.js";
 import { listTarget } from "../../src/app/list.js";
 import { pushWorkspaces } from "../../src/app/push.js";
+import { deleteWorkspace } from "../../src/app/remove.js";
 import { workspaceStatus } from "../../src/app/status.js";
 import { unlockWorkspace } from "../../src/app/unlock.js";
 import { verifyWorkspace } from "../../src/app/verify.js";
@@ -147,5 +148,24 @@ describe("app layer", () => {
     expect(f.commit).toBe(t.commit);
     expect(f.set.files.map((x) => x.path)).toEqual(["index.html"]);
     expect(f.set.excluded).toEqual([{ path: "node_modules/x.js", reason: "default: node_modules/" }]);
+  });
+});
+
+describe("wspub delete on the directory store", () => {
+  it("removes a published workspace and its records from a directory target, and nothing else", async () => {
+    const t = setup();
+    await pushWorkspaces({ ...t.common, ref: "HEAD" });
+    const name = t.repo.dir.split("/").pop()!;
+    const other = join(t.target, "other", "keep.txt");
+    mkdirSync(dirname(other), { recursive: true });
+    writeFileSync(other, "not wspub's\n");
+    const r = await deleteWorkspace({ ...t.common, workspace: name });
+    expect(r).toMatchObject({ workspace: name, existed: true, objects: 1 });
+    expect(existsSync(join(t.target, name, "index.html"))).toBe(false);
+    expect(existsSync(join(t.target, ".wspub", name, "live.json"))).toBe(false);
+    expect(readFileSync(other, "utf8")).toBe("not wspub's\n");
+    // Objects wspub did not publish (no pointer) are not a workspace to delete.
+    await expect(deleteWorkspace({ ...t.common, workspace: "other" })).rejects.toThrow(/nothing is published as other/);
+    expect(existsSync(other)).toBe(true);
   });
 });
