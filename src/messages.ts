@@ -101,6 +101,9 @@ export const messages = {
     `and this publish is ${now ? `the preview of ${now.of} for branch ${now.branch}` : "not a preview"}. ` +
     `Nothing was changed. Choose another preview name ("previews": {"name": ...} in wspub.config.json), or ` +
     `remove the workspace first (wspub delete ${workspace}).`,
+  uncommitted: (count: number) =>
+    `${count} uncommitted change(s) in the working tree are not published: wspub publishes commits (commit ` +
+    `them, then push again; git status lists them)`,
   tooManyDeletes: (workspace: string, deletes: number, live: number, limit: number | undefined) =>
     `refused: this publish would delete ${deletes} of the ${live} live files of ${workspace} (` +
     (limit === undefined ? "more than half of them, and more than 100" : `more than --max-delete ${limit}`) +

@@ -10,6 +10,9 @@ import { publish } from "../publish/publish.js";
 import type { PublishRequest, PublishResult } from "../publish/request.js";
 import { defaultActor } from "./actor.js";
 import { withContext } from "./context.js";
+import { messages } from "../messages.js";
+import type { Workspace } from "../workspace/resolve.js";
+import { type TreeSize, treeSize } from "../workspace/tree-size.js";
 import { DEFAULT_PREVIEW_NAME, previewBranch, previewName } from "../workspace/preview.js";
 import type { StorePool } from "./store-pool.js";
 
@@ -44,6 +47,11 @@ export interface PushOptions {
   requireTarget?: boolean | undefined;
   /** Called after each workspace, e.g. to print it; `where` is the workspace's location at the target. */
   onResult?: (result: Published, where: string) => void;
+  /**
+   * Someone at a terminal runs this (`wspub push`): say which changes are not committed (so not
+   * published), and after a first publish what the bucket saves against the working tree.
+   */
+  interactive?: boolean | undefined;
   /** Mount and webhook notifications (flags; the environment and the config fill in the rest). */
   notify?: NotifyFlags | undefined;
   /** A repository the caller has open already (the background publisher). */
@@ -53,7 +61,7 @@ export interface PushOptions {
 }
 
 /** A publish, and what the notifications achieved when mounts or a webhook are configured. */
-export type Published = PublishResult & { visibility?: Visibility };
+export type Published = PublishResult & { visibility?: Visibility; workingTree?: TreeSize };
 
 /**
  * `wspub push` as a library call: the workspace(s), the store settings (flags > environment >
@@ -71,6 +79,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     const maxDelete = resolveMaxDelete(o.maxDelete, o.env, ctx.loaded.config);
     const previews = ctx.loaded.config.previews;
     const branch = o.preview === true ? await previewBranch(ctx.git, o.ref) : o.preview?.branch;
+    if (o.interactive && o.ref === "HEAD") await noteUncommitted(ctx.git, ctx.workspaces, o.reporter);
     for (const w of ctx.workspaces) {
       const name = branch === undefined ? w.name : previewName(previews?.name ?? DEFAULT_PREVIEW_NAME, w.name, branch);
       const layout = ctx.layout({ ...w, name });
@@ -104,12 +113,31 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
       const visibility = changed
         ? await notifyPublished({ result, layout, settings: notify, reporter: o.reporter, atomic })
         : undefined;
-      const published: Published = visibility ? { ...result, visibility } : result;
+      const tree =
+        o.interactive && result.previous === null && changed ? await treeSize(ctx.git.root + slash(w.dir)) : undefined;
+      const published: Published = {
+        ...result,
+        ...(visibility ? { visibility } : {}),
+        ...(tree ? { workingTree: tree } : {}),
+      };
       results.push(published);
       o.onResult?.(published, layout.location);
     }
     return results;
   });
+}
+
+const slash = (dir: string) => (dir === "" ? "" : `/${dir}`);
+
+/** wspub publishes commits: changes in the working tree are not published, and a push of HEAD says so. */
+async function noteUncommitted(
+  git: GitRepository,
+  workspaces: readonly Workspace[],
+  reporter: Reporter,
+): Promise<void> {
+  const dirs = workspaces.map((w) => w.dir);
+  const changes = await git.uncommittedChanges(dirs.includes("") ? [] : dirs);
+  if (changes > 0) reporter.event({ type: "notice", message: messages.uncommitted(changes) });
 }
 
 /** --atomic / --no-atomic, else WSPUB_ATOMIC (1/true or 0/false), else the config's "atomic", else in place. */

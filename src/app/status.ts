@@ -3,6 +3,8 @@ import type { Reporter } from "../events.js";
 import { type BackgroundStatus, readBackground } from "../hooks/state.js";
 import { type StatusResult, status } from "../inspect/status.js";
 import { withContext } from "./context.js";
+import { join } from "node:path";
+import { type TreeSize, treeSize } from "../workspace/tree-size.js";
 
 export interface StatusOptions {
   cwd: string;
@@ -20,7 +22,7 @@ export interface StatusOptions {
 export async function workspaceStatus(
   o: StatusOptions,
 ): Promise<
-  | { status: StatusResult; background: BackgroundStatus | undefined }
+  | { status: StatusResult; background: BackgroundStatus | undefined; workingTree: TreeSize }
   | { failure: unknown; background: BackgroundStatus | undefined }
 > {
   return withContext(o, async (ctx) => {
@@ -29,7 +31,13 @@ export async function workspaceStatus(
     const url = ctx.settings.target.url;
     const background = found?.last?.target !== undefined && found.last.target !== url ? undefined : found;
     try {
-      return { status: await status(ctx.store, ctx.layout(ctx.workspaces[0]!), ctx.git), background };
+      const w = ctx.workspaces[0]!;
+      // What the bucket saves: the working tree on disk (node_modules and all) against what is stored.
+      const [live, workingTree] = await Promise.all([
+        status(ctx.store, ctx.layout(w), ctx.git),
+        treeSize(w.dir === "" ? ctx.git.root : join(ctx.git.root, w.dir)),
+      ]);
+      return { status: live, background, workingTree };
     } catch (failure) {
       return { failure, background };
     }

@@ -10,6 +10,7 @@ import type { Visibility } from "../notify/visibility.js";
 import { formatBytes, shortOid } from "../report/text.js";
 import { lfsOidOf } from "../git/lfs-pointer.js";
 import type { Removed } from "../publish/remove.js";
+import { savedShare, type TreeSize } from "../workspace/tree-size.js";
 import { describeTarget, type Target } from "../store/target.js";
 
 /** The human output of every command (the Action's log and summary share report/text.ts). */
@@ -48,9 +49,19 @@ export function formatRepaired(r: RepairResult): string {
   return `repaired: ${r.rewritten} object(s) rewritten from git, ${r.deleted} unexpected object(s) deleted`;
 }
 
-export function formatStatus(s: StatusResult, background?: BackgroundStatus): string {
-  const text = formatLive(s);
+export function formatStatus(s: StatusResult, background?: BackgroundStatus, tree?: TreeSize): string {
+  const stored = s.published && tree ? `\n${formatStored(s.bytes ?? 0, tree)}` : "";
+  const text = `${formatLive(s)}${stored}`;
   return background ? `${text}\n${formatBackground(background)}` : text;
+}
+
+/** What the bucket saves: the bytes stored against the working tree on disk. */
+export function formatStored(published: number, tree: TreeSize): string {
+  const share = savedShare(published, tree);
+  const disk = `${tree.complete ? "" : "at least "}${formatBytes(tree.bytes)}`;
+  const left =
+    share === undefined ? "" : ` (${share}% not stored: node_modules, build output, ignored and uncommitted files)`;
+  return `  stored:    ${formatBytes(published)} of the working tree's ${disk} on disk${left}`;
 }
 
 export function formatBackground(b: BackgroundStatus): string {

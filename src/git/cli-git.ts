@@ -170,6 +170,13 @@ class CliGit implements GitRepository {
     return r.stdout.split("\n").filter((l: string) => l !== "");
   }
 
+  async uncommittedChanges(dirs: readonly string[]): Promise<number> {
+    const args = ["status", "--porcelain=v1", "-z", "--untracked-files=normal"];
+    const r = await this.run(dirs.length > 0 ? [...args, "--", ...dirs] : args);
+    // -z: one NUL-terminated entry per path (a rename adds its old path as an entry of its own).
+    return r.stdout.split("\0").filter((e: string) => /^[ MADRCU?]{2} /.test(e)).length;
+  }
+
   async remoteNames(): Promise<string[]> {
     return (await this.run(["remote"])).stdout.split("\n").filter((l: string) => l !== "");
   }

@@ -63,6 +63,8 @@ export interface GitRepository extends GitReader {
   refNames(prefix: string): Promise<string[]>;
   /** The names of the configured remotes. */
   remoteNames(): Promise<string[]>;
+  /** How many paths `git status` shows as changed or untracked under these directories (none: everywhere). */
+  uncommittedChanges(dirs: readonly string[]): Promise<number>;
   /** git's own version, as [major, minor]. */
   version(): Promise<[number, number]>;
   /** The commits a ref's reflog names, newest first, at most `limit`; empty without a reflog. */

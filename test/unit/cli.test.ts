@@ -94,4 +94,27 @@ describe("the CLI, as a new user meets it", () => {
     expect(uninstall.stdout).toMatch(/--post-commit +only the hooks that publish local branch moves/);
     expect(uninstall.stdout).toMatch(/--pre-push +only the pre-push hook/);
   });
+
+  it("a push says which changes are not published, and a first publish (and status) what the bucket saves", async () => {
+    const { repo, target } = repoWith(2);
+    repo.write({ ".gitignore": "node_modules/\n" });
+    repo.commit("ignore");
+    repo.write({ "node_modules/big/index.js": Buffer.alloc(200_000, 1), "f00.txt": "changed\n", "new.txt": "new\n" });
+    const first = await run(["push", "--target", target], repo.dir);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(
+      "wspub: 2 uncommitted change(s) in the working tree are not published: wspub publishes commits",
+    );
+    expect(first.stdout).toMatch(
+      / {2}stored: {4}\d+ B of the working tree's 195\.\d KiB on disk \(99\.\d% not stored: node_modules/,
+    );
+    const again = await run(["push", "--target", target], repo.dir);
+    expect(again.stdout).toContain("is already live");
+    expect(again.stdout).not.toContain("stored:");
+    const status = await run(["status", "--json", "--target", target], repo.dir);
+    expect(JSON.parse(status.stdout).workingTree).toMatchObject({ complete: true, files: 5 });
+    repo.git("checkout", "--", "f00.txt");
+    repo.remove("new.txt");
+    expect((await run(["push", "--target", target], repo.dir)).stderr).not.toContain("uncommitted");
+  });
 });

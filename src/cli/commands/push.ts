@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { ExitCode } from "../../errors.js";
-import { formatChanges, formatPublish, formatVisibility } from "../format.js";
+import { formatChanges, formatPublish, formatStored, formatVisibility } from "../format.js";
 import { parseCount, parseSeconds, storeFlags, type StoreOpts, storeOptions } from "../options.js";
 import { humanReporter, jsonReporter } from "../reporters.js";
 import type { Runtime, SetExitCode } from "../runtime.js";
@@ -82,6 +82,7 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
         dryRun: o.dryRun,
         maxDelete: o.maxDelete,
         preview: o.preview ? true : undefined,
+        interactive: true,
         atomic: o.atomic,
         lock: o.unsafeNoLock ? false : undefined,
         lockWaitMs: o.lockWait === undefined ? undefined : o.lockWait * 1000,
@@ -95,6 +96,7 @@ export function addPushCommand(program: Command, rt: Runtime, setCode: SetExitCo
           const changes = r.dryRun ? formatChanges(r) : "";
           if (changes) rt.io.out(changes);
           if (r.visibility) rt.io.out(formatVisibility(r.visibility));
+          if (r.workingTree) rt.io.out(formatStored(r.bytes ?? 0, r.workingTree));
         },
       });
       if (o.json) rt.io.out(JSON.stringify(o.all ? { workspaces: results } : results[0]));

@@ -21,8 +21,11 @@ export function addStatusCommand(program: Command, rt: Runtime, setCode: SetExit
       if (r.background && !o.json) rt.io.out(formatBackground(r.background));
       throw r.failure;
     }
+    const tree = r.workingTree;
     rt.io.out(
-      o.json ? JSON.stringify({ ...r.status, background: r.background ?? null }) : formatStatus(r.status, r.background),
+      o.json
+        ? JSON.stringify({ ...r.status, background: r.background ?? null, workingTree: tree })
+        : formatStatus(r.status, r.background, tree),
     );
     setCode(ExitCode.ok);
   });
