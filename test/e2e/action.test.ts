@@ -276,6 +276,7 @@ describe("the Action against S3, as the runner runs it", () => {
       copied: "0",
       deleted: "0",
       manifest: expect.stringMatching(new RegExp(`^sites/\\.wspub/myapp/manifests/${c1}-[0-9a-f]+\\.json$`)),
+      preview: "",
       changed: "true",
     });
     const files = ["index.html", "src/app.js", "src/util.js", "bin/run.sh", "docs/guide.md"];
@@ -350,6 +351,7 @@ describe("the Action against S3, as the runner runs it", () => {
       copied: "0",
       deleted: "0",
       manifest: "",
+      preview: "",
       changed: "false",
     });
     expect(r.summary).toContain("### wspub: dry run of `myapp`");

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { formatList } from "../../src/cli/format.js";
 import { main } from "../../src/cli/program.js";
+import { parseTarget, withConnection } from "../../src/store/target.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 
 const cleanups: (() => void)[] = [];
@@ -116,5 +118,23 @@ describe("the CLI, as a new user meets it", () => {
     repo.git("checkout", "--", "f00.txt");
     repo.remove("new.txt");
     expect((await run(["push", "--target", target], repo.dir)).stderr).not.toContain("uncommitted");
+  });
+
+  it("status and verify do not announce the local store; ls of an empty prefix names the prefix", async () => {
+    const { repo } = repoWith(1);
+    const xdg = mkdtempSync(join(tmpdir(), "wspub-cli-xdg-"));
+    cleanups.push(() => rmSync(xdg, { recursive: true, force: true }));
+    const pushed = await run(["push"], repo.dir, { XDG_DATA_HOME: xdg });
+    expect(pushed.stderr).toContain("no target configured: publishing to the local store");
+    for (const command of ["status", "verify"]) {
+      const r = await run([command], repo.dir, { XDG_DATA_HOME: xdg });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain("no target configured");
+    }
+    const target = withConnection(parseTarget("s3://some-bucket/team/prod", "/"), {
+      endpoint: undefined,
+      region: undefined,
+    });
+    expect(formatList([], target)).toBe("no workspaces published at s3://some-bucket/team/prod (AWS S3)");
   });
 });
