@@ -24,6 +24,8 @@ export interface LeaseOptions {
   waitMs: number;
   /** false with --unsafe-no-lock: the journal is recorded, no lock is taken or honoured. */
   lock: boolean;
+  /** A preview's first publish: what it previews, in the pointer from the moment the lock is taken. */
+  preview?: Pointer["preview"] | undefined;
   /** When the server was found to honour conditional writes, recorded in the pointer. */
   verified?: string | undefined;
 }
@@ -84,7 +86,8 @@ export class Lease {
       }
       const interrupted = state?.pointer.journal ?? undefined;
       if (record) record.expiresAt = Date.now() + leaseMs(o.env);
-      const base = state?.pointer ?? emptyPointer(layout.workspace);
+      // A first publish's pointer says at once what the workspace previews (prune and delete events see it).
+      const base = state?.pointer ?? { ...emptyPointer(layout.workspace), preview: o.preview ?? null };
       const next: Pointer = {
         ...base,
         conditionalWrites: o.verified ?? base.conditionalWrites,

@@ -17,7 +17,8 @@ export function takeLock(req: PublishRequest, seen: Seen | undefined, journal: J
     reporter.event({ type: "warning", message });
   }
   const waitMs = req.lockWaitMs ?? LOCK_WAIT_MS;
-  const options = { store, layout, holder: req.actor, reporter, env: req.env ?? {}, waitMs, lock, verified };
+  const preview = req.preview;
+  const options = { store, layout, holder: req.actor, reporter, env: req.env ?? {}, waitMs, lock, verified, preview };
   return Lease.acquire(options, seen, journal);
 }
 

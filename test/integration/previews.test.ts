@@ -4,6 +4,7 @@
 // only this repository's; delete removes one workspace, in place or atomic, and nothing of
 // another (`app` beside `apple` and `app--x`); a removal cut short leaves a workspace that the next
 // publish rebuilds in full.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { pushWorkspaces } from "../../src/app/push.js";
 import { deletePreviews, deleteWorkspace, prunePreviews } from "../../src/app/remove.js";
 import { silentReporter } from "../../src/events.js";
 import { verifyWorkspace } from "../../src/app/verify.js";
+import { Lease } from "../../src/lock/lease.js";
 import { removeWorkspace } from "../../src/publish/remove.js";
 import { Layout } from "../../src/store/layout.js";
 import { S3Store } from "../../src/store/s3-store.js";
@@ -196,6 +198,30 @@ describe("previews, prune and delete (SeaweedFS)", () => {
     const [removed] = await deletePreviews({ ...common(), branch: "feature/x" });
     expect(removed).toMatchObject({ workspace: "app--feature-x", existed: true });
     expect(await keys("app--feature-x/")).toEqual([]);
+  });
+
+  it("a preview whose first publish failed is still its branch's: the delete event removes what it wrote", async () => {
+    // Its first publish took the lock (the pointer names the branch from then on), wrote a file,
+    // and failed: the lock is let go, the journal stays.
+    const layout = new Layout(testTarget(""), "app--feature-y");
+    const preview = { of: "app", branch: "feature/y" };
+    const journal = {
+      commit: "",
+      startedAt: new Date().toISOString(),
+      holder: "t",
+      writes: "all",
+      deletes: "all",
+    } as const;
+    const o = { store, layout, holder: "t", reporter: silentReporter, env: {}, waitMs: 0, lock: true, preview };
+    const { lease } = await Lease.acquire(o, undefined, journal);
+    const body = Buffer.from("y\n");
+    const md5 = createHash("md5").update(body).digest("base64");
+    await store.put("app--feature-y/y.txt", body, { size: 2, md5, contentType: "text/plain", metadata: {} });
+    await lease.release(true);
+    const [removed] = await deletePreviews({ ...common(), branch: "feature/y" });
+    expect(removed).toMatchObject({ workspace: "app--feature-y", existed: true });
+    expect(await keys("app--feature-y/")).toEqual([]);
+    expect(await keys(".wspub/app--feature-y/")).toEqual([]);
   });
 
   it("a removal cut short leaves a workspace that the next publish rebuilds in full", async () => {
