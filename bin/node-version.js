@@ -1,5 +1,5 @@
-// wspub runs on Node.js 22 or later: Node 20 is past its end of life, the AWS SDK warns on every
-// S3 command under it and requires 22 from its 2027 releases, and the start-up restart
+// wspub runs on Node.js 22 or later: Node 20 is past its end of life, the AWS SDK prints a warning
+// under it in every process and requires 22 from its 2027 releases, and the start-up restart
 // (young-generation.js) needs 22.15. An older Node gets one line saying so, and exit 2.
 
 /** The message for a Node.js too old for wspub, or undefined when `version` (process.version) will do. */

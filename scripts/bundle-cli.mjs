@@ -20,7 +20,7 @@ await build({
   outdir,
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  target: "node20",
+  target: "node22",
   ...sharedOptions,
 });
 const files = readdirSync(outdir, { recursive: true }).filter((f) => String(f).endsWith(".js"));

@@ -228,11 +228,14 @@ async function publishRequest(
       ref: sha,
       store: {},
       preview: as === "preview" ? { branch } : undefined,
+      // Recorded whatever happens next: status shows a failure only to those looking at its target.
+      onTarget: (url) => {
+        result.target = url;
+      },
       reporter,
       replaceable: (live) => inReflog(git, branch, live),
     });
     result.ok = true;
-    result.target = results[0]?.target;
     published.add(key);
     result.message = results
       .map((r) => {

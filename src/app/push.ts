@@ -52,6 +52,8 @@ export interface PushOptions {
    * published), and after a first publish what the bucket saves against the working tree.
    */
   interactive?: boolean | undefined;
+  /** Told the target's URL (with its prefix) once it is known, before anything is published. */
+  onTarget?: ((url: string) => void) | undefined;
   /** Mount and webhook notifications (flags; the environment and the config fill in the rest). */
   notify?: NotifyFlags | undefined;
   /** A repository the caller has open already (the background publisher). */
@@ -79,6 +81,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     const maxDelete = resolveMaxDelete(o.maxDelete, o.env, ctx.loaded.config);
     const previews = ctx.loaded.config.previews;
     const branch = o.preview === true ? await previewBranch(ctx.git, o.ref) : o.preview?.branch;
+    o.onTarget?.(ctx.settings.target.url);
     if (o.interactive && o.ref === "HEAD") await noteUncommitted(ctx.git, ctx.workspaces, o.reporter);
     for (const w of ctx.workspaces) {
       const name = branch === undefined ? w.name : previewName(previews?.name ?? DEFAULT_PREVIEW_NAME, w.name, branch);
@@ -136,7 +139,8 @@ async function noteUncommitted(
   reporter: Reporter,
 ): Promise<void> {
   const dirs = workspaces.map((w) => w.dir);
-  const changes = await git.uncommittedChanges(dirs.includes("") ? [] : dirs);
+  // Advice only: a git status that fails (a broken submodule) says nothing and stops nothing.
+  const changes = await git.uncommittedChanges(dirs.includes("") ? [] : dirs).catch(() => 0);
   if (changes > 0) reporter.event({ type: "notice", message: messages.uncommitted(changes) });
 }
 

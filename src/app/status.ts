@@ -22,7 +22,7 @@ export interface StatusOptions {
 export async function workspaceStatus(
   o: StatusOptions,
 ): Promise<
-  | { status: StatusResult; background: BackgroundStatus | undefined; workingTree: TreeSize }
+  | { status: StatusResult; background: BackgroundStatus | undefined; workingTree: TreeSize | null }
   | { failure: unknown; background: BackgroundStatus | undefined }
 > {
   return withContext(o, async (ctx) => {
@@ -33,10 +33,9 @@ export async function workspaceStatus(
     try {
       const w = ctx.workspaces[0]!;
       // What the bucket saves: the working tree on disk (node_modules and all) against what is stored.
-      const [live, workingTree] = await Promise.all([
-        status(ctx.store, ctx.layout(w), ctx.git),
-        treeSize(w.dir === "" ? ctx.git.root : join(ctx.git.root, w.dir)),
-      ]);
+      const live = await status(ctx.store, ctx.layout(w), ctx.git);
+      const dir = w.dir === "" ? ctx.git.root : join(ctx.git.root, w.dir);
+      const workingTree = live.published ? await treeSize(dir) : null;
       return { status: live, background, workingTree };
     } catch (failure) {
       return { failure, background };

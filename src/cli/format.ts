@@ -49,7 +49,7 @@ export function formatRepaired(r: RepairResult): string {
   return `repaired: ${r.rewritten} object(s) rewritten from git, ${r.deleted} unexpected object(s) deleted`;
 }
 
-export function formatStatus(s: StatusResult, background?: BackgroundStatus, tree?: TreeSize): string {
+export function formatStatus(s: StatusResult, background?: BackgroundStatus, tree?: TreeSize | null): string {
   const stored = s.published && tree ? `\n${formatStored(s.bytes ?? 0, tree)}` : "";
   const text = `${formatLive(s)}${stored}`;
   return background ? `${text}\n${formatBackground(background)}` : text;
@@ -57,8 +57,8 @@ export function formatStatus(s: StatusResult, background?: BackgroundStatus, tre
 
 /** What the bucket saves: the bytes stored against the working tree on disk. */
 export function formatStored(published: number, tree: TreeSize): string {
-  const share = savedShare(published, tree);
-  const disk = `${tree.complete ? "" : "at least "}${formatBytes(tree.bytes)}`;
+  const share = tree.complete ? savedShare(published, tree) : undefined;
+  const disk = tree.complete ? formatBytes(tree.bytes) : `more than ${formatBytes(tree.bytes)} (not all walked)`;
   const left =
     share === undefined ? "" : ` (${share}% not stored: node_modules, build output, ignored and uncommitted files)`;
   return `  stored:    ${formatBytes(published)} of the working tree's ${disk} on disk${left}`;

@@ -171,10 +171,17 @@ class CliGit implements GitRepository {
   }
 
   async uncommittedChanges(dirs: readonly string[]): Promise<number> {
-    const args = ["status", "--porcelain=v1", "-z", "--untracked-files=normal"];
+    // Submodules are never published: their changes are not counted.
+    const args = ["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=all"];
     const r = await this.run(dirs.length > 0 ? [...args, "--", ...dirs] : args);
-    // -z: one NUL-terminated entry per path (a rename adds its old path as an entry of its own).
-    return r.stdout.split("\0").filter((e: string) => /^[ MADRCU?]{2} /.test(e)).length;
+    // -z: `XY path` NUL per path; a rename or copy (X or Y is R or C) is followed by its old path.
+    const entries = r.stdout.split("\0").filter((e: string) => e !== "");
+    let count = 0;
+    for (let i = 0; i < entries.length; i++) {
+      count++;
+      if (/^(R|C|.R|.C)/.test(entries[i]!.slice(0, 2))) i++;
+    }
+    return count;
   }
 
   async remoteNames(): Promise<string[]> {

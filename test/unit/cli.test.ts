@@ -1,12 +1,14 @@
 // The CLI in-process (cli/program.ts main) against a real repository and a directory target: what a
 // new user sees first (issue 17): a dry run names the paths, --json always prints one object,
 // commander's errors read like wspub's, and --help says how to use it.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatList } from "../../src/cli/format.js";
 import { main } from "../../src/cli/program.js";
+import { openGit } from "../../src/git/cli-git.js";
+import { treeSize } from "../../src/workspace/tree-size.js";
 import { parseTarget, withConnection } from "../../src/store/target.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 
@@ -136,5 +138,25 @@ describe("the CLI, as a new user meets it", () => {
       region: undefined,
     });
     expect(formatList([], target)).toBe("no workspaces published at s3://some-bucket/team/prod (AWS S3)");
+  });
+
+  it("uncommitted changes count renames once, type changes, and untracked files; the tree walk keeps its budget", async () => {
+    const { repo } = repoWith(3);
+    repo.git("mv", "f00.txt", "renamed.txt");
+    repo.write({ "f01.txt": { link: "f02.txt" }, "untracked.txt": "u\n" });
+    const git = await openGit(repo.dir);
+    try {
+      expect(await git.uncommittedChanges([])).toBe(3);
+    } finally {
+      await git.close();
+    }
+    const big = mkdtempSync(join(tmpdir(), "wspub-cli-tree-"));
+    cleanups.push(() => rmSync(big, { recursive: true, force: true }));
+    for (let i = 0; i < 3000; i++) writeFileSync(join(big, `f${i}`), "x");
+    const full = await treeSize(big);
+    expect(full).toEqual({ bytes: 3000, files: 3000, complete: true });
+    // Past its budget the walk stops within the batch it is in (64 entries), even inside one directory.
+    const cut = await treeSize(big, 0);
+    expect(cut).toMatchObject({ complete: false, files: 64, bytes: 64 });
   });
 });
