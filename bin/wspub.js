@@ -8,6 +8,11 @@ import { youngGenerationRestart } from "./young-generation.js";
 const tooOld = nodeTooOld(process.version);
 if (tooOld) {
   process.stderr.write(`${tooOld}\n`);
+  // --json: stdout is one JSON object, on failure too (as cli/program.ts does).
+  if (process.argv.includes("--json")) {
+    const error = { message: tooOld.replace(/^wspub: error: /, ""), exitCode: 2, code: "usage" };
+    process.stdout.write(`${JSON.stringify({ error })}\n`);
+  }
   process.exit(2);
 }
 

@@ -28,5 +28,9 @@ describe("the Node.js version", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^wspub: error: wspub needs Node.js 22 or later, and this is Node v20\./);
+    const json = spawnSync(SYSTEM_NODE, [join(ROOT, "bin", "wspub.js"), "push", "--json"], { encoding: "utf8" });
+    expect(json.status).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { exitCode: 2, code: "usage" } });
+    expect(JSON.parse(json.stdout).error.message).toMatch(/^wspub needs Node.js 22 or later/);
   });
 });
