@@ -62,10 +62,8 @@ export function shQuote(value: string): string {
 /** The marked block. It ends with `:` so that a husky file run with `sh -e` never fails because of it. */
 export function hookBlock(hook: HookName, launcher: Launcher, options: BlockOptions = {}): string {
   const [node, script] = [shQuote(launcher.node ?? ""), shQuote(launcher.script ?? "")];
-  const run =
-    launcher.node && launcher.script
-      ? `if [ -x ${node} ] && [ -f ${script} ]; then ${node} ${script} "$@"; else wspub "$@"; fi`
-      : `wspub "$@"`;
+  const pinned = launcher.node && launcher.script ? `[ -x ${node} ] && [ -f ${script} ]` : "false";
+  const run = `if ${pinned}; then ${node} ${script} "$@"; else wspub "$@"; fi`;
   const lines = [
     begin(hook),
     `# Publishes in the background (wspub hooks install); opt out with WSPUB_SKIP=1 or HUSKY=0.`,
@@ -82,6 +80,12 @@ export function hookBlock(hook: HookName, launcher: Launcher, options: BlockOpti
     `    mv -f "$wspub_state/last-error" "$wspub_state/last-error.shown" 2>/dev/null`,
     `  fi`,
     `  wspub_run() { ${run}; }`,
+    // Neither the wspub that installed the hook (moved, or its Node upgraded) nor one on PATH: say so
+    // here, where it is seen (the publish itself runs in the background, its output dropped).
+    `  if ! { ${pinned}; } && ! command -v wspub >/dev/null 2>&1; then`,
+    `    echo "wspub: not found (the installation that wrote this hook moved, and no wspub is on PATH):` +
+      ` install wspub, then run wspub hooks install" >&2`,
+    `  fi`,
     // --at: when git ran the hook (its publisher may start much later on a busy machine).
     `  ( exec </dev/null >/dev/null 2>&1; wspub_run hooks run ${hook} --at "$(date +%s)"${
       hook === "pre-push" || hook === "reference-transaction" ? ' --updates "$wspub_updates"' : ""

@@ -47,6 +47,19 @@ describe("hook scripts", () => {
     expect(pinned).toContain('else wspub "$@"; fi');
   });
 
+  it("says so, at once, when neither the pinned wspub nor one on PATH exists", () => {
+    const dir = spawnSync("mktemp", ["-d"], { encoding: "utf8" }).stdout.trim();
+    spawnSync("git", ["init", "-q", dir]);
+    const gone = { node: "/nonexistent/node", script: "/nonexistent/wspub.js" };
+    const script = `${hookBlock("post-commit", gone)}\n`;
+    const r = spawnSync("sh", ["-e", "-c", script], { cwd: dir, encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+    spawnSync("rm", ["-rf", dir]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(
+      "wspub: not found (the installation that wrote this hook moved, and no wspub is on PATH)",
+    );
+  });
+
   it("the chained pre-push passes the hook's standard input to the user's hook and keeps it for wspub", () => {
     const script = plainScript("pre-push", launcher, true);
     expect(script).toContain("wspub_updates=$(cat)");
