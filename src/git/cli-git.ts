@@ -39,7 +39,7 @@ class CliGit implements GitRepository {
   readonly lfs: CliLfsObjects;
 
   constructor(readonly root: string) {
-    this.lfs = new CliLfsObjects(root);
+    this.lfs = new CliLfsObjects(this);
   }
 
   private run(args: readonly string[], allowFailure = false) {

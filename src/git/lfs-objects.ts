@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { gitFailure, gitInputError } from "../errors.js";
 import { runGit } from "./exec.js";
+import type { GitRepository } from "./port.js";
 
 /** What `git lfs fetch` did: whether git-lfs is installed at all, and what it said when it failed. */
 export interface LfsFetchOutcome {
@@ -35,23 +36,24 @@ export interface LfsObjects {
   writable(): Promise<boolean>;
 }
 
+/** What the LFS store asks of its repository (CliGit's own methods). */
+type Repository = Pick<GitRepository, "root" | "commonDir" | "configValue" | "symbolicRef" | "remoteNames">;
+
 /**
- * The LFS store of the repository at `root`: `lfs.storage` (relative to the git directory shared
+ * The LFS store of a repository: `lfs.storage` (relative to the git directory shared
  * by all worktrees) or `<git dir>/lfs`, objects at `objects/<oid[0:2]>/<oid[2:4]>/<oid>`, as
  * git-lfs lays them out (spec.md). Reading needs no git-lfs; fetching runs it.
  */
 export class CliLfsObjects implements LfsObjects {
   private dir: Promise<string> | undefined;
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly repo: Repository) {}
 
   private objectsDir(): Promise<string> {
     this.dir ??= (async () => {
-      const common = (await runGit(this.root, ["rev-parse", "--git-common-dir"])).stdout.trim();
-      const storage = (await runGit(this.root, ["config", "--get", "lfs.storage"], { allowFailure: true })).stdout;
-      const base = resolve(this.root, common);
-      const lfs = storage.trim() === "" ? join(base, "lfs") : resolve(base, storage.trim());
-      return join(lfs, "objects");
+      const base = await this.repo.commonDir();
+      const storage = await this.repo.configValue("lfs.storage");
+      return join(storage === undefined ? join(base, "lfs") : resolve(base, storage), "objects");
     })();
     this.dir.catch(() => (this.dir = undefined)); // a failed git call is asked again next time
     return this.dir;
@@ -133,7 +135,7 @@ export class CliLfsObjects implements LfsObjects {
     for (const include of includeLists(paths)) {
       // Exactly these paths: no configured lfs.fetchexclude (a .lfsconfig may set one), no recent refs.
       const args = ["-c", "lfs.fetchrecentalways=false", "lfs", "fetch", `--include=${include}`, "--exclude="];
-      const r = await runGit(this.root, [...args, "--", remote, commit], { allowFailure: true });
+      const r = await runGit(this.repo.root, [...args, "--", remote, commit], { allowFailure: true });
       if (/'lfs' is not a git command/.test(r.stderr)) return { ...outcome, installed: false, ok: false };
       outcome.ok &&= r.exitCode === 0;
       outcome.said += r.stderr;
@@ -146,13 +148,12 @@ export class CliLfsObjects implements LfsObjects {
    * else the only remote, else origin.
    */
   private async defaultRemote(): Promise<string> {
-    const value = async (args: string[]) => (await runGit(this.root, args, { allowFailure: true })).stdout.trim();
-    const branch = await value(["symbolic-ref", "--quiet", "--short", "HEAD"]);
-    const tracked = branch === "" ? "" : await value(["config", "--get", `branch.${branch}.remote`]);
-    if (tracked !== "" && tracked !== ".") return tracked;
-    const configured = await value(["config", "--get", "remote.lfsdefault"]);
-    if (configured !== "") return configured;
-    const remotes = (await value(["remote"])).split("\n").filter((r) => r !== "");
+    const branch = await this.repo.symbolicRef("HEAD");
+    const tracked = branch === undefined ? undefined : await this.repo.configValue(`branch.${branch}.remote`);
+    if (tracked !== undefined && tracked !== ".") return tracked;
+    const configured = await this.repo.configValue("remote.lfsdefault");
+    if (configured !== undefined) return configured;
+    const remotes = await this.repo.remoteNames();
     return remotes.length === 1 ? remotes[0]! : "origin";
   }
 }
