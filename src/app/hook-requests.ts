@@ -1,5 +1,5 @@
 import type { GitRepository } from "../git/port.js";
-import { configuredBranches, currentBranch, previewBranches, publishedAs } from "../hooks/branches.js";
+import { branchRules, currentBranch, publishedAs } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 
 /** What a hook run asks the background publisher for; the newest one wins (pending.json). */
@@ -35,9 +35,8 @@ export async function requestFor(
   updates: string | undefined,
   at = Date.now(),
 ): Promise<Request | undefined> {
-  const branches = await configuredBranches(git);
-  const previews = await previewBranches(git);
-  const as = (branch: string) => publishedAs(branch, branches, previews);
+  const rules = await branchRules(git);
+  const as = (branch: string) => publishedAs(branch, rules);
   if ((hook !== "pre-push" && hook !== "reference-transaction") || !updates?.trim()) {
     const current = await currentBranch(git);
     if (current === undefined || as(current) === undefined) return undefined;

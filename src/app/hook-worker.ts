@@ -8,7 +8,7 @@ import { isRetryable } from "../errors.js";
 import type { Reporter } from "../events.js";
 import { openGit } from "../git/cli-git.js";
 import type { GitRepository } from "../git/port.js";
-import { configuredBranches, currentBranch, inReflog, previewBranches, publishedAs } from "../hooks/branches.js";
+import { branchRules, currentBranch, inReflog, publishedAs } from "../hooks/branches.js";
 import type { HookName } from "../hooks/script.js";
 import { appendLog, clearErrors, type HookState, hookState, type LastResult, writeAtomic } from "../hooks/state.js";
 import { tryLock } from "../hooks/publisher-lock.js";
@@ -189,11 +189,11 @@ async function publishRequest(
 ): Promise<unknown> {
   const log = (line: string) => appendLog(state, `${request.hook}: ${line}`);
   const branch = request.branch ?? (await currentBranch(git));
-  const branches = await configuredBranches(git);
-  const as = branch === undefined ? undefined : publishedAs(branch, branches, await previewBranches(git));
+  const rules = await branchRules(git);
+  const as = branch === undefined ? undefined : publishedAs(branch, rules);
   if (!branch || as === undefined) {
     const which = branch ? `branch ${branch}` : "detached HEAD";
-    await log(`${which} is not one of the configured branches (${branches.join(", ")}); not published`);
+    await log(`${which} is not one of the configured branches (${rules.branches.join(", ")}); not published`);
     return undefined;
   }
   const sha = (await git.resolveCommit(request.ref)).oid;

@@ -14,26 +14,24 @@ export async function defaultBranch(git: GitRepository): Promise<string> {
   return "main";
 }
 
-/** The branches the hooks and `wspub watch` publish: the config's `branches`, else the default branch. */
-export async function configuredBranches(git: GitRepository): Promise<string[]> {
-  const { config } = await loadConfig(git.root);
-  return config.branches ?? [await defaultBranch(git)];
+/** The branches hooks and `wspub watch` publish, as the workspace and to their previews. */
+export interface BranchRules {
+  /** The config's `branches`, else the default branch. */
+  branches: string[];
+  /** The config's `previews.branches` (none by default). */
+  previews: string[];
 }
 
-/** The branches that hooks and `wspub watch` publish to their preview workspaces (config `previews.branches`). */
-export async function previewBranches(git: GitRepository): Promise<string[]> {
+/** The branch rules of the repository's config (read once). */
+export async function branchRules(git: GitRepository): Promise<BranchRules> {
   const { config } = await loadConfig(git.root);
-  return config.previews?.branches ?? [];
+  return { branches: config.branches ?? [await defaultBranch(git)], previews: config.previews?.branches ?? [] };
 }
 
 /** Whether hooks and watch publish `branch`: as the workspace (a configured branch), as its preview, or not. */
-export function publishedAs(
-  branch: string,
-  branches: readonly string[],
-  previews: readonly string[],
-): "workspace" | "preview" | undefined {
-  if (branchMatches(branch, branches)) return "workspace";
-  return branchMatches(branch, previews) ? "preview" : undefined;
+export function publishedAs(branch: string, rules: BranchRules): "workspace" | "preview" | undefined {
+  if (branchMatches(branch, rules.branches)) return "workspace";
+  return branchMatches(branch, rules.previews) ? "preview" : undefined;
 }
 
 /**
@@ -45,13 +43,12 @@ export function publishedAs(
 export async function watchedBranch(
   git: GitRepository,
 ): Promise<{ branch: string; preview?: boolean } | { none: string }> {
-  const branches = await configuredBranches(git);
+  const rules = await branchRules(git);
+  const { branches } = rules;
   const current = await currentBranch(git);
-  if (current !== undefined && branchMatches(current, branches)) return { branch: current };
   // A preview branch checked out (config previews.branches): its tip goes to its preview.
-  if (current !== undefined && branchMatches(current, await previewBranches(git))) {
-    return { branch: current, preview: true };
-  }
+  const as = current === undefined ? undefined : publishedAs(current, rules);
+  if (as !== undefined) return as === "preview" ? { branch: current!, preview: true } : { branch: current! };
   for (const name of branches) {
     if (!name.includes("*") && (await git.hasRef(`refs/heads/${name}`))) return { branch: name };
   }

@@ -62,9 +62,10 @@ describe("which branch a preview publishes, and when hooks publish one (real git
 
   it("a branch move on previews.branches asks for its preview; a configured branch comes first", async () => {
     await setup({ branches: ["main"], previews: { branches: ["feature/*"] } });
-    expect(publishedAs("main", ["main"], ["feature/*"])).toBe("workspace");
-    expect(publishedAs("feature/x", ["main"], ["feature/*"])).toBe("preview");
-    expect(publishedAs("feature/x/y", ["main"], ["feature/*"])).toBeUndefined();
+    const rules = { branches: ["main"], previews: ["feature/*"] };
+    expect(publishedAs("main", rules)).toBe("workspace");
+    expect(publishedAs("feature/x", rules)).toBe("preview");
+    expect(publishedAs("feature/x/y", rules)).toBeUndefined();
     const sha = repo.git("rev-parse", "HEAD").trim();
     const zero = "0".repeat(40);
     const moved = (...refs: string[]) => refs.map((r) => `${zero} ${sha} ${r}`).join("\n");
