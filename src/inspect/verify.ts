@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Layout, type LayoutStyle, markersOf, objectName, type Slot } from "../store/layout.js";
 import { describeTarget, targetFields } from "../store/target.js";
 import type { ObjectInfo, ObjectStore } from "../store/port.js";
+import { existingKeys } from "../store/keys.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
 import { type PointerState, readPointerState, readLiveFiles } from "../manifest/live.js";
@@ -72,10 +73,8 @@ export async function verify(
   const linked = await readLink(store, styled);
   const inPlace = await inPlaceObjects(store, layout);
   const link = linked === slot ? "ok" : (linked ?? "missing");
-  const markers: string[] = [];
-  if (styled.style === "s3fs") {
-    for (const key of styled.slotMarkerKeys) if ((await store.get(key)) === undefined) markers.push(key);
-  }
+  const present = styled.style === "s3fs" ? await existingKeys(store, styled.slotMarkerKeys) : [];
+  const markers = styled.style === "s3fs" ? styled.slotMarkerKeys.filter((k) => !present.includes(k)) : [];
   result.atomic = { slot, link, inPlace: inPlace.sort(), style: styled.style, markers };
   result.ok &&= link === "ok" && inPlace.length === 0 && markers.length === 0 && result.missing.length === 0;
   // A publish of the workspace that died is told by its pointer (the slot's tells of the slot's).

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Layout, Slot } from "../store/layout.js";
+import { listKeys } from "../store/keys.js";
 import type { ObjectStore } from "../store/port.js";
 import { writeOptions } from "./content.js";
 
@@ -23,7 +24,5 @@ export async function writeLink(store: ObjectStore, layout: Layout, slot: Slot, 
 
 /** The names of every object under the in-place prefix `<name>/` (none, once the workspace is atomic). */
 export async function inPlaceObjects(store: ObjectStore, layout: Layout): Promise<string[]> {
-  const names: string[] = [];
-  for await (const o of store.list(layout.filesPrefix)) names.push(layout.nameOf(o.key));
-  return names;
+  return (await listKeys(store, layout.filesPrefix)).map((key) => layout.nameOf(key));
 }

@@ -14,6 +14,7 @@ import { cachedConditionalWrites, moved, takeLock } from "./publish-lock.js";
 import { putMarkers, removeEmptied } from "./markers.js";
 import { noopResult, resultOf } from "./result.js";
 import { readState } from "./state.js";
+import { listKeys } from "../store/keys.js";
 import { deleteObjects, objectsWritten, type WrittenManifest, writeContent } from "./writes.js";
 
 /**
@@ -157,8 +158,7 @@ async function removeSlots(req: PublishRequest, hold: () => void): Promise<void>
     hold();
     await req.store.deleteMany((["a", "b"] as const).map((s) => req.layout.slot(s).pointerKey));
     for (const prefix of [records, files]) {
-      const keys: string[] = [];
-      for await (const o of req.store.list(prefix)) keys.push(o.key);
+      const keys = await listKeys(req.store, prefix);
       hold();
       await req.store.deleteMany(keys);
     }

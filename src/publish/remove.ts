@@ -5,6 +5,7 @@ import type { PreviewOf } from "../manifest/pointer.js";
 import { readPointerState } from "../manifest/live.js";
 import { Lease } from "../lock/lease.js";
 import type { Layout } from "../store/layout.js";
+import { existingKeys, listKeys } from "../store/keys.js";
 import type { ObjectStore } from "../store/port.js";
 
 /** What removing a workspace did (or, with dryRun, would do). */
@@ -85,22 +86,9 @@ const isOwn = (was: PreviewOf | null | undefined, wanted: PreviewOf | undefined)
 /** What a removal deletes, in its order: the link, the files (in place and in the slots), the records. */
 async function inventory(store: ObjectStore, layout: Layout) {
   const [slotFiles] = layout.slotPrefixes;
-  const links = await existing(store, layout.linkKeys);
-  const files = [...(await keysUnder(store, layout.filesPrefix)), ...(await keysUnder(store, slotFiles))];
-  const records = (await keysUnder(store, layout.metaPrefix)).filter((k) => k !== layout.pointerKey);
+  const links = await existingKeys(store, layout.linkKeys);
+  const files = [...(await listKeys(store, layout.filesPrefix)), ...(await listKeys(store, slotFiles))];
+  const records = (await listKeys(store, layout.metaPrefix)).filter((k) => k !== layout.pointerKey);
   const counts = { workspace: layout.workspace, objects: links.length + files.length, records: records.length + 1 };
   return { counts, batches: [links, files, records] };
-}
-
-async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const o of store.list(prefix)) keys.push(o.key);
-  return keys;
-}
-
-/** Those of `keys` that exist (the link's key in either layout). */
-async function existing(store: ObjectStore, keys: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const key of keys) if ((await store.get(key)) !== undefined) found.push(key);
-  return found;
 }
