@@ -104,6 +104,10 @@ export const messages = {
   uncommitted: (count: number) =>
     `${count} uncommitted change(s) in the working tree are not published: wspub publishes commits (commit ` +
     `them, then push again; git status lists them)`,
+  /** A publish moved the workspace between verify and its repair: exit 3, as other refusals of a race. */
+  changedWhileVerifying: (what: "commit" | "slot") =>
+    `refused: the live ${what} changed while verifying (a publish ran meanwhile). Nothing was changed. Run ` +
+    `wspub verify again.`,
   tooManyDeletes: (workspace: string, deletes: number, live: number, limit: number | undefined) =>
     `refused: this publish would delete ${deletes} of the ${live} live files of ${workspace} (` +
     (limit === undefined ? "more than half of them, and more than 100" : `more than --max-delete ${limit}`) +

@@ -1,3 +1,4 @@
+import { messages } from "../messages.js";
 import { refusedError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import { LOCK_WAIT_MS } from "../limits.js";
@@ -31,7 +32,7 @@ export async function repairAtomicView(
   try {
     const hold = () => lease.assertHeld();
     if (lease.seen.pointer.slot !== drift.slot) {
-      throw refusedError("the live slot changed while verifying: run wspub verify again");
+      throw refusedError(messages.changedWhileVerifying("slot"));
     }
     const link = await readLink(store, layout);
     if (link !== undefined && link !== drift.slot) {

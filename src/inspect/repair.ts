@@ -2,7 +2,7 @@ import type { GitReader } from "../git/port.js";
 import type { PublishFile } from "../filter/publish-set.js";
 import type { Layout } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
-import { gitInputError } from "../errors.js";
+import { gitInputError, refusedError } from "../errors.js";
 import { messages } from "../messages.js";
 import { entryOf } from "../manifest/entry.js";
 import { digestStream, readSmallBlob, writeOptions } from "../publish/content.js";
@@ -45,7 +45,7 @@ export async function repair(
   drift: VerifyResult,
 ): Promise<RepairResult> {
   const state = await readPointerState(o.store, o.layout);
-  const changed = () => gitInputError("the live commit changed while verifying: run wspub verify again");
+  const changed = () => refusedError(messages.changedWhileVerifying("commit"));
   const live = state.live;
   if (live?.pointer.commit !== drift.commit) throw changed();
   const objects = [...drift.missing, ...drift.changed].map((d) => d.object);

@@ -120,9 +120,9 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
 
     // 3. The flip. rclone's layout: the link, then the pointer (the link is what readers follow,
     //    and what the next publish trusts), then the in-place leftovers. The s3fs layout's link is
-    //    an object at `<name>`, which a store refuses beside objects under `<name>/`: the pointer,
-    //    the leftovers, then the link (a publish that dies before it leaves the link on the old,
-    //    whole tree, and the next one moves it).
+    //    an object at `<name>`, which a store refuses beside objects under `<name>/`: when objects
+    //    are left in place, the pointer, the leftovers, then the link (a publish that dies before it
+    //    leaves the link on the old, whole tree, and the next one moves it); otherwise as rclone's.
     //    Either way the link is written under the lock (with leftovers, finish keeps it).
     const late = s3fs && leftovers.length > 0;
     const flip = async () => {

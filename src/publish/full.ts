@@ -13,7 +13,7 @@ import type { Publishing } from "./request.js";
 import { resumePlan } from "./resume.js";
 import { reportReplaced } from "./state.js";
 import type { ObjectInfo } from "../store/port.js";
-import { type LayoutStyle, objectName } from "../store/layout.js";
+import { isMarker, type LayoutStyle, objectName } from "../store/layout.js";
 
 /**
  * The whole publish set against the whole live manifest (and, where no manifest accounts for the
@@ -92,7 +92,7 @@ function guardCounts(
   listed: ReadonlyMap<string, ObjectInfo>,
   style: LayoutStyle,
 ): { deletes: number; live: number } {
-  const isFile = (name: string) => name !== "" && !name.endsWith("/");
+  const isFile = (name: string) => !isMarker(name);
   if (live === undefined) {
     return { deletes: plan.delete.filter(isFile).length, live: [...listed.keys()].filter(isFile).length };
   }

@@ -94,8 +94,8 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
   const counts = { files, excluded };
   return {
     plan,
-    // Only live entries are compared here: every delete is a live file's (markers are not files).
-    guard: { deletes: plan.delete.filter((n) => !n.endsWith("/")).length, live: root.files },
+    // Only live entries are compared here: every delete is a live file's (markers go in `markers`).
+    guard: { deletes: plan.delete.length, live: root.files },
     digests: digestsOf(Object.values(liveSubset)),
     files,
     excluded,

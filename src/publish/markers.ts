@@ -21,10 +21,10 @@ export interface MarkerChanges {
   check: string[];
 }
 
-export const NO_MARKERS: MarkerChanges = { put: [], check: [] };
+const NO_MARKERS: MarkerChanges = { put: [], check: [] };
 
 /** What the live manifest holds, for a full comparison: its entries and the layout they were published in. */
-export interface LiveLayout {
+interface LiveLayout {
   files: Readonly<Record<string, ManifestEntry>> | undefined;
   style: LayoutStyle;
 }
@@ -83,7 +83,7 @@ export function incrementalMarkers(style: LayoutStyle, plan: Plan): MarkerChange
 
 const EMPTY_MD5 = createHash("md5").update("").digest("base64");
 /** 040755: a directory others may list and enter (s3fs reads x-amz-meta-mode). */
-export const MARKER_MODE = "16877";
+const MARKER_MODE = "16877";
 
 /** Writes a publish's markers, with its commit's time as their mtime. */
 export function putMarkers(p: Publishing, names: readonly string[], hold: () => void): Promise<void> {

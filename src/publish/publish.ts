@@ -7,7 +7,7 @@ import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
 import { checkDeletes } from "./delete-guard.js";
 import { ensureLfsContent } from "./lfs-content.js";
-import { reportPlan } from "./proposal.js";
+import { type Proposal, reportPlan } from "./proposal.js";
 import { propose } from "./propose.js";
 import type { Publishing, PublishRequest, PublishResult } from "./request.js";
 import { cachedConditionalWrites, moved, takeLock } from "./publish-lock.js";
@@ -56,14 +56,10 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const cached = req.dryRun || req.lock === false ? undefined : cachedConditionalWrites(req, first.seen);
   cached?.catch(() => undefined);
   const planned = await propose(p, inPlace(first.live), interrupted);
-  if (req.dryRun) {
-    reportPlan(p, first.live, planned);
-    await checkDeletes(p, planned);
-    await ensureLfsContent(p, planned);
-    return resultOf(p, started, first.live, planned, null);
-  }
-  await checkDeletes(p, planned);
-  await ensureLfsContent(p, planned);
+  // A dry run shows its plan even when the plan is then refused.
+  if (req.dryRun) reportPlan(p, first.live, planned);
+  await admit(p, planned);
+  if (req.dryRun) return resultOf(p, started, first.live, planned, null);
 
   const journal = journalOf(commit.oid, req.actor, objectsWritten(planned), planned.plan.delete);
   const verified = cached && ((await cached) ?? (await probeConditionalWrites(req.store, req.layout)));
@@ -86,8 +82,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
-      await checkDeletes(p, proposal);
-      await ensureLfsContent(p, proposal);
+      await admit(p, proposal);
       const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);
     }
@@ -128,6 +123,12 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
     // finishes the job), and so does the one of a publish that died before this one.
     await lease.release(writing || found !== undefined);
   }
+}
+
+/** What a plan passes before anything is written: the delete guard, then the Git LFS content it uploads. */
+async function admit(p: Publishing, proposal: Proposal): Promise<void> {
+  await checkDeletes(p, proposal);
+  await ensureLfsContent(p, proposal);
 }
 
 /** What the pointer says once the publish is live. */
