@@ -118,17 +118,33 @@ export async function writeMarkerKeys(
   }
 }
 
-/** After the deletes: removes the markers of the directories under which no file is left. */
+/**
+ * After the deletes: removes the markers of the directories under which no file is left. Deepest
+ * first, one round per depth: a directory that still holds a file answers for every directory
+ * above it (the usual case, a file deleted beside others, costs one listing, not one per ancestor).
+ */
 export async function removeEmptied(p: Publishing, dirs: readonly string[], hold: () => void): Promise<void> {
   const { store, layout, concurrency } = p.req;
-  await runBounded(dirs, concurrency, async (dir) => {
-    const markers: string[] = [];
-    for await (const o of store.list(layout.objectKey(dir))) {
-      const name = layout.nameOf(o.key);
-      if (!isMarker(name)) return;
-      markers.push(o.key);
-    }
-    hold();
-    if (markers.length > 0) await store.deleteMany(markers);
-  });
+  const depth = (dir: string) => dir.split("/").length;
+  const holding = new Set<string>(); // directories known to hold a file
+  const levels = [...new Set(dirs.map(depth))].sort((a, b) => b - a);
+  for (const level of levels) {
+    const todo = dirs.filter((d) => depth(d) === level && !holding.has(d));
+    await runBounded(todo, concurrency, async (dir) => {
+      const markers: string[] = [];
+      for await (const o of store.list(layout.objectKey(dir))) {
+        const name = layout.nameOf(o.key);
+        if (!isMarker(name)) {
+          // `a/b/c/` holds a file: so do `a/b/` and `a/`.
+          for (let i = dir.lastIndexOf("/", dir.length - 2); i >= 0; i = dir.lastIndexOf("/", i - 1)) {
+            holding.add(dir.slice(0, i + 1));
+          }
+          return;
+        }
+        markers.push(o.key);
+      }
+      hold();
+      if (markers.length > 0) await store.deleteMany(markers);
+    });
+  }
 }
