@@ -104,13 +104,14 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
     if (!slotLive) throw new Error(`the slot ${slot} did not take the publish`);
 
     // 2. The mounts re-read the slot before any reader is sent to it (s3fs: the directories above
-    //    the slots get their markers, so that another user can follow the link).
+    //    the slots get their markers, so that another user can follow the link; once, as the
+    //    workspace comes into atomic mode or after a publish that died: verify --repair restores them).
     const s3fs = req.layout.style === "s3fs";
     const hold = () => lease.assertHeld();
     const markers = { store: req.store, concurrency: req.concurrency, hold };
     await Promise.all([
       req.beforeFlip?.(slotLayout),
-      s3fs ? writeMarkerKeys(markers, req.layout.slotMarkerKeys, commit.committerTime) : undefined,
+      s3fs && inPlace ? writeMarkerKeys(markers, req.layout.slotMarkerKeys, commit.committerTime) : undefined,
     ]);
     const leftovers = await listing;
     const { manifest, publishedAt, files, bytes, root } = slotLive;
