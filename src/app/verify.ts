@@ -43,16 +43,19 @@ export async function verifyWorkspace(
       },
       first,
     );
-    if (first.atomic) {
+    // The view (link, markers above the slots, leftovers in place) only when verify found it off:
+    // its repair takes the workspace's lock.
+    const view = first.atomic;
+    if (view && (view.link !== "ok" || view.markers.length > 0 || view.inPlace.length > 0)) {
       const holder = defaultActor(o.env);
-      const view = {
+      const target = {
         store: ctx.store,
         reporter: o.reporter,
         env: o.env,
         holder,
         concurrency: ctx.settings.concurrency,
       };
-      repaired.deleted += await repairAtomicView(view, layout, first.atomic);
+      repaired.deleted += await repairAtomicView(target, layout, view);
     }
     return { result: await verify(ctx.store, layout, options), repaired };
   });
