@@ -41,12 +41,12 @@ export async function treeSize(dir: string, budgetMs = 2000): Promise<TreeSize> 
           size.bytes += (await Promise.all(files.map(sizeOf))).reduce((a, b) => a + b, 0);
           size.files += files.length;
           files = [];
-          if (Date.now() > deadline) return { ...size, complete: false }; // leaving the loop closes the directory
+          if (Date.now() >= deadline) return { ...size, complete: false }; // leaving the loop closes the directory
         }
       }
       size.bytes += (await Promise.all(files.map(sizeOf))).reduce((a, b) => a + b, 0);
       size.files += files.length;
-      if (Date.now() > deadline && pending.length > 0) return { ...size, complete: false };
+      if (Date.now() >= deadline && pending.length > 0) return { ...size, complete: false };
     }
   } catch {
     return { ...size, complete: false };
