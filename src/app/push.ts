@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { resolveLfsMode, resolveMaxDelete, type StoreFlags } from "../config/settings.js";
 import { usageError } from "../errors.js";
 import type { Reporter } from "../events.js";
@@ -117,7 +118,7 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         ? await notifyPublished({ result, layout, settings: notify, reporter: o.reporter, atomic })
         : undefined;
       const tree =
-        o.interactive && result.previous === null && changed ? await treeSize(ctx.git.root + slash(w.dir)) : undefined;
+        o.interactive && result.previous === null && changed ? await treeSize(join(ctx.git.root, w.dir)) : undefined;
       const published: Published = {
         ...result,
         ...(visibility ? { visibility } : {}),
@@ -129,8 +130,6 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     return results;
   });
 }
-
-const slash = (dir: string) => (dir === "" ? "" : `/${dir}`);
 
 /** wspub publishes commits: changes in the working tree are not published, and a push of HEAD says so. */
 async function noteUncommitted(

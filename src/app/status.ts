@@ -34,8 +34,7 @@ export async function workspaceStatus(
       const w = ctx.workspaces[0]!;
       // What the bucket saves: the working tree on disk (node_modules and all) against what is stored.
       const live = await status(ctx.store, ctx.layout(w), ctx.git);
-      const dir = w.dir === "" ? ctx.git.root : join(ctx.git.root, w.dir);
-      const workingTree = live.published ? await treeSize(dir) : null;
+      const workingTree = live.published ? await treeSize(join(ctx.git.root, w.dir)) : null;
       return { status: live, background, workingTree };
     } catch (failure) {
       return { failure, background };

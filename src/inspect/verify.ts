@@ -5,7 +5,7 @@ import type { ObjectInfo, ObjectStore } from "../store/port.js";
 import { existingKeys } from "../store/keys.js";
 import { usageError } from "../errors.js";
 import { messages } from "../messages.js";
-import { type PointerState, readPointerState, readLiveFiles } from "../manifest/live.js";
+import { type PointerState, readPointerState, readLiveFiles, styleOf } from "../manifest/live.js";
 import { inPlaceObjects, readLink } from "../publish/link.js";
 import { runBounded } from "../queue.js";
 
@@ -62,8 +62,7 @@ export async function verify(
   if (slot === null) return verifyTree(store, layout, state, options);
   // An atomic workspace: the live slot is verified as the workspace it is, then the link and the in-place prefix.
   // Its link and slots are of the layout it was published in, whatever this command was given.
-  const stored = state.live?.stored;
-  const styled = new Layout(layout.target, layout.workspace, stored?.version === 2 ? stored.root.layout : undefined);
+  const styled = new Layout(layout.target, layout.workspace, styleOf(state.live));
   const slotLayout = styled.slot(slot);
   const result = await verifyTree(store, slotLayout, await readPointerState(store, slotLayout), options);
   if (result.commit !== state.live?.pointer.commit) {
@@ -113,7 +112,7 @@ async function verifyTree(
   for await (const o of store.list(layout.filesPrefix)) present.set(layout.nameOf(o.key), o);
   const toRead: { path: string; object: string; sha256: string }[] = [];
   // Named as the manifest's layout names them (a symlink's object; the s3fs layout's directory markers).
-  const style = live.stored?.version === 2 ? (live.stored.root.layout ?? "rclone") : "rclone";
+  const style = styleOf(live) ?? "rclone";
   if (style === "s3fs") {
     for (const marker of markersOf(Object.keys(files))) {
       result.checked++;

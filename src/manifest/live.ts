@@ -3,7 +3,7 @@ import { parseShard, parseStoredManifest, type ManifestRoot, type StoredManifest
 import { readLegacyJournal } from "./journal.js";
 import { parseLockRecord } from "./lock-record.js";
 import { parsePointer, type Pointer, type Seen } from "./pointer.js";
-import type { Layout } from "../store/layout.js";
+import type { Layout, LayoutStyle } from "../store/layout.js";
 import type { ObjectStore } from "../store/port.js";
 import { describeTarget } from "../store/target.js";
 import { WspubError } from "../errors.js";
@@ -183,4 +183,9 @@ async function withRetry<T>(read: () => Promise<T>): Promise<T> {
       if (attempt >= 2 || !(e instanceof Unreadable)) throw e instanceof Unreadable ? e.error : e;
     }
   }
+}
+
+/** How the live manifest's objects are laid out: its root's `layout`; undefined without a version 2 root. */
+export function styleOf(live: LiveState | undefined): LayoutStyle | undefined {
+  return live?.stored?.version === 2 ? (live.stored.root.layout ?? "rclone") : undefined;
 }

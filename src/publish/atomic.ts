@@ -2,7 +2,7 @@ import { usageError } from "../errors.js";
 import { filterDigest } from "../filter/publish-set.js";
 import { messages } from "../messages.js";
 import { journalOf } from "../manifest/journal.js";
-import { carriedLive, type LiveState, readPointerState } from "../manifest/live.js";
+import { carriedLive, type LiveState, readPointerState, styleOf } from "../manifest/live.js";
 import { otherSlot, type Slot } from "../store/layout.js";
 import { inPlaceObjects, readLink, writeLink } from "./link.js";
 import { writeMarkerKeys } from "./markers.js";
@@ -149,7 +149,7 @@ export async function publishAtomic(req: PublishRequest): Promise<PublishResult>
 
 /** An atomic workspace changes layout in place first (its slots and link are of one layout). */
 function refuseLayoutChange(req: PublishRequest, live: LiveState | undefined): void {
-  const liveStyle = live?.stored?.version === 2 ? (live.stored.root.layout ?? "rclone") : undefined;
+  const liveStyle = styleOf(live);
   if (live?.pointer.slot && liveStyle !== undefined && liveStyle !== req.layout.style) {
     throw usageError(messages.atomicLayoutChange(req.layout.workspace, liveStyle, req.layout.style));
   }

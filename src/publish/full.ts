@@ -3,7 +3,7 @@ import { checkNames, checkSymlinks } from "../filter/checks.js";
 import { buildPublishSet } from "../filter/publish-set.js";
 import type { ManifestEntry } from "../manifest/entry.js";
 import type { Journal } from "../manifest/journal.js";
-import { type LiveState, readLiveFiles, UnreadableLiveError } from "../manifest/live.js";
+import { type LiveState, readLiveFiles, styleOf, UnreadableLiveError } from "../manifest/live.js";
 import { bitsOf, buildShards, chooseBits } from "../manifest/sharded.js";
 import { messages } from "../messages.js";
 import { type Plan, planPublish } from "../plan/plan.js";
@@ -46,7 +46,7 @@ export async function fullProposal(
   const digests = digestsOf(Object.values(liveFiles ?? {}));
   const liveRoot = live?.stored?.version === 2 ? live.stored.root : undefined;
   // A live manifest of the other layout: its symlinks are other objects, its markers come or go.
-  const liveLayout = { files: liveFiles, style: liveRoot?.layout ?? ("rclone" as const) };
+  const liveLayout = { files: liveFiles, style: styleOf(live) ?? "rclone" };
   const comparable = comparableLive(liveLayout, layout.style);
   let plan = planPublish(set.files, comparable.files, [...strays, ...comparable.strays], dirty, layout.style);
   if (journal && listing) plan = await resumePlan(p, plan, listed, journal, digests, comparable.files);
