@@ -5,14 +5,12 @@
 // it once per run) and must only ever see whole commits: no mix, no entry listed then gone, no short
 // read — and both trees. Then the workspace leaves atomic mode and the mount shows a directory again.
 
-import { lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { lstatSync, readdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { installCli, type Installed, spawnCli } from "../harness/cli.js";
+import { describe, expect, inject, it } from "vitest";
+import { type Installed, mountSetup, spawnCli } from "../harness/cli.js";
 import { fuseUnavailable, type Mount, startMount } from "../harness/rclone.js";
-import { type TempRepo, tempRepo } from "../harness/repo.js";
-import { createBucket } from "../harness/seaweed.js";
+import type { TempRepo } from "../harness/repo.js";
 import { expectedView, readDuringPublishes, snapshot, treeOf, viewOf } from "../harness/tree-view.js";
 
 const s3 = inject("s3");
@@ -28,21 +26,18 @@ describe.skipIf(unavailable !== undefined && !mustRun)("an atomic workspace thro
   const bucket = `atomic-view-${process.pid}`;
   const rcPass = `rc-${process.pid}-${Date.now()}`;
 
-  beforeAll(async () => {
-    if (unavailable) throw new Error(`FUSE is required here (CI is set): ${unavailable}`);
-    await createBucket(s3, bucket);
-    // A long directory cache: only the notification can make a publish visible.
-    mount = await startMount({ bucket, s3, vars: { WSPUB_DIR_CACHE_TIME: "10m", WSPUB_MOUNT_RC_PASS: rcPass } });
-    cli = installCli();
-    parent = mkdtempSync(join(tmpdir(), "wspub-atomic-e2e-"));
-    repo = tempRepo("", join(parent, "myapp"));
-  }, 240_000);
-
-  afterAll(async () => {
-    await mount?.stop();
-    cli?.cleanup();
-    if (parent) rmSync(parent, { recursive: true, force: true });
-  });
+  mountSetup(
+    {
+      s3,
+      bucket,
+      needs: "FUSE",
+      unavailable,
+      tempPrefix: "wspub-atomic-e2e-",
+      // A long directory cache: only the notification can make a publish visible.
+      start: () => startMount({ bucket, s3, vars: { WSPUB_DIR_CACHE_TIME: "10m", WSPUB_MOUNT_RC_PASS: rcPass } }),
+    },
+    (made) => ({ cli, repo, mount, parent } = made),
+  );
 
   const env = {
     AWS_ACCESS_KEY_ID: s3.accessKeyId,

@@ -1,28 +1,24 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bucketObjects, installCli, runCli, sha256, type Installed } from "../harness/cli.js";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { bucketObjects, e2eSetup, runCli, sha256, type Installed } from "../harness/cli.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
 
 const s3 = inject("s3");
 let cli: Installed;
 let client: S3Client;
-const scratch: string[] = [];
+const { scratch } = e2eSetup(s3, (c, k) => {
+  cli = c;
+  client = k;
+});
 const results: Record<string, string> = {};
-
-beforeAll(() => {
-  cli = installCli();
-  client = s3Client(s3);
-}, 240_000);
+// Registered after e2eSetup: runs before its clean-up.
 afterAll(() => {
   console.log(`crash points: ${JSON.stringify(results)}`);
-  client?.destroy();
-  cli?.cleanup();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 
 const creds = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };

@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { installCli, runCli, type Installed } from "../harness/cli.js";
+import { e2eSetup, runCli, type Installed } from "../harness/cli.js";
 import { devEnv, gitIn, liveCommit, settled, waitFor } from "../harness/hook-env.js";
-import { createBucket, s3Client } from "../harness/seaweed.js";
+import { createBucket } from "../harness/seaweed.js";
 import { switchableProxy } from "../harness/switchable-proxy.js";
 
 /**
@@ -17,28 +16,17 @@ import { switchableProxy } from "../harness/switchable-proxy.js";
 const s3 = inject("s3");
 let cli: Installed;
 let client: S3Client;
-let bucket: string;
-const scratch: string[] = [];
+const bucket = `moves-${process.pid}`;
 const table: string[] = [];
-
-beforeAll(async () => {
-  cli = installCli();
-  client = s3Client(s3);
-  bucket = `moves-${process.pid}`;
-  await createBucket(s3, bucket);
-}, 240_000);
+const { temp } = e2eSetup(s3, (c, k) => {
+  cli = c;
+  client = k;
+});
+beforeAll(() => createBucket(s3, bucket));
+// Registered after e2eSetup: runs before its clean-up.
 afterAll(() => {
   if (table.length > 0) console.info(`how main moved -> published?\n${table.join("\n")}`);
-  client?.destroy();
-  cli?.cleanup();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
-
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
 
 describe("hooks: every way main moves publishes (reference-transaction)", () => {
   const env = () => devEnv(s3, cli.bin);

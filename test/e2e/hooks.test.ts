@@ -4,29 +4,21 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { installCli, runCli, type Installed } from "../harness/cli.js";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { e2eSetup, runCli, type Installed } from "../harness/cli.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
-import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
+import { cleanEnv, createBucket } from "../harness/seaweed.js";
 
 const s3 = inject("s3");
 const repoRoot = join(import.meta.dirname, "../..");
 let cli: Installed;
 let client: S3Client;
-let bucket: string;
-const scratch: string[] = [];
-
-beforeAll(async () => {
-  cli = installCli();
-  client = s3Client(s3);
-  bucket = `hooks-${process.pid}`;
-  await createBucket(s3, bucket);
-}, 240_000);
-afterAll(() => {
-  client?.destroy();
-  cli?.cleanup();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+const bucket = `hooks-${process.pid}`;
+const { scratch } = e2eSetup(s3, (c, k) => {
+  cli = c;
+  client = k;
 });
+beforeAll(() => createBucket(s3, bucket));
 
 /** The environment a developer's shell gives git: credentials, the installed wspub on PATH, a short quiet period. */
 function devEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -7,19 +7,18 @@
 // the notification, not a cache expiry, makes the commit visible.
 
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { installCli, runCli, type Installed } from "../harness/cli.js";
+import { describe, expect, inject, it } from "vitest";
+import { mountSetup, runCli, type Installed } from "../harness/cli.js";
 import { freePort, fuseUnavailable, startMount, type Mount } from "../harness/rclone.js";
-import { tempRepo, type TempRepo } from "../harness/repo.js";
+import type { TempRepo } from "../harness/repo.js";
 import { spawnCollect } from "../harness/spawn.js";
 import { entryOfNeither, sha256, snapshot, type Tree } from "../harness/tree-view.js";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
+import { cleanEnv, s3Client } from "../harness/seaweed.js";
 
 const s3 = inject("s3");
 const unavailable = fuseUnavailable();
@@ -34,29 +33,35 @@ describe.skipIf(unavailable !== undefined && !mustRun)(
     let repo: TempRepo;
     let a: Mount;
     let b: Mount;
-    let bucket: string;
-    const scratch: string[] = [];
+    const bucket = `mount-${process.pid}`;
     const rcPass = `rc-${process.pid}-${Date.now()}`;
 
-    beforeAll(async () => {
-      if (unavailable) throw new Error(`FUSE is required here (CI is set): ${unavailable}`);
-      bucket = `mount-${process.pid}`;
-      await createBucket(s3, bucket);
-      // A long directory cache: without a notification nothing would show for 10 minutes.
-      const vars = { WSPUB_DIR_CACHE_TIME: "10m", WSPUB_MOUNT_RC_PASS: rcPass };
-      [a, b] = await Promise.all([startMount({ bucket, s3, vars }), startMount({ bucket, s3, vars })]);
-      cli = installCli();
-      const parent = mkdtempSync(join(tmpdir(), "wspub-mount-e2e-"));
-      scratch.push(parent);
-      repo = tempRepo("", join(parent, "myapp"));
-    }, 240_000);
-
-    afterAll(async () => {
-      // Unmount and stop rclone whatever happened; each on its own so one failure does not leak the other.
-      await Promise.allSettled([a?.stop(), b?.stop()]);
-      cli?.cleanup();
-      for (const d of scratch) rmSync(d, { recursive: true, force: true });
-    });
+    mountSetup(
+      {
+        s3,
+        bucket,
+        needs: "FUSE",
+        unavailable,
+        tempPrefix: "wspub-mount-e2e-",
+        start: async () => {
+          // A long directory cache: without a notification nothing would show for 10 minutes.
+          const vars = { WSPUB_DIR_CACHE_TIME: "10m", WSPUB_MOUNT_RC_PASS: rcPass };
+          const [ma, mb] = await Promise.all([startMount({ bucket, s3, vars }), startMount({ bucket, s3, vars })]);
+          // Unmount and stop rclone whatever happened; each on its own so one failure does not leak the other.
+          return {
+            a: ma,
+            b: mb,
+            stop: async () => {
+              await Promise.allSettled([ma.stop(), mb.stop()]);
+            },
+          };
+        },
+      },
+      (made) => {
+        ({ cli, repo } = made);
+        ({ a, b } = made.mount);
+      },
+    );
 
     const env = (extra: Record<string, string> = {}) => ({
       AWS_ACCESS_KEY_ID: s3.accessKeyId,

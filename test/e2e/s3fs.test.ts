@@ -11,15 +11,13 @@
 // test/e2e/s3fs-harness.test.ts and test/integration/s3fs-layout.test.ts for what is sent).
 
 import { execFile, execFileSync } from "node:child_process";
-import { lstatSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { lstatSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Installed, installCli, runCli, sha256, spawnCli } from "../harness/cli.js";
+import { describe, expect, inject, it } from "vitest";
+import { type Installed, mountSetup, runCli, sha256, spawnCli } from "../harness/cli.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
 import { type S3fsMount, s3fsUnavailable, startS3fsMount } from "../harness/s3fs.js";
-import { createBucket } from "../harness/seaweed.js";
 import { expectedView, readDuringPublishes, snapshot, treeOf, viewOf } from "../harness/tree-view.js";
 
 const s3 = inject("s3");
@@ -63,20 +61,17 @@ describe.skipIf(unavailable !== undefined && !mustRun)("the s3fs layout through 
   let parent: string;
   const bucket = `s3fs-e2e-${process.pid}`;
 
-  beforeAll(async () => {
-    if (unavailable) throw new Error(`s3fs is required here (CI is set): ${unavailable}`);
-    await createBucket(s3, bucket);
-    mount = await startS3fsMount({ bucket, s3, vars: { WSPUB_S3FS_STAT_CACHE_EXPIRE: String(EXPIRE_SECONDS) } });
-    cli = installCli();
-    parent = mkdtempSync(join(tmpdir(), "wspub-s3fs-e2e-"));
-    repo = tempRepo("", join(parent, "myapp"));
-  }, 240_000);
-
-  afterAll(async () => {
-    await mount?.stop();
-    cli?.cleanup();
-    if (parent) rmSync(parent, { recursive: true, force: true });
-  });
+  mountSetup(
+    {
+      s3,
+      bucket,
+      needs: "s3fs",
+      unavailable,
+      tempPrefix: "wspub-s3fs-e2e-",
+      start: () => startS3fsMount({ bucket, s3, vars: { WSPUB_S3FS_STAT_CACHE_EXPIRE: String(EXPIRE_SECONDS) } }),
+    },
+    (made) => ({ cli, repo, mount, parent } = made),
+  );
 
   const env = () => ({
     AWS_ACCESS_KEY_ID: s3.accessKeyId,

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { ListObjectsV2Command, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll } from "vitest";
-import { cleanEnv, s3Client, type S3Endpoint } from "./seaweed.js";
+import { type TempRepo, tempRepo } from "./repo.js";
+import { cleanEnv, createBucket, s3Client, type S3Endpoint } from "./seaweed.js";
 import { spawnCollect } from "./spawn.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -124,4 +125,48 @@ export function e2eSetup(
     return d;
   };
   return { scratch, temp };
+}
+
+/** What mountSetup makes: the installed CLI, the mount, a temporary directory and a repository `myapp` in it. */
+export interface MountedRepo<M> {
+  cli: Installed;
+  mount: M;
+  parent: string;
+  repo: TempRepo;
+}
+
+/**
+ * The set-up of an e2e file (or describe) that reads through a mount what the installed CLI
+ * publishes: `bucket` created, then the mount `start` starts, the installed CLI, and a repository
+ * `<parent>/myapp` in a new temporary directory `parent`, all stopped and removed after its tests.
+ * It fails first if `unavailable` says why `needs` is missing (where the test must run, not skip).
+ * `ready` receives them once they exist.
+ */
+export function mountSetup<M extends { stop(): Promise<void> }>(
+  options: {
+    s3: S3Endpoint;
+    bucket: string;
+    needs: string;
+    unavailable: string | undefined;
+    tempPrefix: string;
+    start: () => Promise<M>;
+  },
+  ready: (made: MountedRepo<M>) => void,
+): void {
+  let mount: M | undefined;
+  let cli: Installed | undefined;
+  let parent: string | undefined;
+  beforeAll(async () => {
+    if (options.unavailable) throw new Error(`${options.needs} is required here (CI is set): ${options.unavailable}`);
+    await createBucket(options.s3, options.bucket);
+    mount = await options.start();
+    cli = installCli();
+    parent = mkdtempSync(join(tmpdir(), options.tempPrefix));
+    ready({ cli, mount, parent, repo: tempRepo("", join(parent, "myapp")) });
+  }, 240_000);
+  afterAll(async () => {
+    await mount?.stop();
+    cli?.cleanup();
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 // Atomic workspaces (--atomic) on real git and SeaweedFS: the link alternates between two slots,
 // the slot the link names is never written, and a workspace moves into and out of the mode.
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
 import { verify } from "../../src/inspect/verify.js";
@@ -11,21 +11,16 @@ import { readLink, writeLink } from "../../src/publish/link.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
-import { S3Store } from "../../src/store/s3-store.js";
+import type { S3Store } from "../../src/store/s3-store.js";
 import { layoutOf } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { recordingPuts } from "../harness/recorded-puts.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
-import { createBucket } from "../harness/seaweed.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
-beforeAll(() => {
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+useS3Credentials(s3);
 
 describe("atomic workspaces (SeaweedFS S3)", () => {
   let repo: TempRepo;
@@ -47,9 +42,7 @@ describe("atomic workspaces (SeaweedFS S3)", () => {
 
   beforeEach(async () => {
     repo = tempRepo();
-    const bucket = `atomic-${process.pid}-${++bucketCounter}`;
-    await createBucket(s3, bucket);
-    store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+    ({ store } = await freshBucket(s3, "atomic", 8));
   });
   afterEach(async () => {
     await git?.close();

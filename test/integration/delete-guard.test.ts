@@ -1,7 +1,7 @@
 // The delete guard on real git and SeaweedFS: a publish that would delete more than half of a live
 // workspace (and more than 100 objects) is refused with exit 3 and the bucket exactly as it was;
 // --max-delete and --force allow it; a smaller delete, or one within --max-delete, publishes.
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitRepository } from "../../src/git/port.js";
 import { createHash } from "node:crypto";
@@ -10,20 +10,15 @@ import { publishAtomic } from "../../src/publish/atomic.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
-import { S3Store } from "../../src/store/s3-store.js";
+import type { S3Store } from "../../src/store/s3-store.js";
 import { testTarget } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
-import { createBucket } from "../harness/seaweed.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
-beforeAll(() => {
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+useS3Credentials(s3);
 
 describe("the delete guard (SeaweedFS)", () => {
   let repo: TempRepo;
@@ -47,9 +42,7 @@ describe("the delete guard (SeaweedFS)", () => {
 
   beforeEach(async () => {
     repo = tempRepo();
-    const bucket = `guard-${process.pid}-${++bucketCounter}`;
-    await createBucket(s3, bucket);
-    store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 16 });
+    ({ store } = await freshBucket(s3, "guard", 16));
   });
   afterEach(async () => {
     await git?.close();

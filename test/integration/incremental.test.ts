@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
 import { publish } from "../../src/publish/publish.js";
@@ -14,22 +14,17 @@ import { readLive, readLiveFiles } from "../../src/manifest/live.js";
 import { digestBuffer } from "../../src/publish/content.js";
 import { serializeManifest, type ManifestEntry } from "../../src/manifest/entry.js";
 import { DirStore } from "../../src/store/dir-store.js";
-import { S3Store } from "../../src/store/s3-store.js";
+import type { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
 import { WspubError } from "../../src/errors.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
-import { createBucket } from "../harness/seaweed.js";
 import { layoutOf } from "../harness/layout.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
-beforeAll(() => {
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+useS3Credentials(s3);
 
 /** Records the store calls a publish makes (method and key), passing them through. */
 function counting(inner: ObjectStore): { store: ObjectStore; calls: string[] } {
@@ -63,9 +58,7 @@ describe("incremental publishes (SeaweedFS S3)", () => {
 
   beforeEach(async () => {
     repo = tempRepo();
-    const bucket = `incr-${process.pid}-${++bucketCounter}`;
-    await createBucket(s3, bucket);
-    s3store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+    ({ store: s3store } = await freshBucket(s3, "incr", 8));
     oracleDir = mkdtempSync(join(tmpdir(), "wspub-oracle-"));
     oracle = new DirStore(oracleDir);
   });

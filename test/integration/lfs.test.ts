@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type { PublishEvent, Reporter } from "../../src/events.js";
 import { buildPublishSet } from "../../src/filter/publish-set.js";
 import { openGit } from "../../src/git/cli-git.js";
@@ -18,22 +18,18 @@ import { verify } from "../../src/inspect/verify.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout } from "../../src/store/layout.js";
-import { S3Store } from "../../src/store/s3-store.js";
+import type { S3Store } from "../../src/store/s3-store.js";
 import { testTarget } from "../harness/layout.js";
 import { binary, hasLfsObject, type LfsWorld, lfsWorld } from "../harness/lfs.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { recordingPuts } from "../harness/recorded-puts.js";
 import type { TempRepo } from "../harness/repo.js";
-import { createBucket, s3Client } from "../harness/seaweed.js";
+import { s3Client } from "../harness/seaweed.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
-beforeAll(() => {
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+useS3Credentials(s3);
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("base64");
@@ -78,9 +74,7 @@ describe("Git LFS content (git-lfs, file:// remote, SeaweedFS)", () => {
       "raw/dataset.bin": binary(50_000).body,
     });
     world.commitAndPush("one");
-    bucket = `lfs-${process.pid}-${++bucketCounter}`;
-    await createBucket(s3, bucket);
-    store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+    ({ bucket, store } = await freshBucket(s3, "lfs", 8));
   });
   afterEach(async () => {
     for (const git of gits.splice(0)) await git.close();

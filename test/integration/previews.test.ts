@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { listTarget } from "../../src/app/list.js";
 import { pushWorkspaces } from "../../src/app/push.js";
 import { deletePreviews, deleteWorkspace, prunePreviews } from "../../src/app/remove.js";
@@ -17,19 +17,14 @@ import { verifyWorkspace } from "../../src/app/verify.js";
 import { Lease } from "../../src/lock/lease.js";
 import { removeWorkspace } from "../../src/publish/remove.js";
 import { Layout } from "../../src/store/layout.js";
-import { S3Store } from "../../src/store/s3-store.js";
+import type { S3Store } from "../../src/store/s3-store.js";
 import { testTarget } from "../harness/layout.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
-import { createBucket } from "../harness/seaweed.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
-beforeAll(() => {
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+useS3Credentials(s3);
 
 describe("previews, prune and delete (SeaweedFS)", () => {
   let base: string;
@@ -56,9 +51,7 @@ describe("previews, prune and delete (SeaweedFS)", () => {
     repo = tempRepo("", join(base, "app"));
     repo.write({ "index.html": "<h1>main</h1>\n", "src/app.js": "main\n" });
     repo.commit("one");
-    bucket = `previews-${process.pid}-${++bucketCounter}`;
-    await createBucket(s3, bucket);
-    store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+    ({ bucket, store } = await freshBucket(s3, "previews", 8));
     await push();
   });
   afterEach(() => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitReader } from "../../src/git/port.js";
 import { publish } from "../../src/publish/publish.js";
@@ -13,16 +13,15 @@ import { status } from "../../src/inspect/status.js";
 import { repair } from "../../src/inspect/repair.js";
 import { type PublishEvent, silentReporter } from "../../src/events.js";
 import { DirStore } from "../../src/store/dir-store.js";
-import { S3Store } from "../../src/store/s3-store.js";
 import type { ObjectStore } from "../../src/store/port.js";
 import { WspubError } from "../../src/errors.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
-import { createBucket, s3Client } from "../harness/seaweed.js";
+import { s3Client } from "../harness/seaweed.js";
 import { layoutOf } from "../harness/layout.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
 interface StoreKind {
   name: string;
@@ -33,9 +32,7 @@ const kinds: StoreKind[] = [
   {
     name: "SeaweedFS S3",
     async make() {
-      const bucket = `pub-${process.pid}-${++bucketCounter}`;
-      await createBucket(s3, bucket);
-      const store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+      const { bucket, store } = await freshBucket(s3, "pub", 8);
       return { store, raw: { bucket }, cleanup: () => store.close() };
     },
   },
@@ -48,12 +45,8 @@ const kinds: StoreKind[] = [
   },
 ];
 
-beforeAll(() => {
-  // The harness's server, and nothing from the machine's AWS or CA environment.
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+// The harness's server, and nothing from the machine's AWS or CA environment.
+useS3Credentials(s3);
 
 /** Every object under `prefix`, name -> bytes. */
 async function snapshot(store: ObjectStore, prefix: string): Promise<Map<string, Buffer>> {

@@ -3,7 +3,7 @@
 // right by incremental publishes (a directory that appears gets one, one that empties loses it),
 // known to verify and repair, and a live workspace converted when its layout changes.
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { repair } from "../../src/inspect/repair.js";
 import { verify } from "../../src/inspect/verify.js";
 import { openGit } from "../../src/git/cli-git.js";
@@ -11,22 +11,18 @@ import type { GitReader } from "../../src/git/port.js";
 import { publish } from "../../src/publish/publish.js";
 import type { PublishRequest } from "../../src/publish/request.js";
 import { Layout, type LayoutStyle } from "../../src/store/layout.js";
-import { S3Store } from "../../src/store/s3-store.js";
+import type { S3Store } from "../../src/store/s3-store.js";
 import { silentReporter } from "../../src/events.js";
 import { testTarget } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { recordingPuts } from "../harness/recorded-puts.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
-import { createBucket, s3Client } from "../harness/seaweed.js";
+import { s3Client } from "../harness/seaweed.js";
+import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
-let bucketCounter = 0;
 
-beforeAll(() => {
-  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  process.env["AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
-  process.env["AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
-});
+useS3Credentials(s3);
 
 describe("the s3fs layout (SeaweedFS S3)", () => {
   let repo: TempRepo;
@@ -58,9 +54,7 @@ describe("the s3fs layout (SeaweedFS S3)", () => {
 
   beforeEach(async () => {
     repo = tempRepo();
-    bucket = `s3fs-${process.pid}-${++bucketCounter}`;
-    await createBucket(s3, bucket);
-    store = new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency: 8 });
+    ({ bucket, store } = await freshBucket(s3, "s3fs", 8));
     client = s3Client(s3);
   });
   afterEach(async () => {
