@@ -20,14 +20,12 @@ interface TargetOptions {
 }
 
 /** `wspub delete WORKSPACE`: one published workspace, everything of it and nothing else. */
-export async function deleteWorkspace(
-  o: TargetOptions & { workspace: string; missingOk?: boolean | undefined },
-): Promise<Removed & { target: Target }> {
+export async function deleteWorkspace(o: TargetOptions & { workspace: string }): Promise<Removed & { target: Target }> {
   const name = validateWorkspaceName(o.workspace);
   return withTarget(o, async (settings, store) => {
     const layout = new Layout(settings.target, name, settings.layout);
     const removed = await removeWorkspace({ ...o, store, layout, holder: defaultActor(o.env) });
-    if (!removed.existed && !o.missingOk) {
+    if (!removed.existed) {
       throw usageError(`nothing is published as ${name} at ${describeTarget(settings.target)}: see wspub ls`);
     }
     return { ...removed, target: settings.target };
