@@ -35,6 +35,11 @@ export const MAX_KEY_BYTES = 1024;
 /** DeleteObjects takes at most this many keys per request. */
 export const DELETE_BATCH = 1000;
 
+/** Files up to this size are scanned for credentials by content (filter/credentials.ts); larger ones are not. */
+export const CREDENTIAL_SCAN_MAX_BYTES = 1 * MiB;
+/** Blob reads kept in flight while the credential scan works through new files. */
+export const CREDENTIAL_SCAN_READ_AHEAD = 256;
+
 /** Changed paths per publish beyond which the whole tree is compared instead. */
 export const MAX_INCREMENTAL_PATHS = 5000;
 /** The changed paths go on one `git ls-tree` command line: stay far below ARG_MAX (2 MiB on Linux). */

@@ -137,6 +137,25 @@ export const messages = {
   lfsUnreadable: (count: number, names: string, more: boolean) =>
     `${count} file(s) under filter=lfs hold something like a Git LFS pointer that wspub cannot read ` +
     `(an extension, or a malformed pointer): published as stored in git: ${names}${more ? ", ..." : ""}`,
+  credentialsFound: (
+    workspace: string,
+    commit: string,
+    findings: readonly { path: string; rule: string; line: number }[],
+  ) => {
+    const files = new Set(findings.map((f) => f.path)).size;
+    const lines = findings.slice(0, 20).map((f) => `  ${f.path}:${f.line}: ${f.rule}`);
+    if (findings.length > 20) lines.push(`  ... and ${findings.length - 20} more`);
+    return (
+      `refused: ${workspace} at ${commit.slice(0, 12)} is not published: ${files} file(s) hold what looks like a ` +
+      `credential (secretlint rule/finding; the values are not shown):\n${lines.join("\n")}\n` +
+      `Nothing was written. Take the credential out of the commit and revoke it (it is in git's history), ` +
+      `or, in the workspace's .wspubignore, exclude the file (publish without it) or allow it with !<path> ` +
+      `(publish it as it is). A line can also carry a "secretlint-disable-line" comment.`
+    );
+  },
+  credentialScanSkipped: (count: number, limit: string, names: string, more: boolean) =>
+    `${count} new file(s) over ${limit} were published without a credential scan of their content: ` +
+    `${names}${more ? ", ..." : ""}`,
 } as const;
 
 /** What a preview workspace previews (manifest/pointer.ts's PreviewOf). */

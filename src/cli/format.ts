@@ -2,7 +2,9 @@ import type { ListedWorkspace } from "../inspect/list.js";
 import type { RepairResult } from "../inspect/repair.js";
 import type { StatusResult } from "../inspect/status.js";
 import type { VerifyResult } from "../inspect/verify.js";
+import type { CredentialFinding } from "../filter/credentials.js";
 import type { PublishSet } from "../filter/publish-set.js";
+import { CREDENTIAL_SCAN_MAX_BYTES } from "../limits.js";
 import type { HookStatus, HooksReport } from "../hooks/install.js";
 import type { HooksLocation } from "../hooks/locate.js";
 import type { BackgroundStatus } from "../hooks/state.js";
@@ -110,11 +112,24 @@ export function formatList(rows: readonly ListedWorkspace[], target: Target): st
   return lines.join("\n");
 }
 
-export function formatFiles(set: PublishSet, explain: boolean): string {
+export function formatFiles(
+  set: PublishSet,
+  explain: boolean,
+  credentials?: { findings: readonly CredentialFinding[]; skipped: readonly string[] },
+): string {
   const unreadable = new Set(set.unreadableLfs);
+  const found = new Map<string, string[]>();
+  for (const f of credentials?.findings ?? [])
+    found.set(f.path, [...(found.get(f.path) ?? []), `${f.rule} (line ${f.line})`]);
+  const skipped = new Set(credentials?.skipped);
   const lines = set.files.map((f) => {
     const lfs = lfsOidOf(f.oid);
     if (!explain) return f.path;
+    const rules = found.get(f.path);
+    if (rules) return `${f.path}  <- CREDENTIAL: ${rules.join(", ")}: a publish of this commit is refused`;
+    if (f.allowed) return `${f.path}  <- allowed with ! in .wspubignore or the config: not scanned for credentials`;
+    if (skipped.has(f.path))
+      return `${f.path}  <- over ${formatBytes(CREDENTIAL_SCAN_MAX_BYTES)}: not scanned for credentials`;
     if (lfs !== undefined)
       return `${f.path}  <- Git LFS: its content (${formatBytes(f.size)}, sha256 ${lfs.slice(0, 12)})`;
     if (unreadable.has(f.path)) return `${f.path}  <- filter=lfs, but not a pointer wspub can read: as stored in git`;

@@ -4,6 +4,7 @@ import ignore from "ignore";
 import type { GitReader } from "../git/port.js";
 import type { GitMode, TreeEntry } from "../git/parse.js";
 import { DEFAULT_EXCLUDES, NPMRC_CREDENTIALS, SECRET_EXCLUDES } from "./excludes.js";
+import { CREDENTIAL_RULES } from "./credentials.js";
 import { parseIgnoreFile, rulesFromList, type Rule } from "./rules.js";
 import type { IgnoreSource } from "../manifest/sharded.js";
 import type { AttributeSource } from "../git/attributes.js";
@@ -19,6 +20,8 @@ export interface PublishFile {
   size: number;
   /** An LFS file published as its content: the blob id of the pointer git stores. */
   pointer?: string;
+  /** Re-included with `!` in `.wspubignore` or the config's excludes: published as is, not scanned for credentials. */
+  allowed?: true;
 }
 
 export interface ExcludedFile {
@@ -157,6 +160,11 @@ export async function buildFilter(
     );
   }
   addConfig();
+  // A deliberate allow: a `!` rule of the workspace's own .wspubignore or of the config (not of a .gitignore).
+  const isAllow = (r: Rule) => r.source.startsWith(`${wsBase}.wspubignore:`) || r.source.startsWith("config exclude:");
+  const allows = ignore({ ignorecase: false }).add(
+    rules.filter((r) => r.pattern.startsWith("!") && isAllow(r)).map((r) => r.pattern.slice(1)),
+  );
   const matcher = ignore({ ignorecase: false }).add(rules.map((r) => ({ pattern: r.pattern, mark: r.source })));
   return {
     async classify(e: TreeEntry): Promise<Verdict> {
@@ -179,7 +187,9 @@ export async function buildFilter(
           excluded: { path, reason: "secret: .npmrc with credentials (_authToken/_auth/_password)" },
         };
       }
-      return { kind: "file", file: { path, mode: e.mode, oid: e.oid, size: e.size } };
+      const file: PublishFile = { path, mode: e.mode, oid: e.oid, size: e.size };
+      if (verdict.unignored && allows.ignores(e.path)) file.allowed = true;
+      return { kind: "file", file };
     },
   };
 }
@@ -204,6 +214,7 @@ export function filterDigest(
     defaults: DEFAULT_EXCLUDES,
     secrets: SECRET_EXCLUDES,
     npmrc: NPMRC_CREDENTIALS.source,
+    credentials: CREDENTIAL_RULES,
     extraExcludes,
     lfs,
   };
@@ -212,9 +223,10 @@ export function filterDigest(
 
 /**
  * Bump when the filter's behaviour changes in a way the inputs above do not show. 2: Git LFS files
- * are published as their content (a manifest of version 1 may hold their pointers).
+ * are published as their content (a manifest of version 1 may hold their pointers). 3: credentials
+ * are recognised by content (a live manifest of version 2 was never scanned: the next publish scans all).
  */
-const FILTER_VERSION = 2;
+const FILTER_VERSION = 3;
 
 async function blobText(git: GitReader, oid: string): Promise<string> {
   return (await git.readObject(oid))?.toString("utf8") ?? "";

@@ -4,7 +4,7 @@ import { buildPublishSet } from "../filter/publish-set.js";
 import type { ManifestEntry } from "../manifest/entry.js";
 import type { Journal } from "../manifest/journal.js";
 import { type LiveState, readLiveFiles, styleOf, UnreadableLiveError } from "../manifest/live.js";
-import { bitsOf, buildShards, chooseBits } from "../manifest/sharded.js";
+import { bitsOf, buildShards, chooseBits, type IgnoreSource } from "../manifest/sharded.js";
 import { messages } from "../messages.js";
 import { type Plan, planPublish } from "../plan/plan.js";
 import { comparableLive, fullMarkers } from "./markers.js";
@@ -67,6 +67,8 @@ export async function fullProposal(
     excluded,
     submodules: set.submodules,
     incremental: false,
+    // What the live manifest holds was scanned under these rules only if it was filtered as this one is.
+    rescan: !(liveFiles && liveRoot?.filter === p.filter && sameSources(liveRoot.ignore, set.ignore)),
     notices: notices(set.submodules, set.excluded, set.unreadableLfs),
     markers,
     // Every shard of the live root was read, or none counts as present.
@@ -80,6 +82,8 @@ export async function fullProposal(
     },
   };
 }
+
+const sameSources = (a: readonly IgnoreSource[], b: readonly IgnoreSource[]) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The delete guard's numbers: with a live manifest, the deletes of its objects against its size;

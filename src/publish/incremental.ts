@@ -101,6 +101,8 @@ export async function incrementalProposal(p: Publishing, live: LiveState | undef
     excluded,
     submodules,
     incremental: true,
+    // The live files this publish keeps passed the same rules (a change of rules is a full comparison).
+    rescan: false,
     notices: notices(submodules, excludedNow, unreadableLfs),
     markers: incrementalMarkers(layout.style, plan),
     // The unread shards are kept by name; the rewritten ones are new.

@@ -21,6 +21,11 @@ export interface Proposal {
   submodules: string[];
   /** Whether only the changed paths were looked at (`git diff-tree` against the live commit). */
   incremental: boolean;
+  /**
+   * Whether the files it keeps must be scanned for credentials too (publish/credential-check.ts): the
+   * live manifest was made under other rules (another filter, other ignore files), or there is none.
+   */
+  rescan: boolean;
   /** Skipped submodules and withheld secrets, for the reporter. */
   notices: string[];
   /**

@@ -5,6 +5,7 @@ import { carriedLive, type LiveState } from "../manifest/live.js";
 import { probeConditionalWrites } from "../lock/conditional-writes.js";
 import { crashPoint } from "./crash.js";
 import { guard, isLive } from "./guard.js";
+import { checkCredentials } from "./credential-check.js";
 import { checkDeletes } from "./delete-guard.js";
 import { ensureLfsContent } from "./lfs-content.js";
 import { type Proposal, reportPlan } from "./proposal.js";
@@ -125,10 +126,14 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   }
 }
 
-/** What a plan passes before anything is written: the delete guard, then the Git LFS content it uploads. */
+/**
+ * What a plan passes before anything is written: the delete guard, the Git LFS content it uploads,
+ * then the credential scan of what it writes (which reads that content).
+ */
 async function admit(p: Publishing, proposal: Proposal): Promise<void> {
   await checkDeletes(p, proposal);
   await ensureLfsContent(p, proposal);
+  await checkCredentials(p, proposal);
 }
 
 /** What the pointer says once the publish is live. */

@@ -13,6 +13,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { committedCredentials, fake, mentionsOnly } from "../harness/fake-credentials.js";
 import { bucketObjects, e2eSetup, runCli, sha256, type Installed, type RunResult } from "../harness/cli.js";
 import { tempRepo, type TempRepo, type Tree } from "../harness/repo.js";
 import { cleanEnv, createBucket } from "../harness/seaweed.js";
@@ -610,6 +611,22 @@ describe("bad input: a clear message, the documented exit code, no stack trace, 
         const detached = repoWith("detached", { "a.txt": "a\n" });
         detached.git("checkout", "-q", "--detach");
         return wspub(detached.dir, ["push", "--preview", ...store()]);
+      },
+    },
+    // --- credentials by content
+    {
+      name: "a commit holding credentials (recognised by content): each file named with its rule, no value",
+      code: 3,
+      message:
+        /refused: creds at [0-9a-f]{12} is not published: 2 file\(s\) hold what looks like a credential .*\n {2}deploy\/settings\.py:3: aws\/AWSSecretAccessKey\n {2}src\/github\.ts:3: github\/GITHUB_TOKEN\nNothing was written\. .*!<path>/s,
+      secrets: [fake.githubToken, fake.awsSecret],
+      run: () => {
+        const repo = repoWith("creds", {
+          "src/github.ts": committedCredentials["src/github.ts"]!.content,
+          "deploy/settings.py": committedCredentials["deploy/settings.py"]!.content,
+          "README.md": mentionsOnly["README.md"]!,
+        });
+        return wspub(repo.dir, ["push", ...store()]);
       },
     },
     // --- Git LFS

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, e2eSetup, runCli, sha256, type Installed } from "../harness/cli.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { createBucket } from "../harness/seaweed.js";
+import { committedCredentials, fake, mentionsOnly } from "../harness/fake-credentials.js";
 
 const s3 = inject("s3");
 const LONG_DIR = Array.from({ length: 5 }, (_, i) => `${String(i)}${"d".repeat(99)}`).join("/");
@@ -455,5 +456,54 @@ describe("previews from the command line: push --preview, ls, prune, delete", ()
     expect(removed.code, removed.stderr).toBe(0);
     expect(JSON.parse(removed.stdout)).toMatchObject({ workspace: "site", existed: true, objects: 1 });
     expect((await bucketObjects(client, bucket)).size).toBe(0);
+  });
+});
+
+describe("credentials by content from the command line", () => {
+  it("files --explain and --json name the file, the rule and the line; push --json refuses with exit 3; an allow publishes", async () => {
+    const bucket = `cli-creds-${process.pid}`;
+    await createBucket(s3, bucket);
+    const store = ["--target", `s3://${bucket}`, "--endpoint", s3.endpoint];
+    const repo = tempRepo("", join(temp("wspub-cli-creds-"), "svc"));
+    repo.write({
+      "index.js": "console.log(1)\n",
+      "README.md": mentionsOnly["README.md"]!,
+      "src/github.ts": committedCredentials["src/github.ts"]!.content,
+      "config/gcp-sa.json": committedCredentials["config/gcp-sa.json"]!.content,
+    });
+    repo.commit("creds");
+    const explain = wspub(repo.dir, ["files", "--explain"]);
+    expect(explain.code, explain.stderr).toBe(0);
+    expect(explain.stdout).toContain(
+      "src/github.ts  <- CREDENTIAL: github/GITHUB_TOKEN (line 3): a publish of this commit is refused",
+    );
+    expect(explain.stdout).toMatch(/^config\/gcp-sa\.json {2}<- CREDENTIAL: .*gcp\/PrivateKeyJSON \(line 1\)/m);
+    expect(explain.stdout).toMatch(/^README\.md$/m);
+    const listed = JSON.parse(wspub(repo.dir, ["files", "--json"]).stdout);
+    expect(listed.credentials.findings).toContainEqual({ path: "src/github.ts", rule: "github/GITHUB_TOKEN", line: 3 });
+
+    const pushed = wspub(repo.dir, ["push", "--json", ...store]);
+    expect(pushed.code).toBe(3);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ error: { exitCode: 3, code: "refused" } });
+    expect(pushed.stderr).toContain("  src/github.ts:3: github/GITHUB_TOKEN");
+    for (const said of [explain.stdout, pushed.stdout, pushed.stderr, JSON.stringify(listed)]) {
+      expect(said).not.toContain(fake.githubToken);
+    }
+    expect((await bucketObjects(client, bucket)).size).toBe(0);
+
+    // Deliberate: the service-account file stays out, the token file is allowed.
+    repo.write({ ".wspubignore": "config/gcp-sa.json\n!src/github.ts\n" });
+    repo.commit("decided");
+    expect(wspub(repo.dir, ["files", "--explain"]).stdout).toContain(
+      "src/github.ts  <- allowed with ! in .wspubignore or the config: not scanned for credentials",
+    );
+    const allowed = wspub(repo.dir, ["push", ...store]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect([...(await bucketObjects(client, bucket)).keys()].filter((k) => k.startsWith("svc/")).sort()).toEqual([
+      "svc/.wspubignore",
+      "svc/README.md",
+      "svc/index.js",
+      "svc/src/github.ts",
+    ]);
   });
 });

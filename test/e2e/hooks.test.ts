@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { e2eSetup, runCli, type Installed } from "../harness/cli.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket } from "../harness/seaweed.js";
+import { committedCredentials, fake } from "../harness/fake-credentials.js";
 
 const s3 = inject("s3");
 const repoRoot = join(import.meta.dirname, "../..");
@@ -354,6 +355,39 @@ describe("git hooks, with real commits and pushes", () => {
     expect(next.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(/^wspub: the last background publish failed: bucket "no-such-bucket-here" does not exist/),
     ]);
+    await settled(repo);
+  });
+
+  it("a commit holding a credential is refused by the hook, reported by rule and line (never the value), not retried", async () => {
+    const { repo, prefix, name } = newRepo();
+    install(repo, "--post-commit");
+    repo.write({ "ok.txt": "ok\n" });
+    repo.git("add", "-A");
+    gitRun(repo, ["commit", "-q", "-m", "ok"]);
+    const ok = repo.git("rev-parse", "HEAD").trim();
+    await waitFor("ok to be live", async () => ((await liveCommit(prefix, name)) === ok ? true : undefined));
+    await settled(repo);
+    repo.write({ "src/github.ts": committedCredentials["src/github.ts"]!.content });
+    repo.git("add", "-A");
+    gitRun(repo, ["commit", "-q", "-m", "token"]);
+    const lastError = join(repo.dir, ".git", "wspub", "last-error");
+    await waitFor("the refusal to be recorded", () => existsSync(lastError) || undefined);
+    await settled(repo);
+    expect(readFileSync(lastError, "utf8")).toMatch(/refused: .* 1 file\(s\) hold what looks like a credential/);
+    expect(readFileSync(lastError, "utf8")).toContain("src/github.ts:3: github/GITHUB_TOKEN");
+    const status = runCli(cli.bin, ["status"], { cwd: repo.dir, env: devEnv() as Record<string, string> });
+    expect(status.stdout).toMatch(/last background publish FAILED .*refused: /);
+    expect(logOf(repo)).not.toMatch(/retrying/);
+    for (const said of [logOf(repo), readFileSync(lastError, "utf8"), status.stdout, status.stderr]) {
+      expect(said).not.toContain(fake.githubToken);
+    }
+    expect(await liveCommit(prefix, name)).toBe(ok);
+    // Taking it out publishes again.
+    repo.remove("src/github.ts");
+    repo.git("add", "-A");
+    gitRun(repo, ["commit", "-q", "-m", "token removed"]);
+    const fixed = repo.git("rev-parse", "HEAD").trim();
+    await waitFor("the fix to be live", async () => ((await liveCommit(prefix, name)) === fixed ? true : undefined));
     await settled(repo);
   });
 

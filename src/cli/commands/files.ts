@@ -12,14 +12,19 @@ export function addFilesCommand(program: Command, rt: Runtime, setCode: SetExitC
     )
     .argument("[workspace]")
     .option("--ref <ref>", "commit-ish", "HEAD")
-    .option("--explain", "also list excluded paths with the rule that excluded each")
+    .option(
+      "--explain",
+      "also list excluded paths with the rule that excluded each, and the files a publish is refused for (credentials)",
+    )
     .option("--json", "print one JSON object on stdout")
     .action(async (workspace: string | undefined, o: { ref: string; explain?: boolean; json?: boolean }) => {
       const { filesOf } = await import("../../app/files.js");
-      const r = await filesOf({ cwd: rt.cwd, workspace, ref: o.ref, env: rt.env });
-      if (o.json) rt.io.out(JSON.stringify({ workspace: r.workspace, commit: r.commit, ...r.set }));
+      const scan = (o.explain ?? false) || (o.json ?? false);
+      const r = await filesOf({ cwd: rt.cwd, workspace, ref: o.ref, env: rt.env, scan });
+      if (o.json)
+        rt.io.out(JSON.stringify({ workspace: r.workspace, commit: r.commit, ...r.set, credentials: r.credentials }));
       else {
-        const text = formatFiles(r.set, o.explain ?? false);
+        const text = formatFiles(r.set, o.explain ?? false, r.credentials);
         if (text) rt.io.out(text);
       }
       setCode(ExitCode.ok);

@@ -1,0 +1,178 @@
+import type { SecretLintCoreConfig, SecretLintCoreResultMessage } from "@secretlint/types";
+
+/**
+ * Credentials recognised by content, with secretlint's recommended rule preset
+ * (@secretlint/secretlint-rule-preset-recommend: private keys, AWS secret keys, GCP service-account
+ * keys, GitHub, GitLab, npm, Slack, Stripe, OpenAI, ... tokens). A maintained rule set, run in
+ * process: wspub names the file, the rule and the line of each finding, never the value.
+ *
+ * Cost: a secretlint run costs ~0.25 ms whatever its size, so small files are scanned together,
+ * about BATCH_CHARS at a time, and each finding is mapped back to its file. Files whose verdict
+ * depends on more than their text scan alone: those the rules judge by name or parse whole
+ * (`.json`, `package.json`, `.npmrc`), those carrying `secretlint-disable` comments (which would
+ * reach into the next file), and any file a finding spans into.
+ */
+
+export interface CredentialFinding {
+  path: string;
+  /** The rule and what it found, e.g. `github/GITHUB_TOKEN` (secretlint's rule and message ids). */
+  rule: string;
+  /** 1-based line of the finding in the file. */
+  line: number;
+}
+
+/** A file to scan: its path (relative to the workspace) and its bytes. */
+export interface ScannedText {
+  path: string;
+  content: Buffer;
+}
+
+/**
+ * The rule set, in the filter's digest (publish-set.ts): a new preset version makes the next publish
+ * scan every file once. test/unit/credentials.test.ts checks it against the installed package.
+ */
+export const CREDENTIAL_RULES = "@secretlint/secretlint-rule-preset-recommend@13.0.7";
+
+/** Text handed to one secretlint run, in UTF-16 code units. */
+export const BATCH_CHARS = 256 * 1024;
+/** Bytes looked at for a NUL, as git does to tell binary files (buffer_is_binary). */
+const BINARY_PROBE = 8000;
+const RULE_PREFIX = "@secretlint/secretlint-rule-";
+
+/** Whether git would call this content binary: a NUL in its first 8000 bytes. Binaries are not scanned. */
+export const isBinary = (content: Buffer) => content.subarray(0, BINARY_PROBE).includes(0);
+
+/** Files scanned on their own: what the rules decide by name or by parsing the whole text. */
+function scannedAlone(path: string, text: string): boolean {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return name.endsWith(".json") || name === ".npmrc" || name.endsWith(".p12") || text.includes("secretlint-");
+}
+
+type Lint = (path: string, text: string) => Promise<SecretLintCoreResultMessage[]>;
+
+let linting: Promise<Lint> | undefined;
+
+/** secretlint, loaded on first use (a publish with nothing new to scan never pays for it). */
+function linter(): Promise<Lint> {
+  linting ??= (async () => {
+    const [{ lintSource }, { creator: preset }] = await Promise.all([
+      import("@secretlint/core"),
+      import("@secretlint/secretlint-rule-preset-recommend"),
+    ]);
+    const config: SecretLintCoreConfig = { rules: [{ id: preset.meta.id, rule: preset }] };
+    return async (path, text) => {
+      // The path is not one on disk: no rule may read the file itself (the p12 rule would).
+      const source = { filePath: `/wspub-scan/${path}`, content: text, ext: extOf(path), contentType: "text" as const };
+      const result = await lintSource({ source, options: { config, maskSecrets: true } });
+      return result.messages.filter((m): m is SecretLintCoreResultMessage => m.type === "message");
+    };
+  })();
+  return linting;
+}
+
+const extOf = (path: string) => {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot) : "";
+};
+
+const findingOf = (path: string, m: SecretLintCoreResultMessage, line: number): CredentialFinding => ({
+  path,
+  rule: `${m.ruleId.startsWith(RULE_PREFIX) ? m.ruleId.slice(RULE_PREFIX.length) : m.ruleId}/${m.messageId}`,
+  line,
+});
+
+interface Member {
+  path: string;
+  text: string;
+  /** Offset of its text in the batch, and the batch line it starts on (1-based). */
+  start: number;
+  line: number;
+}
+
+/**
+ * Scans texts as they come (`add`), in batches; `done` scans what is left and gives every finding,
+ * by path. Binary content is skipped (the caller skips by size).
+ */
+export class CredentialScanner {
+  private readonly found: CredentialFinding[] = [];
+  private batch: Member[] = [];
+  private chars = 0;
+  private lines = 1;
+
+  /** Queues a file; scans a batch when one is full. */
+  async add(file: ScannedText): Promise<void> {
+    if (isBinary(file.content)) return;
+    const text = file.content.toString("utf8");
+    if (scannedAlone(file.path, text)) {
+      await this.alone(file.path, text);
+      return;
+    }
+    this.batch.push({ path: file.path, text, start: this.chars, line: this.lines });
+    // One newline apart: a line-anchored pattern sees each file's first line as a line start.
+    this.chars += text.length + 1;
+    this.lines += countLines(text) + 1;
+    if (this.chars >= BATCH_CHARS) await this.flush();
+  }
+
+  /** Every finding, once what is queued is scanned: by path, then line. */
+  async done(): Promise<CredentialFinding[]> {
+    await this.flush();
+    return this.found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  }
+
+  private async alone(path: string, text: string): Promise<void> {
+    const lint = await linter();
+    for (const m of await lint(path, text)) this.found.push(findingOf(path, m, m.loc.start.line));
+  }
+
+  private async flush(): Promise<void> {
+    const members = this.batch;
+    if (members.length === 0) return;
+    this.batch = [];
+    this.chars = 0;
+    this.lines = 1;
+    const lint = await linter();
+    const messages = await lint("batch.txt", members.map((m) => m.text).join("\n"));
+    const again = new Set<Member>();
+    const hits: { member: Member; message: SecretLintCoreResultMessage }[] = [];
+    for (const message of messages) {
+      const [from, to] = message.range;
+      const first = memberAt(members, from);
+      const last = memberAt(members, Math.max(from, to - 1));
+      if (first === last) hits.push({ member: first, message });
+      // A match that spans files may be an artefact of the batch: those files are scanned alone.
+      else for (const m of members.slice(members.indexOf(first), members.indexOf(last) + 1)) again.add(m);
+    }
+    for (const { member, message } of hits) {
+      if (!again.has(member))
+        this.found.push(findingOf(member.path, message, message.loc.start.line - member.line + 1));
+    }
+    for (const member of again) await this.alone(member.path, member.text);
+  }
+}
+
+/** The member whose text holds batch offset `offset` (the newline after a text counts as its own). */
+function memberAt(members: readonly Member[], offset: number): Member {
+  let low = 0;
+  let high = members.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (members[mid]!.start <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return members[low]!;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** Scans these texts (a convenience for callers that have them all). */
+export async function findCredentials(files: Iterable<ScannedText>): Promise<CredentialFinding[]> {
+  const scanner = new CredentialScanner();
+  for (const file of files) await scanner.add(file);
+  return scanner.done();
+}

@@ -1,0 +1,61 @@
+import { CredentialScanner, type CredentialFinding } from "../filter/credentials.js";
+import type { PublishFile } from "../filter/publish-set.js";
+import type { GitReader } from "../git/port.js";
+import { refusedError } from "../errors.js";
+import { CREDENTIAL_SCAN_MAX_BYTES, CREDENTIAL_SCAN_READ_AHEAD, MAX_NAMED_WITHHELD } from "../limits.js";
+import { messages } from "../messages.js";
+import type { Proposal } from "./proposal.js";
+import type { Publishing } from "./request.js";
+
+/**
+ * Refuses (exit 3, before anything is written; in a dry run after the plan is shown) a publish
+ * that would put a credential into the bucket, recognised by content (filter/credentials.ts).
+ * Scanned: the files whose content this publish writes (uploads and copies), or every file when the
+ * live manifest was made under other rules (`proposal.rescan`). Not scanned: files allowed with `!`
+ * in `.wspubignore` or the config's excludes, symlinks, files over CREDENTIAL_SCAN_MAX_BYTES (a
+ * notice names them), binary content.
+ */
+export async function checkCredentials(p: Publishing, proposal: Pick<Proposal, "plan" | "rescan">): Promise<void> {
+  const { plan } = proposal;
+  const written = [...plan.put, ...plan.copy, ...(proposal.rescan ? plan.keep : [])].map((a) => a.file);
+  const { findings, skipped } = await scanFiles(p.req.git, written);
+  if (skipped.length > 0) {
+    const named = skipped.slice(0, MAX_NAMED_WITHHELD).join(", ");
+    const limit = `${CREDENTIAL_SCAN_MAX_BYTES / 2 ** 20} MiB`;
+    const message = messages.credentialScanSkipped(skipped.length, limit, named, skipped.length > MAX_NAMED_WITHHELD);
+    p.req.reporter.event({ type: "notice", message });
+  }
+  if (findings.length > 0) {
+    throw refusedError(messages.credentialsFound(p.req.layout.workspace, p.commit.oid, findings));
+  }
+}
+
+/** The credentials these files' content holds, and the paths too large to be scanned. */
+export async function scanFiles(
+  git: GitReader,
+  files: readonly PublishFile[],
+): Promise<{ findings: CredentialFinding[]; skipped: string[] }> {
+  const scanner = new CredentialScanner();
+  const skipped: string[] = [];
+  const wanted = files.filter((f) => {
+    if (f.allowed || f.mode === "120000") return false;
+    if (f.size > CREDENTIAL_SCAN_MAX_BYTES) skipped.push(f.path);
+    return f.size <= CREDENTIAL_SCAN_MAX_BYTES;
+  });
+  // Reads go ahead of the scan (git answers while secretlint works), a bounded number at a time.
+  const reads: Promise<Buffer | undefined>[] = [];
+  const read = (i: number) => {
+    const file = wanted[i];
+    if (!file) return;
+    reads[i] = git.readObject(file.oid);
+    reads[i].catch(() => undefined); // awaited in turn; a failure must not go unhandled meanwhile
+  };
+  for (let i = 0; i < CREDENTIAL_SCAN_READ_AHEAD; i++) read(i);
+  for (let i = 0; i < wanted.length; i++) {
+    const content = await reads[i]!;
+    delete reads[i];
+    read(i + CREDENTIAL_SCAN_READ_AHEAD);
+    if (content !== undefined) await scanner.add({ path: wanted[i]!.path, content });
+  }
+  return { findings: await scanner.done(), skipped };
+}
