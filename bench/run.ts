@@ -32,7 +32,7 @@ import { detectRssMethod, killRunning, runCommand, type RssMethod } from "./runn
 import { cleanEnv, prepareBucket, processCpuMs, serverPid, startServer, weedVersion, type S3Server } from "./server.ts";
 import { TOOLS } from "./tools/index.ts";
 import type { Command, Source, Tool } from "./tools/tool.ts";
-import { checkBuilt, libBuiltAt, snapshotBuild } from "./tools/wspub.ts";
+import { checkBuilt, libBuiltAt, snapshotBuild, wspubBaseline } from "./tools/wspub.ts";
 import { editFiles, generateWorkspace, type Workspace } from "./workspace.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
@@ -58,6 +58,7 @@ const TITLES: Record<string, string> = {
   rclone: "rclone (default)",
   s5cmd: "s5cmd",
   aws: "aws s3 sync",
+  "wspub-baseline": "wspub (baseline)",
 };
 
 const USAGE = `usage: npm run bench -- [options]
@@ -79,6 +80,8 @@ const USAGE = `usage: npm run bench -- [options]
   --seed N            workspace PRNG seed (default 1)
   --out DIR           where raw results go (default bench-results/)
   --keep              keep the generated workspaces (their paths are printed)
+  --baseline DIR      also run the wspub built in DIR (a checkout of another commit, after
+                      npm ci && npm run build there) as the publisher "wspub-baseline"
   --latency MS        every request through a proxy that delays it MS ms (and 0 ms, for the
                       sequential round trips): bench/latency.ts, with its own options (--help)
   -h, --help          this text`;
@@ -124,6 +127,7 @@ function parseOptions(argv: string[]): Options {
       seed: { type: "string", default: "1" },
       out: { type: "string", default: "bench-results" },
       keep: { type: "boolean", default: false },
+      baseline: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -156,6 +160,7 @@ function parseOptions(argv: string[]): Options {
     if (!t) throw new UsageError(`unknown tool ${JSON.stringify(name)} (known: ${Object.keys(TOOLS).join(", ")})`);
     return t;
   });
+  if (values.baseline !== undefined) tools.push(wspubBaseline(values.baseline));
   const sizes =
     values.sizes === undefined
       ? quick

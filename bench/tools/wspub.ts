@@ -61,55 +61,73 @@ function env(options: PublishOptions, extra: Record<string, string> = {}): NodeJ
   return cleanEnv({ ...GIT_ENV, XDG_DATA_HOME: options.scratch, XDG_CONFIG_HOME: options.scratch, ...extra });
 }
 
-export const wspub: Tool = {
-  name: "wspub",
-  describe:
-    "node bin/wspub.js push --target s3://<bucket>/<prefix> --endpoint <url> --concurrency N --json (reads the commit from git)",
-  peer: false,
-  version() {
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
-    return { version: `${pkg.version} (node ${process.version})` };
-  },
-  publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
-    const url = `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ""}`;
-    const args = [
-      BIN,
-      "push",
-      "--target",
-      url,
-      "--endpoint",
-      target.endpoint,
-      "--json",
-      "--concurrency",
-      String(options.concurrency),
-    ];
-    return {
-      cmd: process.execPath,
-      args,
-      cwd: src.repo,
-      env: env(options, {
-        AWS_ACCESS_KEY_ID: target.server.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: target.server.secretAccessKey,
-      }),
-    };
-  },
-  startup(options: PublishOptions): Command {
-    return { cmd: process.execPath, args: [BIN, "--version"], cwd: REPO_ROOT, env: env(options) };
-  },
-  parse(stdout: string): Outcome {
-    const out = emptyOutcome();
-    const text = stdout.trim();
-    if (!text.startsWith("{")) return out;
-    const r = JSON.parse(text) as Record<string, unknown>;
-    const num = (k: string) => (typeof r[k] === "number" ? (r[k] as number) : null);
-    return {
-      files: num("files"),
-      uploaded: num("uploaded"),
-      copied: num("copied"),
-      deleted: num("deleted"),
-      unchanged: num("unchanged"),
-      bytesUploaded: num("bytesUploaded"),
-      internalMs: num("durationMs"),
-    };
-  },
-};
+/**
+ * wspub as a publisher: `bin()` is the CLI entry it runs (the snapshot's, or a baseline build's),
+ * `root` the checkout whose package.json names its version.
+ */
+function wspubTool(name: string, bin: () => string, root: string): Tool {
+  return {
+    name,
+    describe:
+      "node bin/wspub.js push --target s3://<bucket>/<prefix> --endpoint <url> --concurrency N --json (reads the commit from git)",
+    peer: false,
+    version() {
+      const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+      return { version: `${pkg.version} (node ${process.version})` };
+    },
+    publish(src: Source, target: PublishTarget, options: PublishOptions): Command {
+      const url = `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ""}`;
+      const args = [
+        bin(),
+        "push",
+        "--target",
+        url,
+        "--endpoint",
+        target.endpoint,
+        "--json",
+        "--concurrency",
+        String(options.concurrency),
+      ];
+      return {
+        cmd: process.execPath,
+        args,
+        cwd: src.repo,
+        env: env(options, {
+          AWS_ACCESS_KEY_ID: target.server.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: target.server.secretAccessKey,
+        }),
+      };
+    },
+    startup(options: PublishOptions): Command {
+      return { cmd: process.execPath, args: [bin(), "--version"], cwd: REPO_ROOT, env: env(options) };
+    },
+    parse(stdout: string): Outcome {
+      const out = emptyOutcome();
+      const text = stdout.trim();
+      if (!text.startsWith("{")) return out;
+      const r = JSON.parse(text) as Record<string, unknown>;
+      const num = (k: string) => (typeof r[k] === "number" ? (r[k] as number) : null);
+      return {
+        files: num("files"),
+        uploaded: num("uploaded"),
+        copied: num("copied"),
+        deleted: num("deleted"),
+        unchanged: num("unchanged"),
+        bytesUploaded: num("bytesUploaded"),
+        internalMs: num("durationMs"),
+      };
+    },
+  };
+}
+
+export const wspub: Tool = wspubTool("wspub", () => BIN, REPO_ROOT);
+
+/**
+ * `--baseline DIR`: another build of wspub (a checkout of an earlier commit with `npm ci && npm run
+ * build` done in it), run side by side as the publisher "wspub-baseline": what a change costs.
+ */
+export function wspubBaseline(dir: string): Tool {
+  const bin = join(resolve(dir), "bin", "wspub.js");
+  if (!existsSync(join(resolve(dir), "lib", "cli", "run.js"))) throw new Error(`${dir} has no lib/: build it first`);
+  return { ...wspubTool("wspub-baseline", () => bin, resolve(dir)), peer: true };
+}

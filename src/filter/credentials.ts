@@ -1,4 +1,4 @@
-import type { SecretLintCoreConfig, SecretLintCoreResultMessage } from "@secretlint/types";
+import { type Lint, type LintFinding, openLint } from "./secretlint.js";
 
 /**
  * Credentials recognised by content, with secretlint's recommended rule preset
@@ -8,9 +8,9 @@ import type { SecretLintCoreConfig, SecretLintCoreResultMessage } from "@secretl
  *
  * Cost: a secretlint run costs ~0.25 ms whatever its size, so small files are scanned together,
  * about BATCH_CHARS at a time, and each finding is mapped back to its file. Files whose verdict
- * depends on more than their text scan alone: those the rules judge by name or parse whole
- * (`.json`, `package.json`, `.npmrc`), those carrying `secretlint-disable` comments (which would
- * reach into the next file), and any file a finding spans into.
+ * depends on more than their text scan alone (see scannedAlone): those the rules judge by name or
+ * parse whole, those carrying `secretlint-disable` comments (which would reach into the next file),
+ * and any file a finding spans into.
  */
 
 export interface CredentialFinding {
@@ -42,45 +42,28 @@ const RULE_PREFIX = "@secretlint/secretlint-rule-";
 /** Whether git would call this content binary: a NUL in its first 8000 bytes. Binaries are not scanned. */
 export const isBinary = (content: Buffer) => content.subarray(0, BINARY_PROBE).includes(0);
 
-/** Files scanned on their own: what the rules decide by name or by parsing the whole text. */
+/** The files the npm rule judges by name (its `.npmrc` and package file checks). */
+const NAMED = new Set(["package.json", "package-lock.json", ".npmrc"]);
+
+/**
+ * Files scanned on their own: those the rules judge by name (npm's), a `.json` the GCP rule would
+ * parse whole (it reports only an object with `private_key_id` and `private_key`: a file without
+ * the text `private_key` cannot match, and is batched), and text with secretlint's comments.
+ */
 function scannedAlone(path: string, text: string): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1);
-  return name.endsWith(".json") || name === ".npmrc" || name.endsWith(".p12") || text.includes("secretlint-");
+  if (NAMED.has(name) || name.endsWith(".p12") || text.includes("secretlint-")) return true;
+  return name.endsWith(".json") && text.includes("private_key");
 }
 
-type Lint = (path: string, text: string) => Promise<SecretLintCoreResultMessage[]>;
-
-let linting: Promise<Lint> | undefined;
-
-/** secretlint, loaded on first use (a publish with nothing new to scan never pays for it). */
-function linter(): Promise<Lint> {
-  linting ??= (async () => {
-    const [{ lintSource }, { creator: preset }] = await Promise.all([
-      import("@secretlint/core"),
-      import("@secretlint/secretlint-rule-preset-recommend"),
-    ]);
-    const config: SecretLintCoreConfig = { rules: [{ id: preset.meta.id, rule: preset }] };
-    return async (path, text) => {
-      // The path is not one on disk: no rule may read the file itself (the p12 rule would).
-      const source = { filePath: `/wspub-scan/${path}`, content: text, ext: extOf(path), contentType: "text" as const };
-      const result = await lintSource({ source, options: { config, maskSecrets: true } });
-      return result.messages.filter((m): m is SecretLintCoreResultMessage => m.type === "message");
-    };
-  })();
-  return linting;
-}
-
-const extOf = (path: string) => {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  return dot > 0 ? name.slice(dot) : "";
-};
-
-const findingOf = (path: string, m: SecretLintCoreResultMessage, line: number): CredentialFinding => ({
+const findingOf = (path: string, m: LintFinding, line: number): CredentialFinding => ({
   path,
   rule: `${m.ruleId.startsWith(RULE_PREFIX) ? m.ruleId.slice(RULE_PREFIX.length) : m.ruleId}/${m.messageId}`,
   line,
 });
+
+/** Batches linted at once at most (their texts are held until their findings are back). */
+const IN_FLIGHT = 4;
 
 interface Member {
   path: string;
@@ -99,31 +82,66 @@ export class CredentialScanner {
   private batch: Member[] = [];
   private chars = 0;
   private lines = 1;
+  private opened: Promise<{ lint: Lint; close: () => Promise<void> }> | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
 
-  /** Queues a file; scans a batch when one is full. */
+  /** `worker`: lint on a worker thread (a large scan: see openLint). */
+  constructor(private readonly worker = false) {}
+
+  /** secretlint, started by the first text to lint. */
+  private get linting() {
+    this.opened ??= openLint(this.worker);
+    return this.opened;
+  }
+
+  /** Queues a file; sends a batch to be linted when one is full (waiting while IN_FLIGHT are out). */
   async add(file: ScannedText): Promise<void> {
     if (isBinary(file.content)) return;
     const text = file.content.toString("utf8");
     if (scannedAlone(file.path, text)) {
-      await this.alone(file.path, text);
+      await this.track(this.alone(file.path, text));
       return;
     }
     this.batch.push({ path: file.path, text, start: this.chars, line: this.lines });
     // One newline apart: a line-anchored pattern sees each file's first line as a line start.
     this.chars += text.length + 1;
     this.lines += countLines(text) + 1;
-    if (this.chars >= BATCH_CHARS) await this.flush();
+    if (this.chars >= BATCH_CHARS) await this.track(this.flush());
   }
 
-  /** Every finding, once what is queued is scanned: by path, then line. */
+  /** Every finding, once what is queued is linted: by path, then line. Ends the worker. */
   async done(): Promise<CredentialFinding[]> {
-    await this.flush();
+    try {
+      await this.track(this.flush());
+      while (this.pending.size > 0) await Promise.all(this.pending);
+      this.rethrow();
+    } finally {
+      if (this.opened) await (await this.opened).close();
+    }
     return this.found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
   }
 
+  /** Keeps a lint in flight; waits for one to finish when IN_FLIGHT are. A failure is thrown by the next call. */
+  private async track(work: Promise<void>): Promise<void> {
+    this.rethrow();
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+    if (this.pending.size >= IN_FLIGHT) await Promise.race(this.pending);
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
   private async alone(path: string, text: string): Promise<void> {
-    const lint = await linter();
-    for (const m of await lint(path, text)) this.found.push(findingOf(path, m, m.loc.start.line));
+    const { lint } = await this.linting;
+    for (const m of await lint(path, text, true)) this.found.push(findingOf(path, m, m.line));
   }
 
   private async flush(): Promise<void> {
@@ -132,23 +150,22 @@ export class CredentialScanner {
     this.batch = [];
     this.chars = 0;
     this.lines = 1;
-    const lint = await linter();
-    const messages = await lint("batch.txt", members.map((m) => m.text).join("\n"));
+    const { lint } = await this.linting;
+    const findings = await lint("batch.txt", members.map((m) => m.text).join("\n"), false);
     const again = new Set<Member>();
-    const hits: { member: Member; message: SecretLintCoreResultMessage }[] = [];
-    for (const message of messages) {
-      const [from, to] = message.range;
+    const hits: { member: Member; finding: LintFinding }[] = [];
+    for (const finding of findings) {
+      const [from, to] = finding.range;
       const first = memberAt(members, from);
       const last = memberAt(members, Math.max(from, to - 1));
-      if (first === last) hits.push({ member: first, message });
-      // A match that spans files may be an artefact of the batch: those files are scanned alone.
+      if (first === last) hits.push({ member: first, finding });
+      // A match that spans files may be an artefact of the batch: those files are linted alone.
       else for (const m of members.slice(members.indexOf(first), members.indexOf(last) + 1)) again.add(m);
     }
-    for (const { member, message } of hits) {
-      if (!again.has(member))
-        this.found.push(findingOf(member.path, message, message.loc.start.line - member.line + 1));
+    for (const { member, finding } of hits) {
+      if (!again.has(member)) this.found.push(findingOf(member.path, finding, finding.line - member.line + 1));
     }
-    for (const member of again) await this.alone(member.path, member.text);
+    await Promise.all([...again].map((member) => this.alone(member.path, member.text)));
   }
 }
 

@@ -2,7 +2,12 @@ import { CredentialScanner, type CredentialFinding } from "../filter/credentials
 import type { PublishFile } from "../filter/publish-set.js";
 import type { GitReader } from "../git/port.js";
 import { refusedError } from "../errors.js";
-import { CREDENTIAL_SCAN_MAX_BYTES, CREDENTIAL_SCAN_READ_AHEAD, MAX_NAMED_WITHHELD } from "../limits.js";
+import {
+  CREDENTIAL_SCAN_MAX_BYTES,
+  CREDENTIAL_SCAN_READ_AHEAD,
+  CREDENTIAL_SCAN_WORKER_BYTES,
+  MAX_NAMED_WITHHELD,
+} from "../limits.js";
 import { messages } from "../messages.js";
 import type { Proposal } from "./proposal.js";
 import type { Publishing } from "./request.js";
@@ -35,13 +40,14 @@ export async function scanFiles(
   git: GitReader,
   files: readonly PublishFile[],
 ): Promise<{ findings: CredentialFinding[]; skipped: string[] }> {
-  const scanner = new CredentialScanner();
   const skipped: string[] = [];
   const wanted = files.filter((f) => {
     if (f.allowed || f.mode === "120000") return false;
     if (f.size > CREDENTIAL_SCAN_MAX_BYTES) skipped.push(f.path);
     return f.size <= CREDENTIAL_SCAN_MAX_BYTES;
   });
+  const bytes = wanted.reduce((sum, f) => sum + f.size, 0);
+  const scanner = new CredentialScanner(bytes >= CREDENTIAL_SCAN_WORKER_BYTES);
   // Reads go ahead of the scan (git answers while secretlint works), a bounded number at a time.
   const reads: Promise<Buffer | undefined>[] = [];
   const read = (i: number) => {
