@@ -97,8 +97,8 @@ export const messages = {
     `no target configured: publishing to the local store ${dir} (set --target, WSPUB_TARGET or "target" in ` +
     `wspub.config.json)`,
   previewOwner: (workspace: string, was: Preview | null, now: Preview | null) =>
-    `refused: ${workspace} is ${was ? `the preview of ${was.of} for branch ${was.branch}` : "not a preview"}, ` +
-    `and this publish is ${now ? `the preview of ${now.of} for branch ${now.branch}` : "not a preview"}. ` +
+    `refused: ${workspace} is ${was ? `the preview of ${previewed(was)}` : "not a preview"}, ` +
+    `and this publish is ${now ? `the preview of ${previewed(now)}` : "not a preview"}. ` +
     `Nothing was changed. Choose another preview name ("previews": {"name": ...} in wspub.config.json), or ` +
     `remove the workspace first (wspub delete ${workspace}).`,
   uncommitted: (count: number) =>
@@ -153,6 +153,9 @@ export const messages = {
       `(publish it as it is). A line can also carry a "secretlint-disable-line" comment.`
     );
   },
+  pullRequestHeadMissing: (sha: string, ref: string) =>
+    `the pull request's head commit ${sha.slice(0, 12)} is not in this clone and could not be fetched (git fetch ` +
+    `origin ${ref}): check out the head with actions/checkout's "ref: \${{ github.event.pull_request.head.sha }}"`,
   credentialScanSkipped: (count: number, limit: string, names: string, more: boolean) =>
     `${count} new file(s) over ${limit} were published without a credential scan of their content: ` +
     `${names}${more ? ", ..." : ""}`,
@@ -162,7 +165,14 @@ export const messages = {
 interface Preview {
   of: string;
   branch: string;
+  pullRequest?: number;
 }
+
+/** `app for branch feature/x`, or `app for pull request #7 (branch feature/x)`. */
+export const previewed = (p: Preview) =>
+  p.pullRequest === undefined
+    ? `${p.of} for branch ${p.branch}`
+    : `${p.of} for pull request #${p.pullRequest} (branch ${p.branch})`;
 
 /** Up to five paths, quoted, and how many more. */
 function namedPaths(paths: readonly string[]): string {

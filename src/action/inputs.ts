@@ -6,8 +6,17 @@ import type { PushOptions } from "../app/push.js";
 import { CONCURRENCY } from "../limits.js";
 import { parseTarget } from "../store/target.js";
 
-/** What the Action passes to pushWorkspaces, before the reporter is attached. */
-export type ActionOptions = Omit<PushOptions, "reporter" | "onResult">;
+/** What the Action passes to pushWorkspaces, before the reporter is attached (the event decides ref and preview). */
+export type ActionOptions = Omit<PushOptions, "reporter" | "onResult" | "ref" | "preview">;
+
+/** The inputs the event rules weigh (action/event.ts). */
+export interface EventInputs {
+  /** The `ref` input, when given. */
+  ref: string | undefined;
+  preview: boolean;
+  /** `event-rules` (default true). */
+  enabled: boolean;
+}
 
 /**
  * The only module that reads the Action's inputs (every read is a `...Input("name")` call with the
@@ -35,18 +44,23 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionOptions {
     cwd,
     env,
     workspace: core.getInput("workspace") || undefined,
-    // The commit that triggered the run; actions/checkout checks out the same one.
-    ref: core.getInput("ref") || env["GITHUB_SHA"] || "HEAD",
     force: booleanInput("force"),
     dryRun: booleanInput("dry-run"),
     // Empty: $WSPUB_MAX_DELETE, then the config's "maxDelete", then the default rule.
     maxDelete: integerInput("max-delete", 0, Number.MAX_SAFE_INTEGER),
-    // The triggering branch (a pull request's head branch), published as the workspace's preview.
-    preview: booleanInput("preview") ? { branch: eventBranch(env) } : undefined,
     // Empty: $WSPUB_ATOMIC, then the config's "atomic", decide.
     atomic: core.getInput("atomic") === "" ? undefined : booleanInput("atomic"),
     store: { target, endpoint, region, concurrency, layout: core.getInput("layout") || undefined },
     actor: actor(env),
+  };
+}
+
+export function readEventInputs(): EventInputs {
+  const eventRules = core.getInput("event-rules");
+  return {
+    ref: core.getInput("ref") || undefined,
+    preview: booleanInput("preview"),
+    enabled: eventRules === "" ? true : booleanInput("event-rules"),
   };
 }
 
@@ -90,18 +104,6 @@ function named<T>(name: string, check: () => T): T {
     if (e instanceof WspubError) throw usageError(`input "${name}": ${e.message}`, e);
     throw e;
   }
-}
-
-/** The branch a run is about: a pull request's head branch, else the pushed branch. */
-export function eventBranch(env: NodeJS.ProcessEnv): string {
-  const head = env["GITHUB_HEAD_REF"];
-  if (head) return head;
-  const ref = env["GITHUB_REF"] ?? "";
-  if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);
-  throw usageError(
-    `input "preview" publishes a branch's preview, and this run is not about a branch ` +
-      `(GITHUB_REF=${JSON.stringify(ref)})`,
-  );
 }
 
 /** Recorded as `publishedBy` in the pointer: which workflow run published. */

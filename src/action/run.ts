@@ -4,8 +4,13 @@ import type { PublishEvent, Reporter } from "../events.js";
 import type { PublishResult } from "../publish/request.js";
 import { pushWorkspaces } from "../app/push.js";
 import { deletePreviews } from "../app/remove.js";
-import { eventAction } from "./event.js";
-import { type ActionOptions, readInputs } from "./inputs.js";
+import { loadConfig } from "../config/load.js";
+import { gitInputError } from "../errors.js";
+import { openGit } from "../git/cli-git.js";
+import { defaultBranch } from "../hooks/branches.js";
+import { messages } from "../messages.js";
+import { type EventPreview, type EventRules, eventAction, type GithubEvent, readEvent } from "./event.js";
+import { type ActionOptions, type EventInputs, readEventInputs, readInputs } from "./inputs.js";
 import { short, summaryMarkdown } from "./summary.js";
 import { formatBytes, formatPublish } from "../report/text.js";
 
@@ -24,19 +29,22 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       if (value) core.setSecret(value);
     }
     const options = readInputs(env);
-    const event = eventAction(env);
-    if (event.kind === "none") {
-      core.info(`wspub: ${event.why}`);
-      core.setOutput("changed", "false");
+    const github = readEvent(env);
+    const event = eventAction(github, await eventRules(options.cwd, github, readEventInputs()));
+    if (event.kind === "skip") {
+      await skipped(event.why, env);
       return;
     }
     if (event.kind === "remove-preview") {
-      await removePreviews(options, event.branch, env);
+      await removePreviews(options, event.preview, env);
       return;
     }
+    if (event.fetch) await fetchHead(options.cwd, event.ref, event.fetch);
     let published: { result: PublishResult; where: string } | undefined;
     await pushWorkspaces({
       ...options,
+      ref: event.ref,
+      preview: event.preview,
       requireTarget: true,
       reporter: actionReporter(),
       onResult: (result, where) => (published = { result, where }),
@@ -44,6 +52,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (!published) throw new Error("pushWorkspaces returned no result");
     const { result, where } = published;
     setOutputs(result);
+    core.setOutput("published", "true");
+    core.setOutput("skipped", "");
     core.info(formatPublish(result, where));
     await writeSummary(summaryMarkdown(result, where), env);
   } catch (e) {
@@ -56,23 +66,75 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-/** A branch was deleted: its previews go (a preview that is not there is not an error). */
-async function removePreviews(options: ActionOptions, branch: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const removed = await deletePreviews({ ...options, requireTarget: true, reporter: actionReporter(), branch });
+/**
+ * The event rules' facts: the inputs, and the repository's configured branches (the config's
+ * `branches`, else the repository's default branch as the event names it, else as git knows it).
+ */
+async function eventRules(cwd: string, github: GithubEvent, inputs: EventInputs): Promise<EventRules> {
+  const git = await openGit(cwd);
+  try {
+    const { config } = await loadConfig(git.root);
+    const named = (github.payload["repository"] as { default_branch?: unknown } | undefined)?.default_branch;
+    const fallback = typeof named === "string" && named !== "" ? named : await defaultBranch(git);
+    return {
+      ...inputs,
+      branches: config.branches ?? [fallback],
+      previewBranches: config.previews?.branches ?? [],
+      previews: inputs.preview || config.previews !== undefined,
+    };
+  } finally {
+    await git.close();
+  }
+}
+
+/** A pull request's head commit, which a default checkout (GitHub's merge commit, depth 1) does not hold. */
+async function fetchHead(cwd: string, sha: string, ref: string): Promise<void> {
+  const git = await openGit(cwd);
+  try {
+    if (await git.hasCommit(sha)) return;
+    core.info(`wspub: fetching ${ref} (${short(sha)}) from origin`);
+    if (!(await git.fetchRef("origin", ref)) || !(await git.hasCommit(sha))) {
+      throw gitInputError(messages.pullRequestHeadMissing(sha, ref));
+    }
+  } finally {
+    await git.close();
+  }
+}
+
+/** Nothing to publish for this event: said in the log, the outputs and the job summary; the step succeeds. */
+async function skipped(why: string, env: NodeJS.ProcessEnv): Promise<void> {
+  core.info(`wspub: nothing published: ${why}`);
+  core.setOutput("published", "false");
+  core.setOutput("skipped", why);
+  core.setOutput("changed", "false");
+  core.setOutput("preview", "");
+  await writeSummary(`### wspub: nothing published\n\n${why}\n`, env);
+}
+
+/** A branch was deleted, or a pull request closed: its previews go (a preview that is not there is not an error). */
+async function removePreviews(options: ActionOptions, preview: EventPreview, env: NodeJS.ProcessEnv): Promise<void> {
+  const removed = await deletePreviews({ ...options, requireTarget: true, reporter: actionReporter(), ...preview });
   const gone = removed.filter((r) => r.existed);
+  const of = preview.pullRequest === undefined ? `branch ${preview.branch}` : `pull request #${preview.pullRequest}`;
   for (const r of removed) {
     core.info(
       r.existed
-        ? `wspub: removed ${r.workspace}, the preview of branch ${branch}: ${r.objects} objects, ${r.records} records`
-        : `wspub: no preview ${r.workspace} of branch ${branch} to remove`,
+        ? `wspub: removed ${r.workspace}, the preview of ${of}: ${r.objects} objects, ${r.records} records`
+        : `wspub: no preview ${r.workspace} of ${of} to remove`,
     );
   }
   // The previews there were (a dry run removes nothing: nothing deleted, nothing changed).
   core.setOutput("preview", gone.map((r) => r.workspace).join(" "));
   core.setOutput("deleted", options.dryRun ? 0 : gone.reduce((sum, r) => sum + r.objects, 0));
   core.setOutput("changed", !options.dryRun && gone.length > 0 ? "true" : "false");
+  core.setOutput("published", "false");
+  core.setOutput("skipped", "");
   const lines = removed.map((r) => `- \`${r.workspace}\`: ${r.existed ? `removed (${r.objects} objects)` : "none"}`);
-  await writeSummary(`### wspub: branch \`${branch}\` deleted, its previews removed\n\n${lines.join("\n")}\n`, env);
+  const title =
+    preview.pullRequest === undefined
+      ? `branch \`${preview.branch}\` deleted, its previews removed`
+      : `pull request #${preview.pullRequest} closed, its previews removed`;
+  await writeSummary(`### wspub: ${title}\n\n${lines.join("\n")}\n`, env);
 }
 
 function setOutputs(r: PublishResult): void {

@@ -14,7 +14,7 @@ import { withContext } from "./context.js";
 import { messages } from "../messages.js";
 import type { Workspace } from "../workspace/resolve.js";
 import { type TreeSize, treeSize } from "../workspace/tree-size.js";
-import { DEFAULT_PREVIEW_NAME, previewBranch, previewName } from "../workspace/preview.js";
+import { DEFAULT_PREVIEW_NAME, previewBranch, previewWorkspace } from "../workspace/preview.js";
 import type { StorePool } from "./store-pool.js";
 
 export interface PushOptions {
@@ -31,7 +31,7 @@ export interface PushOptions {
    * config's `previews.branches`) instead of the workspace itself; `true`: the branch `ref` names
    * (HEAD: the current branch).
    */
-  preview?: { branch: string } | true | undefined;
+  preview?: { branch: string; pullRequest?: number | undefined } | true | undefined;
   /** --max-delete; undefined: $WSPUB_MAX_DELETE, the config's "maxDelete", else the default rule. */
   maxDelete?: number | undefined;
   /** --atomic / --no-atomic; undefined: $WSPUB_ATOMIC, then the config's "atomic". */
@@ -80,13 +80,13 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
     const atomic = atomicMode(o.atomic, o.env, ctx.loaded.config.atomic);
     const lfs = resolveLfsMode(o.env, ctx.loaded.config);
     const maxDelete = resolveMaxDelete(o.maxDelete, o.env, ctx.loaded.config);
-    const previews = ctx.loaded.config.previews;
-    const branch = o.preview === true ? await previewBranch(ctx.git, o.ref) : o.preview?.branch;
+    const pattern = ctx.loaded.config.previews?.name ?? DEFAULT_PREVIEW_NAME;
+    const wanted = o.preview === true ? { branch: await previewBranch(ctx.git, o.ref) } : o.preview;
     o.onTarget?.(ctx.settings.target.url);
     if (o.interactive && o.ref === "HEAD") await noteUncommitted(ctx.git, ctx.workspaces, o.reporter);
     for (const w of ctx.workspaces) {
-      const name = branch === undefined ? w.name : previewName(previews?.name ?? DEFAULT_PREVIEW_NAME, w.name, branch);
-      const layout = ctx.layout({ ...w, name });
+      const preview = wanted === undefined ? undefined : previewWorkspace(pattern, w.name, wanted);
+      const layout = ctx.layout({ ...w, name: preview?.name ?? w.name });
       const request: PublishRequest = {
         git: ctx.git,
         store: ctx.store,
@@ -99,11 +99,11 @@ export async function pushWorkspaces(o: PushOptions): Promise<Published[]> {
         concurrency: ctx.settings.concurrency,
         excludes: ctx.loaded.config.exclude ?? [],
         lfs,
-        preview: branch === undefined ? undefined : { of: w.name, branch },
+        preview: preview?.preview,
         reporter: o.reporter,
         actor: o.actor ?? defaultActor(o.env),
         // A preview is disposable: whatever is live in it may be replaced (a force-pushed branch).
-        replaceable: branch === undefined ? o.replaceable : async () => true,
+        replaceable: preview === undefined ? o.replaceable : async () => true,
         lock: o.lock ?? o.env["WSPUB_UNSAFE_NO_LOCK"] !== "1",
         lockWaitMs: o.lockWaitMs,
         env: o.env,

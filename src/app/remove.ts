@@ -7,7 +7,7 @@ import { Layout, validateWorkspaceName } from "../store/layout.js";
 import { describeTarget, type Target } from "../store/target.js";
 import { defaultActor } from "./actor.js";
 import { withContext, withTarget } from "./context.js";
-import { DEFAULT_PREVIEW_NAME, previewName } from "../workspace/preview.js";
+import { DEFAULT_PREVIEW_NAME, previewWorkspace } from "../workspace/preview.js";
 
 interface TargetOptions {
   cwd: string;
@@ -37,14 +37,19 @@ export async function deleteWorkspace(o: TargetOptions & { workspace: string }):
  * workspace the options name, its preview of `branch`, if there is one.
  */
 export async function deletePreviews(
-  o: TargetOptions & { workspace?: string | undefined; all?: boolean | undefined; branch: string },
+  o: TargetOptions & {
+    workspace?: string | undefined;
+    all?: boolean | undefined;
+    branch: string;
+    pullRequest?: number | undefined;
+  },
 ): Promise<Removed[]> {
   return withContext(o, async (ctx) => {
     const pattern = ctx.loaded.config.previews?.name ?? DEFAULT_PREVIEW_NAME;
     const removed: Removed[] = [];
     for (const w of ctx.workspaces) {
-      const layout = ctx.layout({ ...w, name: previewName(pattern, w.name, o.branch) });
-      const preview = { of: w.name, branch: o.branch };
+      const { name, preview } = previewWorkspace(pattern, w.name, o);
+      const layout = ctx.layout({ ...w, name });
       removed.push(await removeWorkspace({ ...o, store: ctx.store, layout, holder: defaultActor(o.env), preview }));
     }
     return removed;
@@ -71,7 +76,9 @@ export async function prunePreviews(o: TargetOptions): Promise<{ target: Target;
       remotes.some((r) => tracking.has(`refs/remotes/${r}/${branch}`));
     const pruned: PrunedPreview[] = [];
     for (const w of await listWorkspaces(ctx.store, ctx.settings.target, ctx.settings.concurrency)) {
-      if (!w.preview || !mine.has(w.preview.of) || (await exists(w.preview.branch))) continue;
+      // A pull request's preview goes when the pull request closes (the Action), not by its branch.
+      if (!w.preview || w.preview.pullRequest !== undefined || !mine.has(w.preview.of)) continue;
+      if (await exists(w.preview.branch)) continue;
       const layout = ctx.layout({ name: w.workspace, dir: "" });
       const holder = defaultActor(o.env);
       const removed = await removeWorkspace({ ...o, store: ctx.store, layout, holder, preview: w.preview });

@@ -103,7 +103,8 @@ export function formatList(rows: readonly ListedWorkspace[], target: Target): st
   for (const r of rows) {
     const bytes = formatBytes(r.bytes).padEnd(10);
     const files = String(r.files).padStart(5);
-    const preview = r.preview ? `  (preview of ${r.preview.of}, branch ${r.preview.branch})` : "";
+    const pr = r.preview?.pullRequest === undefined ? "" : `, pull request #${r.preview.pullRequest}`;
+    const preview = r.preview ? `  (preview of ${r.preview.of}${pr}, branch ${r.preview.branch})` : "";
     lines.push(
       `${r.workspace.padEnd(width)}  ${short(r.commit)}  ${files}  ${bytes}  ${r.publishedAt} by ` +
         `${r.publishedBy}${preview}`,

@@ -165,6 +165,13 @@ class CliGit implements GitRepository {
     return (await this.run(["show-ref", "--verify", "--quiet", ref], true)).exitCode === 0;
   }
 
+  async fetchRef(remote: string, ref: string): Promise<boolean> {
+    // A shallow clone (actions/checkout's default) stays shallow: only the commit itself is fetched.
+    const shallow = (await this.run(["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
+    const args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", ...(shallow ? ["--depth=1"] : [])];
+    return (await this.run([...args, "--", remote, ref], true)).exitCode === 0;
+  }
+
   async refNames(prefix: string): Promise<string[]> {
     const r = await this.run(["for-each-ref", "--format=%(refname)", prefix]);
     return r.stdout.split("\n").filter((l: string) => l !== "");

@@ -63,6 +63,11 @@ export interface GitRepository extends GitReader {
   refNames(prefix: string): Promise<string[]>;
   /** The names of the configured remotes. */
   remoteNames(): Promise<string[]>;
+  /**
+   * `git fetch <remote> <ref>` of one ref's commit (depth 1 in a shallow clone), written nowhere but
+   * the object store: whether it succeeded.
+   */
+  fetchRef(remote: string, ref: string): Promise<boolean>;
   /** How many paths `git status` shows as changed or untracked under these directories (none: everywhere). */
   uncommittedChanges(dirs: readonly string[]): Promise<number>;
   /** git's own version, as [major, minor]. */

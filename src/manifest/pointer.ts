@@ -40,10 +40,19 @@ export interface Pointer {
   preview?: PreviewOf | null;
 }
 
-/** What a preview workspace previews: the workspace's name and the branch. */
+/** What a preview workspace previews: the workspace's name and the branch (a pull request's: its head branch). */
 export interface PreviewOf {
   of: string;
   branch: string;
+  /** The pull request whose head it publishes (the Action: `<name>--pr-<N>`), when it is one. */
+  pullRequest?: number;
+}
+
+/** Whether two previews are the same one: the same workspace, and the same pull request or else branch. */
+export function samePreview(a: PreviewOf | null | undefined, b: PreviewOf | null | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  if (a.of !== b.of || a.pullRequest !== b.pullRequest) return false;
+  return a.pullRequest !== undefined || a.branch === b.branch;
 }
 
 /** The pointer as read, with its ETag (the compare-and-swap of the next change expects it). */
@@ -87,7 +96,13 @@ const V2_FIELDS: Fields = {
   lock: orNull({ fields: LOCK_FIELDS }),
   journal: orNull({ fields: JOURNAL_FIELDS }),
   slot: orNull({ oneOf: ["a", "b"] }),
-  preview: { anyOf: ["absent", "null", { fields: { of: "string", branch: "string" } }] },
+  preview: {
+    anyOf: [
+      "absent",
+      "null",
+      { fields: { of: "string", branch: "string", pullRequest: { anyOf: ["absent", "count"] } } },
+    ],
+  },
 };
 
 /** A version 2 pointer, or a version 1 pointer converted (`legacy`: its root, lock and journal are elsewhere). */

@@ -1,6 +1,7 @@
 import { refusedError } from "../errors.js";
 import type { CommitInfo } from "../git/parse.js";
 import type { LiveState } from "../manifest/live.js";
+import { samePreview } from "../manifest/pointer.js";
 import type { ManifestRoot } from "../manifest/sharded.js";
 import { messages } from "../messages.js";
 import type { Publishing, PublishRequest } from "./request.js";
@@ -30,7 +31,7 @@ function checkPreview(req: PublishRequest, live: LiveState | undefined): void {
   if (!live) return;
   const was = live.pointer.preview ?? null;
   const now = req.preview ?? null;
-  if (was?.of === now?.of && was?.branch === now?.branch) return;
+  if (samePreview(was, now)) return;
   throw refusedError(messages.previewOwner(req.layout.workspace, was, now));
 }
 

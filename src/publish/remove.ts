@@ -1,7 +1,7 @@
 import type { Reporter } from "../events.js";
 import { LOCK_WAIT_MS } from "../limits.js";
 import type { Journal } from "../manifest/journal.js";
-import type { PreviewOf } from "../manifest/pointer.js";
+import { type PreviewOf, samePreview } from "../manifest/pointer.js";
 import { readPointerState } from "../manifest/live.js";
 import { Lease } from "../lock/lease.js";
 import type { Layout } from "../store/layout.js";
@@ -81,7 +81,7 @@ export async function removeWorkspace(o: {
 
 /** Whether a workspace's pointer says it is the preview `wanted` (any workspace when none is wanted). */
 const isOwn = (was: PreviewOf | null | undefined, wanted: PreviewOf | undefined) =>
-  wanted === undefined || (was?.of === wanted.of && was?.branch === wanted.branch);
+  wanted === undefined || samePreview(was, wanted);
 
 /** What a removal deletes, in its order: the link, the files (in place and in the slots), the records. */
 async function inventory(store: ObjectStore, layout: Layout) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { usageError } from "../errors.js";
 import type { GitRepository } from "../git/port.js";
+import type { PreviewOf } from "../manifest/pointer.js";
 import { validateWorkspaceName } from "../store/layout.js";
 
 /** How a preview workspace is named by default: `app--feature-login` for branch feature/login of app. */
@@ -23,6 +24,20 @@ export function previewName(pattern: string, name: string, branch: string): stri
   }
   if (full === name) throw usageError(`the preview name pattern ${JSON.stringify(pattern)} must contain {branch}`);
   return validateWorkspaceName(full);
+}
+
+/**
+ * A preview of workspace `of`: its name and what its pointer records. A pull request's preview is
+ * named after the pull request (`{branch}` is `pr-<N>`: `app--pr-7`) and records its head branch.
+ */
+export function previewWorkspace(
+  pattern: string,
+  of: string,
+  target: { branch: string; pullRequest?: number | undefined },
+): { name: string; preview: PreviewOf } {
+  const { branch, pullRequest } = target;
+  if (pullRequest === undefined) return { name: previewName(pattern, of, branch), preview: { of, branch } };
+  return { name: previewName(pattern, of, `pr-${pullRequest}`), preview: { of, branch, pullRequest } };
 }
 
 const fill = (pattern: string, name: string, slug: string) =>

@@ -10,6 +10,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bucketObjects, sha256 } from "../harness/cli.js";
+import { committedCredentials, fake } from "../harness/fake-credentials.js";
 import { binary, type LfsWorld, lfsWorld } from "../harness/lfs.js";
 import { tempRepo, type TempRepo } from "../harness/repo.js";
 import { cleanEnv, createBucket, s3Client } from "../harness/seaweed.js";
@@ -36,12 +37,13 @@ const INPUTS = [
   "force",
   "dry-run",
   "max-delete",
+  "event-rules",
   "atomic",
   "layout",
   "working-directory",
   "concurrency",
 ];
-const OUTPUTS = ["commit", "uploaded", "copied", "deleted", "manifest", "changed"];
+const OUTPUTS = ["commit", "uploaded", "copied", "deleted", "manifest", "changed", "published", "skipped"];
 
 describe("action.yml", () => {
   it("runs the committed bundle on node24 and declares every input and output", () => {
@@ -507,5 +509,218 @@ describe("the Action's previews: a branch's preview input, and a branch's delete
     expect((await bucketObjects(client, bucket, "myapp--feature-login/")).size).toBe(0);
     expect((await bucketObjects(client, bucket, ".wspub/myapp--feature-login/")).size).toBe(0);
     expect(await bucketObjects(client, bucket, "myapp/")).toEqual(main);
+  });
+});
+
+describe("the Action's event rules: each event as the runner gives it", () => {
+  let origin: TempRepo;
+  let bucket: string;
+  let inputs: Record<string, string>;
+  let c1: string;
+  let c2: string;
+  let merge: string;
+  const eventFile = (payload: object) => {
+    const file = join(temp("wspub-event-"), "event.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ repository: { full_name: "acme/myapp", default_branch: "main" }, ...payload }),
+    );
+    return file;
+  };
+  /** What actions/checkout does for a ref that is not a branch: fetch it at depth 1, check it out detached. */
+  const checkoutRef = (ref: string) => {
+    const dir = join(temp("wspub-checkout-"), "myapp");
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env: cleanEnv(), encoding: "utf8" });
+    execFileSync("git", ["init", "-q", dir]);
+    git("remote", "add", "origin", `file://${origin.dir}`);
+    git("fetch", "-q", "--depth", "1", "origin", `+${ref}:refs/remotes/pull/checkout`);
+    git("checkout", "-q", "--detach", "refs/remotes/pull/checkout");
+    return dir;
+  };
+  const prPayload = (action: string, head: string, extra: object = {}) => ({
+    action,
+    number: 7,
+    pull_request: {
+      number: 7,
+      head: { ref: "feature/login", sha: head, repo: { full_name: "acme/myapp" } },
+      base: { ref: "main", repo: { full_name: "acme/myapp" } },
+    },
+    ...extra,
+  });
+  const pullRequest = (action: string, head: string, more: Record<string, string> = {}) =>
+    runAction(
+      checkoutRef("refs/pull/7/merge"),
+      merge,
+      { ...inputs, ...more },
+      {
+        GITHUB_EVENT_NAME: "pull_request",
+        GITHUB_EVENT_PATH: eventFile(prPayload(action, head)),
+        GITHUB_REF: "refs/pull/7/merge",
+        GITHUB_HEAD_REF: "feature/login",
+        GITHUB_BASE_REF: "main",
+      },
+    );
+  const keys = async (prefix: string) => [...(await bucketObjects(client, bucket, prefix)).keys()].sort();
+
+  beforeAll(async () => {
+    bucket = `action-events-${process.pid}`;
+    await createBucket(s3, bucket);
+    inputs = { target: `s3://${bucket}`, endpoint: s3.endpoint };
+    origin = tempRepo("", join(temp("wspub-origin-"), "origin"));
+    origin.write({ "index.html": "<h1>main</h1>\n" });
+    c1 = origin.commit("main");
+    origin.git("checkout", "-q", "-b", "feature/login");
+    origin.write({ "login.html": "<form></form>\n" });
+    c2 = origin.commit("login");
+    origin.git("checkout", "-q", "main");
+    origin.write({ "news.html": "news\n" });
+    origin.commit("news on main");
+    // GitHub's refs for pull request 7: its head, and the merge commit a pull_request run checks out.
+    origin.git("update-ref", "refs/pull/7/head", c2);
+    origin.git("checkout", "-q", "--detach");
+    origin.git("merge", "-q", "--no-edit", c2);
+    merge = origin.git("rev-parse", "HEAD").trim();
+    origin.git("update-ref", "refs/pull/7/merge", merge);
+    origin.git("checkout", "-q", "main");
+    origin.git("reset", "-q", "--hard", c1);
+  }, 120_000);
+
+  it("push to main publishes; push to another branch and a tag push publish nothing and say why (success)", async () => {
+    const main = runAction(clone(origin, ["--depth", "1", "--branch", "main"]), c1, inputs);
+    expect(main.code, main.stdout).toBe(0);
+    expect(main.outputs).toMatchObject({ published: "true", skipped: "", commit: c1, preview: "" });
+    expect(await keys("myapp/")).toEqual(["index.html"]);
+    const before = await bucketObjects(client, bucket);
+
+    const other = runAction(clone(origin, ["--depth", "1", "--branch", "feature/login"]), c2, inputs, {
+      GITHUB_REF: "refs/heads/feature/login",
+      GITHUB_EVENT_PATH: eventFile({ ref: "refs/heads/feature/login", after: c2 }),
+    });
+    expect(other.code, other.stdout).toBe(0);
+    expect(other.outputs).toMatchObject({ published: "false", changed: "false" });
+    expect(other.outputs["skipped"]).toMatch(/^branch feature\/login is not a configured branch \(main\)/);
+    expect(other.stdout).toContain("wspub: nothing published: branch feature/login is not a configured branch");
+    expect(other.summary).toContain("### wspub: nothing published");
+
+    origin.git("tag", "v1.0.0", c2);
+    const tag = runAction(clone(origin, ["--depth", "1", "--branch", "v1.0.0"]), c2, inputs, {
+      GITHUB_REF: "refs/tags/v1.0.0",
+      GITHUB_EVENT_PATH: eventFile({ ref: "refs/tags/v1.0.0", after: c2 }),
+    });
+    expect(tag.code, tag.stdout).toBe(0);
+    expect(tag.outputs).toMatchObject({
+      published: "false",
+      skipped: "a tag was pushed (v1.0.0): tags are not published",
+    });
+    expect(await bucketObjects(client, bucket)).toEqual(before);
+  });
+
+  it("pull_request: never the merge commit into the workspace; with previews, its head as myapp--pr-7, removed on close", async () => {
+    const before = await bucketObjects(client, bucket, "myapp/");
+    const off = pullRequest("opened", c2);
+    expect(off.code, off.stdout).toBe(0);
+    expect(off.outputs).toMatchObject({ published: "false" });
+    expect(off.outputs["skipped"]).toContain("pull request #7 is not merged");
+    expect(off.summary).toContain("pull request #7 is not merged: its code is never published into the workspace");
+
+    const opened = pullRequest("opened", c2, { preview: "true" });
+    expect(opened.code, opened.stdout).toBe(0);
+    // The head, fetched (the depth-1 checkout of the merge commit does not hold it), not the merge commit.
+    expect(opened.outputs).toMatchObject({ published: "true", commit: c2, preview: "myapp--pr-7", changed: "true" });
+    expect(opened.stdout).toContain("fetching refs/pull/7/head");
+    expect(await keys("myapp--pr-7/")).toEqual(["index.html", "login.html"]);
+    expect(await bucketObjects(client, bucket, "myapp/")).toEqual(before);
+
+    // A new commit on the pull request (synchronize): the preview follows the head.
+    origin.git("checkout", "-q", "feature/login");
+    origin.write({ "login.html": "<form v2></form>\n" });
+    const c3 = origin.commit("login v2");
+    origin.git("checkout", "-q", "main");
+    origin.git("update-ref", "refs/pull/7/head", c3);
+    const sync = pullRequest("synchronize", c3, { preview: "true" });
+    expect(sync.code, sync.stdout).toBe(0);
+    expect(sync.outputs).toMatchObject({ commit: c3, preview: "myapp--pr-7", uploaded: "1" });
+
+    const ls = spawnSync(
+      process.execPath,
+      [join(ROOT, "bin", "wspub.js"), "ls", "--target", `s3://${bucket}`, "--endpoint", s3.endpoint],
+      {
+        cwd: origin.dir,
+        encoding: "utf8",
+        env: cleanEnv({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey }),
+      },
+    );
+    expect(ls.stdout).toMatch(/^myapp--pr-7 .*\(preview of myapp, pull request #7, branch feature\/login\)$/m);
+
+    const closed = pullRequest("closed", c3, { preview: "true" });
+    expect(closed.code, closed.stdout).toBe(0);
+    expect(closed.stdout).toContain("removed myapp--pr-7, the preview of pull request #7");
+    expect(closed.outputs).toMatchObject({ preview: "myapp--pr-7", published: "false", changed: "true" });
+    expect(closed.summary).toContain("### wspub: pull request #7 closed, its previews removed");
+    expect(await keys("myapp--pr-7/")).toEqual([]);
+    expect(await keys(".wspub/myapp--pr-7/")).toEqual([]);
+    expect(await bucketObjects(client, bucket, "myapp/")).toEqual(before);
+  });
+
+  it("a branch's delete removes its preview; workflow_dispatch with a ref publishes that ref; event-rules false opts out", async () => {
+    const branch = clone(origin, ["--depth", "1", "--branch", "feature/login"]);
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: branch, encoding: "utf8" }).trim();
+    const pushed = runAction(
+      branch,
+      head,
+      { ...inputs, preview: "true" },
+      {
+        GITHUB_REF: "refs/heads/feature/login",
+        GITHUB_EVENT_PATH: eventFile({ ref: "refs/heads/feature/login", after: head }),
+      },
+    );
+    expect(pushed.outputs).toMatchObject({ published: "true", preview: "myapp--feature-login" });
+    const main = clone(origin, ["--depth", "1", "--branch", "main"]);
+    const deleted = runAction(main, c1, inputs, {
+      GITHUB_EVENT_NAME: "delete",
+      GITHUB_EVENT_PATH: eventFile({ ref: "feature/login", ref_type: "branch" }),
+    });
+    expect(deleted.code, deleted.stdout).toBe(0);
+    expect(deleted.outputs).toMatchObject({ preview: "myapp--feature-login", changed: "true", published: "false" });
+    expect(await keys("myapp--feature-login/")).toEqual([]);
+
+    // A deliberate republish of an older commit from a manual run: the ref input wins over the event.
+    const full = clone(origin, ["--branch", "main"]);
+    const dispatched = runAction(
+      full,
+      c1,
+      { ...inputs, ref: c1, force: "true" },
+      {
+        GITHUB_EVENT_NAME: "workflow_dispatch",
+        GITHUB_EVENT_PATH: eventFile({ ref: "refs/heads/main", inputs: {} }),
+      },
+    );
+    expect(dispatched.code, dispatched.stdout).toBe(0);
+    expect(dispatched.outputs).toMatchObject({ published: "true", commit: c1 });
+
+    // Opting out of the event rules: a pull_request run publishes its merge commit into the workspace.
+    const optOut = pullRequest("opened", c2, { "event-rules": "false", force: "true" });
+    expect(optOut.code, optOut.stdout).toBe(0);
+    expect(optOut.outputs).toMatchObject({ published: "true", commit: merge, preview: "" });
+    expect(await keys("myapp/")).toEqual(["index.html", "login.html", "news.html"]);
+  });
+});
+
+describe("the Action and credentials in the commit", () => {
+  it("fails the step with the file, rule and line, never the value, and writes nothing", async () => {
+    const origin = tempRepo("", join(temp("wspub-origin-"), "origin"));
+    origin.write({
+      "index.html": "<h1>hi</h1>\n",
+      "deploy/settings.py": committedCredentials["deploy/settings.py"]!.content,
+    });
+    const c1 = origin.commit("settings with a key");
+    const bucket = `action-creds-${process.pid}`;
+    await createBucket(s3, bucket);
+    const r = runAction(clone(origin, ["--depth", "1"]), c1, { target: `s3://${bucket}`, endpoint: s3.endpoint });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::wspub: refused: myapp at [0-9a-f]{12} is not published: 1 file\(s\) hold/);
+    expect(r.stdout).toContain("deploy/settings.py:3: aws/AWSSecretAccessKey");
+    expect(`${r.stdout}\n${r.stderr}\n${r.summary}`).not.toContain(fake.awsSecret);
+    expect((await bucketObjects(client, bucket)).size).toBe(0);
   });
 });

@@ -1,10 +1,7 @@
 // Preview workspaces: their names, the branch `push --preview` publishes, which branch moves hooks
 // publish to a preview (real git), and what the Action makes of a delete event.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventAction } from "../../src/action/event.js";
+import { type EventRules, eventAction, type GithubEvent } from "../../src/action/event.js";
 import { requestFor } from "../../src/app/hook-requests.js";
 import { openGit } from "../../src/git/cli-git.js";
 import type { GitRepository } from "../../src/git/port.js";
@@ -93,27 +90,127 @@ describe("which branch a preview publishes, and when hooks publish one (real git
 });
 
 describe("eventAction (the Action's triggering event)", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  const rules = (over: Partial<EventRules> = {}): EventRules => ({
+    ref: undefined,
+    preview: false,
+    enabled: true,
+    branches: ["main"],
+    previewBranches: [],
+    previews: false,
+    ...over,
   });
-  const withPayload = (name: string, payload: object) => {
-    const dir = mkdtempSync(join(tmpdir(), "wspub-event-"));
-    dirs.push(dir);
-    writeFileSync(join(dir, "event.json"), JSON.stringify(payload));
-    return { GITHUB_EVENT_NAME: name, GITHUB_EVENT_PATH: join(dir, "event.json") };
-  };
-
-  it("a branch's delete removes its previews, a tag's does nothing, anything else publishes", () => {
-    expect(eventAction(withPayload("delete", { ref: "feature/x", ref_type: "branch" }))).toEqual({
-      kind: "remove-preview",
-      branch: "feature/x",
+  const SHA = "a".repeat(40);
+  const HEAD = "b".repeat(40);
+  const event = (name: string, ref: string, payload: object = {}): GithubEvent => ({
+    name,
+    ref,
+    sha: SHA,
+    payload: payload as Record<string, unknown>,
+  });
+  const pr = (action: string, over: { fork?: boolean } = {}) =>
+    event("pull_request", "refs/pull/7/merge", {
+      action,
+      number: 7,
+      pull_request: {
+        number: 7,
+        head: { ref: "feature/login", sha: HEAD, repo: { full_name: over.fork ? "someone/fork" : "org/app" } },
+        base: { ref: "main", repo: { full_name: "org/app" } },
+      },
     });
-    expect(eventAction(withPayload("delete", { ref: "v1", ref_type: "tag" }))).toEqual({
-      kind: "none",
+
+  it("push: a configured branch publishes; a tag, another branch, a deleted branch do not (saying why)", () => {
+    expect(eventAction(event("push", "refs/heads/main"), rules())).toEqual({ kind: "publish", ref: SHA });
+    expect(eventAction(event("push", "refs/heads/release/1"), rules({ branches: ["release/*"] }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+    });
+    expect(eventAction(event("push", "refs/tags/v1.2.0"), rules())).toEqual({
+      kind: "skip",
+      why: "a tag was pushed (v1.2.0): tags are not published",
+    });
+    expect(eventAction(event("push", "refs/heads/topic"), rules())).toEqual({
+      kind: "skip",
+      why:
+        'branch topic is not a configured branch (main): nothing is published (set "branches" or ' +
+        '"previews.branches" in wspub.config.json, or the input "preview")',
+    });
+    expect(eventAction(event("push", "refs/heads/main", { deleted: true }), rules())).toMatchObject({ kind: "skip" });
+  });
+
+  it("push: a previews.branches branch, or any other branch with the preview input, publishes to its preview", () => {
+    expect(eventAction(event("push", "refs/heads/feature/x"), rules({ previewBranches: ["feature/*"] }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+      preview: { branch: "feature/x" },
+    });
+    expect(eventAction(event("push", "refs/heads/topic"), rules({ preview: true }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+      preview: { branch: "topic" },
+    });
+    // A configured branch is the workspace's, previews on or not.
+    expect(eventAction(event("push", "refs/heads/main"), rules({ preview: true }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+    });
+  });
+
+  it("pull_request: never the workspace; the head to <name>--pr-N with previews on, removed when closed", () => {
+    expect(eventAction(pr("opened"), rules())).toEqual({
+      kind: "skip",
+      why:
+        "pull request #7 is not merged: its code is never published into the workspace, and previews are off " +
+        '(input "preview", or "previews" in wspub.config.json)',
+    });
+    for (const action of ["opened", "synchronize", "reopened"]) {
+      expect(eventAction(pr(action), rules({ previews: true }))).toEqual({
+        kind: "publish",
+        ref: HEAD,
+        preview: { branch: "feature/login", pullRequest: 7 },
+        fetch: "refs/pull/7/head",
+      });
+    }
+    expect(eventAction(pr("closed"), rules({ previews: true }))).toEqual({
+      kind: "remove-preview",
+      preview: { branch: "feature/login", pullRequest: 7 },
+    });
+    expect(eventAction({ ...pr("opened"), name: "pull_request_target" }, rules({ previews: true }))).toMatchObject({
+      kind: "publish",
+      ref: HEAD,
+    });
+    expect(eventAction(pr("opened", { fork: true }), rules({ previews: true }))).toMatchObject({
+      kind: "skip",
+      why: expect.stringContaining("comes from a fork (someone/fork)"),
+    });
+  });
+
+  it("delete: a branch's removes its previews, a tag's does nothing; dispatch and schedule publish; a merge queue does not", () => {
+    expect(eventAction(event("delete", "", { ref: "feature/x", ref_type: "branch" }), rules())).toEqual({
+      kind: "remove-preview",
+      preview: { branch: "feature/x" },
+    });
+    expect(eventAction(event("delete", "", { ref: "v1", ref_type: "tag" }), rules())).toEqual({
+      kind: "skip",
       why: "a tag was deleted: there is nothing to publish",
     });
-    expect(eventAction(withPayload("push", { ref: "refs/heads/main" }))).toEqual({ kind: "publish" });
-    expect(eventAction({})).toEqual({ kind: "publish" });
+    expect(eventAction(event("workflow_dispatch", "refs/heads/topic"), rules())).toEqual({ kind: "publish", ref: SHA });
+    expect(eventAction(event("schedule", "refs/heads/main"), rules())).toEqual({ kind: "publish", ref: SHA });
+    expect(eventAction(event("merge_group", "refs/heads/gh-readonly-queue/main/pr-7"), rules())).toMatchObject({
+      kind: "skip",
+    });
+  });
+
+  it("an explicit ref input publishes it whatever the event; event-rules false publishes the run's commit", () => {
+    expect(eventAction(pr("opened"), rules({ ref: "v1.0.0" }))).toEqual({ kind: "publish", ref: "v1.0.0" });
+    expect(eventAction(event("push", "refs/tags/v1"), rules({ ref: "main" }))).toEqual({
+      kind: "publish",
+      ref: "main",
+    });
+    expect(eventAction(pr("opened"), rules({ enabled: false }))).toEqual({ kind: "publish", ref: SHA });
+    expect(eventAction(pr("opened"), rules({ enabled: false, preview: true }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+      preview: { branch: "feature/login" },
+    });
   });
 });
