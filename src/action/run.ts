@@ -52,7 +52,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (!published) throw new Error("pushWorkspaces returned no result");
     const { result, where } = published;
     setOutputs(result);
-    core.setOutput("published", "true");
+    core.setOutput("published", result.dryRun ? "false" : "true");
     core.setOutput("skipped", "");
     core.info(formatPublish(result, where));
     await writeSummary(summaryMarkdown(result, where), env);

@@ -158,7 +158,7 @@ function runAction(
       before: "0".repeat(40),
       after: sha,
       head_commit: { id: sha },
-      repository: { full_name: "acme/myapp" },
+      repository: { full_name: "acme/myapp", default_branch: "main" },
       pusher: { name: "octocat" },
     }),
   );
@@ -280,6 +280,8 @@ describe("the Action against S3, as the runner runs it", () => {
       manifest: expect.stringMatching(new RegExp(`^sites/\\.wspub/myapp/manifests/${c1}-[0-9a-f]+\\.json$`)),
       preview: "",
       changed: "true",
+      published: "true",
+      skipped: "",
     });
     const files = ["index.html", "src/app.js", "src/util.js", "bin/run.sh", "docs/guide.md"];
     expect(await bucketObjects(client, bucket, "sites/myapp/")).toEqual(expected(c1, files));
@@ -355,6 +357,8 @@ describe("the Action against S3, as the runner runs it", () => {
       manifest: "",
       preview: "",
       changed: "false",
+      published: "false",
+      skipped: "",
     });
     expect(r.summary).toContain("### wspub: dry run of `myapp`");
     expect(r.summary).toContain("| would be uploaded | would be copied | would be deleted |");
