@@ -23,17 +23,6 @@ await build({
   target: "node22",
   ...sharedOptions,
 });
-// The credential scan's worker thread, next to whichever file of the bundle holds
-// src/filter/secretlint.ts (it starts new URL("./scan-worker.js", import.meta.url)): a chunk.
-for (const dir of [outdir, join(outdir, "chunks")]) {
-  await build({
-    absWorkingDir: root,
-    entryPoints: ["src/filter/scan-worker.ts"],
-    outfile: join(dir, "scan-worker.js"),
-    target: "node22",
-    ...sharedOptions,
-  });
-}
 const files = readdirSync(outdir, { recursive: true }).filter((f) => String(f).endsWith(".js"));
 const kib = files.reduce((sum, f) => sum + statSync(join(outdir, String(f))).size, 0) / 1024;
 console.log(`bundled the CLI into lib/bundle/ (${files.length} files, ${kib.toFixed(0)} KiB)`);

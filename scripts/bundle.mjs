@@ -24,15 +24,6 @@ await build({
   target: "node24",
   ...sharedOptions,
 });
-// The credential scan's worker thread, which the bundle starts from its own directory
-// (src/filter/secretlint.ts: new URL("./scan-worker.js", import.meta.url)).
-await build({
-  absWorkingDir: root,
-  entryPoints: ["src/filter/scan-worker.ts"],
-  outfile: join(outdir, "scan-worker.js"),
-  target: "node24",
-  ...sharedOptions,
-});
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "module", private: true }, null, 2)}\n`);
 
 const file = join(outdir, "index.js");

@@ -37,10 +37,11 @@ export const DELETE_BATCH = 1000;
 
 /** Files up to this size are scanned for credentials by content (filter/credentials.ts); larger ones are not. */
 export const CREDENTIAL_SCAN_MAX_BYTES = 1 * MiB;
-/** A credential scan of this many bytes or more lints on a worker thread (~70 ms to start: ~4 MB of linting). */
-export const CREDENTIAL_SCAN_WORKER_BYTES = 8 * MiB;
-/** Blob reads kept in flight while the credential scan works through new files. */
+/** Blob reads kept in flight while the credential scan works through new files: at most this many, and bytes. */
 export const CREDENTIAL_SCAN_READ_AHEAD = 256;
+export const CREDENTIAL_SCAN_AHEAD_BYTES = 8 * MiB;
+/** After a credential scan of this many bytes, a full garbage collection (heap.ts) before the writes. */
+export const CREDENTIAL_SCAN_COLLECT_BYTES = 16 * MiB;
 
 /** Changed paths per publish beyond which the whole tree is compared instead. */
 export const MAX_INCREMENTAL_PATHS = 5000;

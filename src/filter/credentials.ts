@@ -1,4 +1,4 @@
-import { type Lint, type LintFinding, openLint } from "./secretlint.js";
+import { type Lint, type LintFinding, loadLint } from "./secretlint.js";
 
 /**
  * Credentials recognised by content, with secretlint's recommended rule preset
@@ -62,9 +62,6 @@ const findingOf = (path: string, m: LintFinding, line: number): CredentialFindin
   line,
 });
 
-/** Batches linted at once at most (their texts are held until their findings are back). */
-const IN_FLIGHT = 4;
-
 interface Member {
   path: string;
   text: string;
@@ -82,66 +79,37 @@ export class CredentialScanner {
   private batch: Member[] = [];
   private chars = 0;
   private lines = 1;
-  private opened: Promise<{ lint: Lint; close: () => Promise<void> }> | undefined;
-  private readonly pending = new Set<Promise<void>>();
-  private failure: { error: unknown } | undefined;
+  private loaded: Promise<Lint> | undefined;
 
-  /** `worker`: lint on a worker thread (a large scan: see openLint). */
-  constructor(private readonly worker = false) {}
-
-  /** secretlint, started by the first text to lint. */
-  private get linting() {
-    this.opened ??= openLint(this.worker);
-    return this.opened;
+  /** secretlint, loaded by the first text to lint. */
+  private get lint(): Promise<Lint> {
+    this.loaded ??= loadLint();
+    return this.loaded;
   }
 
-  /** Queues a file; sends a batch to be linted when one is full (waiting while IN_FLIGHT are out). */
+  /** Queues a file; lints the batch when it is full. */
   async add(file: ScannedText): Promise<void> {
     if (isBinary(file.content)) return;
     const text = file.content.toString("utf8");
     if (scannedAlone(file.path, text)) {
-      await this.track(this.alone(file.path, text));
+      await this.alone(file.path, text);
       return;
     }
     this.batch.push({ path: file.path, text, start: this.chars, line: this.lines });
     // One newline apart: a line-anchored pattern sees each file's first line as a line start.
     this.chars += text.length + 1;
     this.lines += countLines(text) + 1;
-    if (this.chars >= BATCH_CHARS) await this.track(this.flush());
+    if (this.chars >= BATCH_CHARS) await this.flush();
   }
 
-  /** Every finding, once what is queued is linted: by path, then line. Ends the worker. */
+  /** Every finding, once what is queued is linted: by path, then line. */
   async done(): Promise<CredentialFinding[]> {
-    try {
-      await this.track(this.flush());
-      while (this.pending.size > 0) await Promise.all(this.pending);
-      this.rethrow();
-    } finally {
-      if (this.opened) await (await this.opened).close();
-    }
+    await this.flush();
     return this.found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
   }
 
-  /** Keeps a lint in flight; waits for one to finish when IN_FLIGHT are. A failure is thrown by the next call. */
-  private async track(work: Promise<void>): Promise<void> {
-    this.rethrow();
-    const tracked: Promise<void> = work
-      .catch((error: unknown) => {
-        this.failure ??= { error };
-      })
-      .finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
-    if (this.pending.size >= IN_FLIGHT) await Promise.race(this.pending);
-    this.rethrow();
-  }
-
-  private rethrow(): void {
-    if (this.failure) throw this.failure.error;
-  }
-
   private async alone(path: string, text: string): Promise<void> {
-    const { lint } = await this.linting;
-    for (const m of await lint(path, text, true)) this.found.push(findingOf(path, m, m.line));
+    for (const m of await (await this.lint)(path, text, true)) this.found.push(findingOf(path, m, m.line));
   }
 
   private async flush(): Promise<void> {
@@ -150,8 +118,7 @@ export class CredentialScanner {
     this.batch = [];
     this.chars = 0;
     this.lines = 1;
-    const { lint } = await this.linting;
-    const findings = await lint("batch.txt", members.map((m) => m.text).join("\n"), false);
+    const findings = await (await this.lint)("batch.txt", members.map((m) => m.text).join("\n"), false);
     const again = new Set<Member>();
     const hits: { member: Member; finding: LintFinding }[] = [];
     for (const finding of findings) {
@@ -165,7 +132,7 @@ export class CredentialScanner {
     for (const { member, finding } of hits) {
       if (!again.has(member)) this.found.push(findingOf(member.path, finding, finding.line - member.line + 1));
     }
-    await Promise.all([...again].map((member) => this.alone(member.path, member.text)));
+    for (const member of again) await this.alone(member.path, member.text);
   }
 }
 

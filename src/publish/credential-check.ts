@@ -2,10 +2,12 @@ import { CredentialScanner, type CredentialFinding } from "../filter/credentials
 import type { PublishFile } from "../filter/publish-set.js";
 import type { GitReader } from "../git/port.js";
 import { refusedError } from "../errors.js";
+import { collectGarbage } from "../heap.js";
 import {
+  CREDENTIAL_SCAN_AHEAD_BYTES,
+  CREDENTIAL_SCAN_COLLECT_BYTES,
   CREDENTIAL_SCAN_MAX_BYTES,
   CREDENTIAL_SCAN_READ_AHEAD,
-  CREDENTIAL_SCAN_WORKER_BYTES,
   MAX_NAMED_WITHHELD,
 } from "../limits.js";
 import { messages } from "../messages.js";
@@ -47,21 +49,30 @@ export async function scanFiles(
     return f.size <= CREDENTIAL_SCAN_MAX_BYTES;
   });
   const bytes = wanted.reduce((sum, f) => sum + f.size, 0);
-  const scanner = new CredentialScanner(bytes >= CREDENTIAL_SCAN_WORKER_BYTES);
-  // Reads go ahead of the scan (git answers while secretlint works), a bounded number at a time.
-  const reads: Promise<Buffer | undefined>[] = [];
-  const read = (i: number) => {
-    const file = wanted[i];
-    if (!file) return;
-    reads[i] = git.readObject(file.oid);
-    reads[i].catch(() => undefined); // awaited in turn; a failure must not go unhandled meanwhile
+  const scanner = new CredentialScanner();
+  // Reads go ahead of the scan (git answers while secretlint works), a bounded number and size at a time.
+  const reads = new Map<number, Promise<Buffer | undefined>>();
+  let next = 0;
+  let ahead = 0;
+  const readAhead = (from: number) => {
+    while (next < wanted.length && next - from < CREDENTIAL_SCAN_READ_AHEAD) {
+      const file = wanted[next]!;
+      if (ahead > 0 && ahead + file.size > CREDENTIAL_SCAN_AHEAD_BYTES) break;
+      const read = git.readObject(file.oid);
+      read.catch(() => undefined); // awaited in turn; a failure must not go unhandled meanwhile
+      reads.set(next++, read);
+      ahead += file.size;
+    }
   };
-  for (let i = 0; i < CREDENTIAL_SCAN_READ_AHEAD; i++) read(i);
   for (let i = 0; i < wanted.length; i++) {
-    const content = await reads[i]!;
-    delete reads[i];
-    read(i + CREDENTIAL_SCAN_READ_AHEAD);
+    readAhead(i);
+    const content = await reads.get(i)!;
+    reads.delete(i);
+    ahead -= wanted[i]!.size;
     if (content !== undefined) await scanner.add({ path: wanted[i]!.path, content });
   }
-  return { findings: await scanner.done(), skipped };
+  const findings = await scanner.done();
+  // What the scan read is garbage now: collected before the uploads pile their own on top of it.
+  if (bytes >= CREDENTIAL_SCAN_COLLECT_BYTES) collectGarbage();
+  return { findings, skipped };
 }

@@ -507,23 +507,3 @@ describe("credentials by content from the command line", () => {
     ]);
   });
 });
-
-describe("the credential scan's worker thread (the built lib/, as the CLI runs it)", () => {
-  it("finds on the worker what it finds in this thread, and ends with close()", async () => {
-    const built = "../../lib/filter/secretlint.js";
-    const { inProcessLint, openLint } = (await import(built)) as typeof import("../../src/filter/secretlint.js");
-    const texts = Object.entries(committedCredentials).map(([path, c]) => [path, c.content] as const);
-    const here = await inProcessLint();
-    const worker = await openLint(true);
-    try {
-      for (const [path, text] of texts) {
-        const mine = await here(path, text, true);
-        expect(mine.length, path).toBeGreaterThan(0);
-        expect(await worker.lint(path, text, true)).toEqual(mine);
-      }
-    } finally {
-      await worker.close();
-    }
-    await expect(worker.lint("a.ts", "x", false)).rejects.toThrow(/worker exited/);
-  });
-});

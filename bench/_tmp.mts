@@ -1,0 +1,14 @@
+import { openGit } from "../lib/git/cli-git.js";
+import { buildPublishSet } from "../lib/filter/publish-set.js";
+import { scanFiles } from "../lib/publish/credential-check.js";
+const git = await openGit("/tmp/ws10k");
+const head = await git.resolveCommit("HEAD");
+const set = await buildPublishSet(git, head.oid, "", []);
+let peak = 0;
+let at: NodeJS.MemoryUsage | undefined; const timer = setInterval(() => { const m = process.memoryUsage(); if (m.rss > peak) { peak = m.rss; at = m; } }, 20);
+const before = process.memoryUsage().rss;
+const t = performance.now();
+const r = await scanFiles(git, set.files);
+clearInterval(timer);
+console.log(`scan ${(performance.now() - t).toFixed(0)} ms; rss before ${(before / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB, after ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
+console.log(Object.fromEntries(Object.entries(at!).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))); await git.close();
