@@ -42,8 +42,8 @@ const RULE_PREFIX = "@secretlint/secretlint-rule-";
 /** Whether git would call this content binary: a NUL in its first 8000 bytes. Binaries are not scanned. */
 export const isBinary = (content: Buffer) => content.subarray(0, BINARY_PROBE).includes(0);
 
-/** The files the npm rule judges by name (its `.npmrc` and package file checks). */
-const NAMED = new Set(["package.json", "package-lock.json", ".npmrc"]);
+/** The names the npm rule judges a file by (it tests the path's end: `ci.npmrc` counts). */
+const NAMED = ["package.json", "package-lock.json", ".npmrc"];
 
 /**
  * Files scanned on their own: those the rules judge by name (npm's), a `.json` the GCP rule would
@@ -52,7 +52,7 @@ const NAMED = new Set(["package.json", "package-lock.json", ".npmrc"]);
  */
 function scannedAlone(path: string, text: string): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1);
-  if (NAMED.has(name) || name.endsWith(".p12") || text.includes("secretlint-")) return true;
+  if (NAMED.some((n) => name.endsWith(n)) || name.endsWith(".p12") || text.includes("secretlint-")) return true;
   return name.endsWith(".json") && text.includes("private_key");
 }
 

@@ -79,12 +79,15 @@ describe("credentials by content (secretlint's recommended preset)", () => {
     files["keys/after-doc"] = privateKey();
     files["src/no-newline.ts"] = `const t = "${fake.githubToken}"`;
     files["src/after.ts"] = `const u = "${fake.stripeKey}";`;
+    // Judged by name: npm's rule reads `_authToken=` in any path ending in .npmrc.
+    files["ci/publish.npmrc"] = `//registry.npmjs.org/:_authToken=${fake.npmToken.slice(4)}\n`;
     const batched = await findCredentials(texts(files));
     const alone: { path: string }[] = [];
     for (const f of texts(files)) alone.push(...(await findCredentials([f])));
     alone.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     expect(batched).toEqual(alone);
-    expect(batched.length).toBeGreaterThanOrEqual(Object.keys(table).length + 3);
+    expect(batched.length).toBeGreaterThanOrEqual(Object.keys(table).length + 4);
+    expect(batched.map((f) => f.path)).toContain("ci/publish.npmrc");
   });
 
   it("scans a batch once it is full, and keeps the findings of every batch", async () => {
