@@ -65,9 +65,8 @@ const findingOf = (path: string, m: LintFinding, line: number): CredentialFindin
 interface Member {
   path: string;
   text: string;
-  /** Offset of its text in the batch, and the batch line it starts on (1-based). */
+  /** Offset of its text in the batch. */
   start: number;
-  line: number;
 }
 
 /**
@@ -78,7 +77,6 @@ export class CredentialScanner {
   private readonly found: CredentialFinding[] = [];
   private batch: Member[] = [];
   private chars = 0;
-  private lines = 1;
   private loaded: Promise<Lint> | undefined;
 
   /** secretlint, loaded by the first text to lint. */
@@ -95,10 +93,9 @@ export class CredentialScanner {
       await this.alone(file.path, text);
       return;
     }
-    this.batch.push({ path: file.path, text, start: this.chars, line: this.lines });
+    this.batch.push({ path: file.path, text, start: this.chars });
     // One newline apart: a line-anchored pattern sees each file's first line as a line start.
     this.chars += text.length + 1;
-    this.lines += countLines(text) + 1;
     if (this.chars >= BATCH_CHARS) await this.flush();
   }
 
@@ -117,7 +114,6 @@ export class CredentialScanner {
     if (members.length === 0) return;
     this.batch = [];
     this.chars = 0;
-    this.lines = 1;
     const findings = await (await this.lint)("batch.txt", members.map((m) => m.text).join("\n"), false);
     const again = new Set<Member>();
     const hits: { member: Member; finding: LintFinding }[] = [];
@@ -130,7 +126,9 @@ export class CredentialScanner {
       else for (const m of members.slice(members.indexOf(first), members.indexOf(last) + 1)) again.add(m);
     }
     for (const { member, finding } of hits) {
-      if (!again.has(member)) this.found.push(findingOf(member.path, finding, finding.line - member.line + 1));
+      if (!again.has(member)) {
+        this.found.push(findingOf(member.path, finding, lineAt(member.text, finding.range[0] - member.start)));
+      }
     }
     for (const member of again) await this.alone(member.path, member.text);
   }
@@ -148,10 +146,15 @@ function memberAt(members: readonly Member[], offset: number): Member {
   return members[low]!;
 }
 
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
-  return n;
+/**
+ * The 1-based line of `offset` in `text`, with the line terminators secretlint counts (its
+ * StructuredSource: CR LF, CR, LF, U+2028, U+2029), as the line of a file linted alone would be.
+ */
+export function lineAt(text: string, offset: number): number {
+  let line = 1;
+  const terminator = /\r\n|[\r\n\u2028\u2029]/g;
+  for (let m = terminator.exec(text); m !== null && m.index + m[0].length <= offset; m = terminator.exec(text)) line++;
+  return line;
 }
 
 /** Scans these texts (a convenience for callers that have them all). */

@@ -79,6 +79,9 @@ describe("credentials by content (secretlint's recommended preset)", () => {
     files["keys/after-doc"] = privateKey();
     files["src/no-newline.ts"] = `const t = "${fake.githubToken}"`;
     files["src/after.ts"] = `const u = "${fake.stripeKey}";`;
+    // Line terminators other than LF before a finding, and in a file before it in the batch.
+    files["src/crlf.ts"] = `// a\r\n// b\r// c\u2028// d\u2029const t = "${fake.githubToken}";\r\n`;
+    files["src/crlf2.ts"] = `\r\r\r\n\u2028const k = "${fake.gitlabToken}";\n`;
     // Judged by name: npm's rule reads `_authToken=` in any path ending in .npmrc.
     files["ci/publish.npmrc"] = `//registry.npmjs.org/:_authToken=${fake.npmToken.slice(4)}\n`;
     const batched = await findCredentials(texts(files));
