@@ -9,8 +9,8 @@ import { type Lint, type LintFinding, loadLint } from "./secretlint.js";
  * Cost: a secretlint run costs ~0.25 ms whatever its size, so small files are scanned together,
  * about BATCH_CHARS at a time, and each finding is mapped back to its file. Files whose verdict
  * depends on more than their text scan alone (see scannedAlone): those the rules judge by name or
- * parse whole, those carrying `secretlint-disable` comments (which would reach into the next file),
- * and any file a finding spans into.
+ * parse whole, and those carrying `secretlint-disable` comments (which would reach into the next
+ * file). A finding in a batch only names the files to lint alone (see flush).
  */
 
 export interface CredentialFinding {
@@ -52,7 +52,7 @@ const NAMED = ["package.json", "package-lock.json", ".npmrc"];
  */
 function scannedAlone(path: string, text: string): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1);
-  if (NAMED.some((n) => name.endsWith(n)) || name.endsWith(".p12") || text.includes("secretlint-")) return true;
+  if (NAMED.some((n) => name.endsWith(n)) || text.includes("secretlint-")) return true;
   return name.endsWith(".json") && text.includes("private_key");
 }
 
@@ -115,22 +115,17 @@ export class CredentialScanner {
     this.batch = [];
     this.chars = 0;
     const findings = await (await this.lint)("batch.txt", members.map((m) => m.text).join("\n"), false);
-    const again = new Set<Member>();
-    const hits: { member: Member; finding: LintFinding }[] = [];
+    // A batch only says which files to look at: a match may run on across the newline between two
+    // files while its reported range stays in one (the AWS rule's `\s*`), so every file a finding
+    // touches is linted alone, and only that verdict (and its line numbers) counts. Findings are rare.
+    const suspects = new Set<Member>();
     for (const finding of findings) {
       const [from, to] = finding.range;
-      const first = memberAt(members, from);
-      const last = memberAt(members, Math.max(from, to - 1));
-      if (first === last) hits.push({ member: first, finding });
-      // A match that spans files may be an artefact of the batch: those files are linted alone.
-      else for (const m of members.slice(members.indexOf(first), members.indexOf(last) + 1)) again.add(m);
+      const first = members.indexOf(memberAt(members, from));
+      const last = members.indexOf(memberAt(members, Math.max(from, to - 1)));
+      for (const m of members.slice(first, last + 1)) suspects.add(m);
     }
-    for (const { member, finding } of hits) {
-      if (!again.has(member)) {
-        this.found.push(findingOf(member.path, finding, lineAt(member.text, finding.range[0] - member.start)));
-      }
-    }
-    for (const member of again) await this.alone(member.path, member.text);
+    for (const member of suspects) await this.alone(member.path, member.text);
   }
 }
 
@@ -144,17 +139,6 @@ function memberAt(members: readonly Member[], offset: number): Member {
     else high = mid - 1;
   }
   return members[low]!;
-}
-
-/**
- * The 1-based line of `offset` in `text`, with the line terminators secretlint counts (its
- * StructuredSource: CR LF, CR, LF, U+2028, U+2029), as the line of a file linted alone would be.
- */
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  const terminator = /\r\n|[\r\n\u2028\u2029]/g;
-  for (let m = terminator.exec(text); m !== null && m.index + m[0].length <= offset; m = terminator.exec(text)) line++;
-  return line;
 }
 
 /** Scans these texts (a convenience for callers that have them all). */

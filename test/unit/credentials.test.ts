@@ -82,6 +82,12 @@ describe("credentials by content (secretlint's recommended preset)", () => {
     // Line terminators other than LF before a finding, and in a file before it in the batch.
     files["src/crlf.ts"] = `// a\r\n// b\r// c\u2028// d\u2029const t = "${fake.githubToken}";\r\n`;
     files["src/crlf2.ts"] = `\r\r\r\n\u2028const k = "${fake.gitlabToken}";\n`;
+    // A match that runs on from one file into the next while its reported range stays in the first
+    // (the AWS rule's `\s*` crosses the newline between them): no credential in either file.
+    files["deploy/values.yaml"] = `aws:\n  aws_secret_access_key:${" ".repeat(16)}\n`;
+    files[".git-blame-ignore-revs"] = `${"0123456789abcdef".repeat(3).slice(0, 40)}\n`;
+    files["deploy/env.sh"] = `AWS_SECRET_ACCESS_KEY=${"\n".repeat(20)}`;
+    files["deploy/next.txt"] = `${"A1b2C3d4E5".repeat(4)}\n`;
     // Judged by name: npm's rule reads `_authToken=` in any path ending in .npmrc.
     files["ci/publish.npmrc"] = `//registry.npmjs.org/:_authToken=${fake.npmToken.slice(4)}\n`;
     const batched = await findCredentials(texts(files));
