@@ -69,20 +69,23 @@ export function eventAction(event: GithubEvent, rules: EventRules): EventAction 
     if (payload["ref_type"] === "branch" && ref) return { kind: "remove-preview", preview: { branch: ref } };
     return { kind: "skip", why: `a ${str(payload["ref_type"]) || "ref"} was deleted: there is nothing to publish` };
   }
-  if (rules.ref !== undefined || !rules.enabled) {
-    const ref = rules.ref ?? event.sha;
-    if (!rules.preview) return { kind: "publish", ref };
+  // A publish the event does not decide: into the workspace, or with previews on, a branch that
+  // is not configured to its preview (a rollback from "Run workflow" on main goes to the workspace).
+  const asTriggered = (ref: string): EventAction => {
     const branch = triggering();
-    return branch === undefined
-      ? {
-          kind: "skip",
-          why: `input "preview" publishes a branch's preview, and ${event.ref || "this run"} is not a branch`,
-        }
-      : { kind: "publish", ref, preview: { branch } };
-  }
+    if (!rules.preview || branch === undefined || branchMatches(branch, rules.branches))
+      return { kind: "publish", ref };
+    return { kind: "publish", ref, preview: { branch } };
+  };
+  if (rules.ref !== undefined || !rules.enabled) return asTriggered(rules.ref ?? event.sha);
   if (name === "pull_request" || name === "pull_request_target") return pullRequestAction(payload, rules);
+  const pr = object(payload["pull_request"])["number"];
+  if (typeof pr === "number" || event.ref.startsWith("refs/pull/")) {
+    const which = typeof pr === "number" ? `pull request #${pr}` : event.ref;
+    return { kind: "skip", why: `a ${name} event is about ${which}, which is not merged: nothing is published` };
+  }
   if (UNMERGED.has(name)) return { kind: "skip", why: `a ${name} event is for a commit nobody has merged yet` };
-  if (name !== "push") return { kind: "publish", ref: event.sha, ...(rules.preview ? previewOf(triggering()) : {}) };
+  if (name !== "push") return asTriggered(event.sha);
   if (event.ref.startsWith("refs/tags/")) {
     return { kind: "skip", why: `a tag was pushed (${event.ref.slice("refs/tags/".length)}): tags are not published` };
   }
@@ -113,6 +116,9 @@ function pullRequestAction(payload: Record<string, unknown>, rules: EventRules):
   if (typeof number !== "number" || !branch || !sha) {
     return { kind: "skip", why: "the pull_request event payload has no pull request number, head branch or commit" };
   }
+  const preview = { branch, pullRequest: number };
+  // Whether previews are on or not (they may have been on when it was published).
+  if (payload["action"] === "closed") return { kind: "remove-preview", preview };
   const never = `pull request #${number} is not merged: its code is never published into the workspace`;
   if (!rules.previews) {
     return {
@@ -120,8 +126,6 @@ function pullRequestAction(payload: Record<string, unknown>, rules: EventRules):
       why: `${never}, and previews are off (input "preview", or "previews" in wspub.config.json)`,
     };
   }
-  const preview = { branch, pullRequest: number };
-  if (payload["action"] === "closed") return { kind: "remove-preview", preview };
   const baseRepo = str(object(object(pr["base"])["repo"])["full_name"]);
   const headRepo = str(object(head["repo"])["full_name"]);
   if (headRepo !== baseRepo) {
@@ -134,8 +138,6 @@ function pullRequestAction(payload: Record<string, unknown>, rules: EventRules):
   }
   return { kind: "publish", ref: sha, preview, fetch: `refs/pull/${number}/head` };
 }
-
-const previewOf = (branch: string | undefined) => (branch === undefined ? {} : { preview: { branch } });
 
 /** A pull request event's head branch (GITHUB_HEAD_REF's value). */
 function headBranch(payload: Record<string, unknown>): string | undefined {

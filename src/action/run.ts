@@ -93,7 +93,9 @@ async function fetchHead(cwd: string, sha: string, ref: string): Promise<void> {
   try {
     if (await git.hasCommit(sha)) return;
     core.info(`wspub: fetching ${ref} (${short(sha)}) from origin`);
-    if (!(await git.fetchRef("origin", ref)) || !(await git.hasCommit(sha))) {
+    // By its id first (a head force-pushed since the event is no longer at the ref), then by the ref.
+    const fetched = (await git.fetchRef("origin", sha)) || (await git.fetchRef("origin", ref));
+    if (!fetched || !(await git.hasCommit(sha))) {
       throw gitInputError(messages.pullRequestHeadMissing(sha, ref));
     }
   } finally {

@@ -83,13 +83,15 @@ describe("credentials by content (SeaweedFS)", () => {
   it("publishes a file allowed with !path in .wspubignore, and publishes without one the .wspubignore excludes", async () => {
     repo.write({ ...source, "src/github.ts": committedCredentials["src/github.ts"]!.content });
     repo.write({ "ops/ssh_deploy_key": committedCredentials["ops/ssh_deploy_key"]!.content });
-    repo.write({ ".wspubignore": "!src/github.ts\nops/ssh_deploy_key\n" });
+    repo.write({ "fixtures/token.ts": `// a fixture\n${committedCredentials["src/github.ts"]!.content}` });
+    repo.write({ ".wspubignore": "!src/github.ts\nops/ssh_deploy_key\n!fixtures/**\n" });
     repo.commit("allowed and excluded");
     git = await openGit(repo.dir);
-    expect(await publish(req())).toMatchObject({ uploaded: 6 });
+    expect(await publish(req())).toMatchObject({ uploaded: 7 });
     const keys = (await listing()).map((k) => k.split(" ")[0]);
     expect(keys).toContain("app/src/github.ts");
     expect(keys).not.toContain("app/ops/ssh_deploy_key");
+    expect(keys).toContain("app/fixtures/token.ts");
     // A `!` in a .gitignore is not an allow: only .wspubignore (or the config) says "publish this".
     repo.write({ ".wspubignore": "", ".gitignore": "!src/github.ts\n" });
     repo.commit("allowed by .gitignore only");

@@ -170,9 +170,17 @@ describe("eventAction (the Action's triggering event)", () => {
         fetch: "refs/pull/7/head",
       });
     }
-    expect(eventAction(pr("closed"), rules({ previews: true }))).toEqual({
-      kind: "remove-preview",
-      preview: { branch: "feature/login", pullRequest: 7 },
+    // Closed: its preview goes whether previews are on now or not (they may have been on when it was made).
+    for (const previews of [true, false]) {
+      expect(eventAction(pr("closed"), rules({ previews }))).toEqual({
+        kind: "remove-preview",
+        preview: { branch: "feature/login", pullRequest: 7 },
+      });
+    }
+    // Other events about a pull request (a review, a comment on its code) run on its merge commit too.
+    expect(eventAction({ ...pr("submitted"), name: "pull_request_review" }, rules({ previews: true }))).toEqual({
+      kind: "skip",
+      why: "a pull_request_review event is about pull request #7, which is not merged: nothing is published",
     });
     expect(eventAction({ ...pr("opened"), name: "pull_request_target" }, rules({ previews: true }))).toMatchObject({
       kind: "publish",
@@ -202,6 +210,18 @@ describe("eventAction (the Action's triggering event)", () => {
 
   it("an explicit ref input publishes it whatever the event; event-rules false publishes the run's commit", () => {
     expect(eventAction(pr("opened"), rules({ ref: "v1.0.0" }))).toEqual({ kind: "publish", ref: "v1.0.0" });
+    // A rollback from "Run workflow" on main with previews on goes into the workspace, not main's preview.
+    const dispatch = event("workflow_dispatch", "refs/heads/main");
+    expect(eventAction(dispatch, rules({ ref: "abc123", preview: true }))).toEqual({ kind: "publish", ref: "abc123" });
+    expect(eventAction(event("schedule", "refs/heads/main"), rules({ preview: true }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+    });
+    expect(eventAction(event("workflow_dispatch", "refs/heads/topic"), rules({ preview: true }))).toEqual({
+      kind: "publish",
+      ref: SHA,
+      preview: { branch: "topic" },
+    });
     expect(eventAction(event("push", "refs/tags/v1"), rules({ ref: "main" }))).toEqual({
       kind: "publish",
       ref: "main",
