@@ -37,9 +37,8 @@ export const DELETE_BATCH = 1000;
 
 /** Files up to this size are scanned for credentials by content (filter/credentials.ts); larger ones are not. */
 export const CREDENTIAL_SCAN_MAX_BYTES = 1 * MiB;
-/** Blob reads kept in flight while the credential scan works through new files: at most this many, and bytes. */
-export const CREDENTIAL_SCAN_READ_AHEAD = 256;
-export const CREDENTIAL_SCAN_AHEAD_BYTES = 8 * MiB;
+/** Blob reads in flight while the credential scan lints (at most this many times CREDENTIAL_SCAN_MAX_BYTES held). */
+export const CREDENTIAL_SCAN_READS = 16;
 /** After a credential scan of this many bytes, a full garbage collection (heap.ts) before the writes. */
 export const CREDENTIAL_SCAN_COLLECT_BYTES = 16 * MiB;
 

@@ -56,10 +56,10 @@ function scannedAlone(path: string, text: string): boolean {
   return name.endsWith(".json") && text.includes("private_key");
 }
 
-const findingOf = (path: string, m: LintFinding, line: number): CredentialFinding => ({
+const findingOf = (path: string, m: LintFinding): CredentialFinding => ({
   path,
   rule: `${m.ruleId.startsWith(RULE_PREFIX) ? m.ruleId.slice(RULE_PREFIX.length) : m.ruleId}/${m.messageId}`,
-  line,
+  line: m.line,
 });
 
 interface Member {
@@ -106,7 +106,7 @@ export class CredentialScanner {
   }
 
   private async alone(path: string, text: string): Promise<void> {
-    for (const m of await (await this.lint)(path, text, true)) this.found.push(findingOf(path, m, m.line));
+    for (const m of await (await this.lint)(path, text, true)) this.found.push(findingOf(path, m));
   }
 
   private async flush(): Promise<void> {
@@ -139,11 +139,4 @@ function memberAt(members: readonly Member[], offset: number): Member {
     else high = mid - 1;
   }
   return members[low]!;
-}
-
-/** Scans these texts (a convenience for callers that have them all). */
-export async function findCredentials(files: Iterable<ScannedText>): Promise<CredentialFinding[]> {
-  const scanner = new CredentialScanner();
-  for (const file of files) await scanner.add(file);
-  return scanner.done();
 }

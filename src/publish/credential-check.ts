@@ -4,12 +4,12 @@ import type { GitReader } from "../git/port.js";
 import { refusedError } from "../errors.js";
 import { collectGarbage } from "../heap.js";
 import {
-  CREDENTIAL_SCAN_AHEAD_BYTES,
   CREDENTIAL_SCAN_COLLECT_BYTES,
   CREDENTIAL_SCAN_MAX_BYTES,
-  CREDENTIAL_SCAN_READ_AHEAD,
+  CREDENTIAL_SCAN_READS,
   MAX_NAMED_WITHHELD,
 } from "../limits.js";
+import { runBounded } from "../queue.js";
 import { messages } from "../messages.js";
 import type { Proposal } from "./proposal.js";
 import type { Publishing } from "./request.js";
@@ -50,27 +50,11 @@ export async function scanFiles(
   });
   const bytes = wanted.reduce((sum, f) => sum + f.size, 0);
   const scanner = new CredentialScanner();
-  // Reads go ahead of the scan (git answers while secretlint works), a bounded number and size at a time.
-  const reads = new Map<number, Promise<Buffer | undefined>>();
-  let next = 0;
-  let ahead = 0;
-  const readAhead = (from: number) => {
-    while (next < wanted.length && next - from < CREDENTIAL_SCAN_READ_AHEAD) {
-      const file = wanted[next]!;
-      if (ahead > 0 && ahead + file.size > CREDENTIAL_SCAN_AHEAD_BYTES) break;
-      const read = git.readObject(file.oid);
-      read.catch(() => undefined); // awaited in turn; a failure must not go unhandled meanwhile
-      reads.set(next++, read);
-      ahead += file.size;
-    }
-  };
-  for (let i = 0; i < wanted.length; i++) {
-    readAhead(i);
-    const content = await reads.get(i)!;
-    reads.delete(i);
-    ahead -= wanted[i]!.size;
-    if (content !== undefined) await scanner.add({ path: wanted[i]!.path, content });
-  }
+  // Reads in flight while secretlint works (each file at most CREDENTIAL_SCAN_MAX_BYTES).
+  await runBounded(wanted, CREDENTIAL_SCAN_READS, async (file) => {
+    const content = await git.readObject(file.oid);
+    if (content !== undefined) await scanner.add({ path: file.path, content });
+  });
   const findings = await scanner.done();
   // What the scan read is garbage now: collected before the uploads pile their own on top of it.
   if (bytes >= CREDENTIAL_SCAN_COLLECT_BYTES) collectGarbage();

@@ -4,8 +4,8 @@ import {
   BATCH_CHARS,
   CREDENTIAL_RULES,
   CredentialScanner,
-  findCredentials,
   isBinary,
+  type ScannedText,
 } from "../../src/filter/credentials.js";
 import type { PublishFile } from "../../src/filter/publish-set.js";
 import type { GitReader } from "../../src/git/port.js";
@@ -16,6 +16,11 @@ import { checkCredentials } from "../../src/publish/credential-check.js";
 import type { Publishing } from "../../src/publish/request.js";
 import { committedCredentials, fake, mentionsOnly, privateKey } from "../harness/fake-credentials.js";
 
+async function findCredentials(files: Iterable<ScannedText>) {
+  const scanner = new CredentialScanner();
+  for (const file of files) await scanner.add(file);
+  return scanner.done();
+}
 const texts = (files: Record<string, string>) =>
   Object.entries(files).map(([path, content]) => ({ path, content: Buffer.from(content) }));
 const table = Object.fromEntries(Object.entries(committedCredentials).map(([p, c]) => [p, c.content]));
