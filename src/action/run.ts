@@ -1,15 +1,14 @@
 import * as core from "@actions/core";
-import { WspubError } from "../errors.js";
+import { gitInputError, WspubError } from "../errors.js";
 import type { PublishEvent, Reporter } from "../events.js";
 import type { PublishResult } from "../publish/request.js";
 import { pushWorkspaces } from "../app/push.js";
 import { deletePreviews } from "../app/remove.js";
-import { loadConfig } from "../config/load.js";
-import { gitInputError } from "../errors.js";
 import { openGit } from "../git/cli-git.js";
-import { defaultBranch } from "../hooks/branches.js";
+import type { GitRepository } from "../git/port.js";
+import { branchRules } from "../hooks/branches.js";
 import { messages } from "../messages.js";
-import { type EventPreview, type EventRules, eventAction, type GithubEvent, readEvent } from "./event.js";
+import { type EventAction, type EventPreview, eventAction, type GithubEvent, readEvent } from "./event.js";
 import { type ActionOptions, type EventInputs, readEventInputs, readInputs } from "./inputs.js";
 import { short, summaryMarkdown } from "./summary.js";
 import { formatBytes, formatPublish } from "../report/text.js";
@@ -29,8 +28,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       if (value) core.setSecret(value);
     }
     const options = readInputs(env);
-    const github = readEvent(env);
-    const event = eventAction(github, await eventRules(options.cwd, github, readEventInputs()));
+    const event = await decide(options.cwd, readEvent(env), readEventInputs());
     if (event.kind === "skip") {
       await skipped(event.why, env);
       return;
@@ -39,7 +37,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await removePreviews(options, event.preview, env);
       return;
     }
-    if (event.fetch) await fetchHead(options.cwd, event.ref, event.fetch);
     let published: { result: PublishResult; where: string } | undefined;
     await pushWorkspaces({
       ...options,
@@ -52,8 +49,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (!published) throw new Error("pushWorkspaces returned no result");
     const { result, where } = published;
     setOutputs(result);
-    core.setOutput("published", result.dryRun ? "false" : "true");
-    core.setOutput("skipped", "");
     core.info(formatPublish(result, where));
     await writeSummary(summaryMarkdown(result, where), env);
   } catch (e) {
@@ -67,40 +62,35 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 }
 
 /**
- * The event rules' facts: the inputs, and the repository's configured branches (the config's
- * `branches`, else the repository's default branch as the event names it, else as git knows it).
+ * What this run does (action/event.ts), from the event, the inputs and the repository's branch
+ * rules (the default branch as the event names it); a pull request's head is fetched here when
+ * the checkout lacks it.
  */
-async function eventRules(cwd: string, github: GithubEvent, inputs: EventInputs): Promise<EventRules> {
+async function decide(cwd: string, github: GithubEvent, inputs: EventInputs): Promise<EventAction> {
   const git = await openGit(cwd);
   try {
-    const { config } = await loadConfig(git.root);
     const named = (github.payload["repository"] as { default_branch?: unknown } | undefined)?.default_branch;
-    const fallback = typeof named === "string" && named !== "" ? named : await defaultBranch(git);
-    return {
+    const rules = await branchRules(git, typeof named === "string" && named !== "" ? named : undefined);
+    const event = eventAction(github, {
       ...inputs,
-      branches: config.branches ?? [fallback],
-      previewBranches: config.previews?.branches ?? [],
-      previews: inputs.preview || config.previews !== undefined,
-    };
+      branches: rules.branches,
+      previewBranches: rules.previews,
+      previews: inputs.preview || rules.previewsConfigured,
+    });
+    if (event.kind === "publish" && event.fetch) await fetchHead(git, event.ref, event.fetch);
+    return event;
   } finally {
     await git.close();
   }
 }
 
 /** A pull request's head commit, which a default checkout (GitHub's merge commit, depth 1) does not hold. */
-async function fetchHead(cwd: string, sha: string, ref: string): Promise<void> {
-  const git = await openGit(cwd);
-  try {
-    if (await git.hasCommit(sha)) return;
-    core.info(`wspub: fetching ${ref} (${short(sha)}) from origin`);
-    // By its id first (a head force-pushed since the event is no longer at the ref), then by the ref.
-    const fetched = (await git.fetchRef("origin", sha)) || (await git.fetchRef("origin", ref));
-    if (!fetched || !(await git.hasCommit(sha))) {
-      throw gitInputError(messages.pullRequestHeadMissing(sha, ref));
-    }
-  } finally {
-    await git.close();
-  }
+async function fetchHead(git: GitRepository, sha: string, ref: string): Promise<void> {
+  if (await git.hasCommit(sha)) return;
+  core.info(`wspub: fetching ${ref} (${short(sha)}) from origin`);
+  // By its id first (a head force-pushed since the event is no longer at the ref), then by the ref.
+  const fetched = (await git.fetchRef("origin", sha)) || (await git.fetchRef("origin", ref));
+  if (!fetched || !(await git.hasCommit(sha))) throw gitInputError(messages.pullRequestHeadMissing(sha, ref));
 }
 
 /** Nothing to publish for this event: said in the log, the outputs and the job summary; the step succeeds. */
@@ -147,6 +137,8 @@ function setOutputs(r: PublishResult): void {
   core.setOutput("deleted", r.deleted);
   core.setOutput("manifest", r.manifest ?? "");
   core.setOutput("preview", r.preview ? r.workspace : "");
+  core.setOutput("published", r.dryRun ? "false" : "true");
+  core.setOutput("skipped", "");
   const changed = !r.dryRun && !r.noop && r.uploaded + r.copied + r.deleted > 0;
   core.setOutput("changed", changed ? "true" : "false");
 }

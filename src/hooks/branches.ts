@@ -14,22 +14,34 @@ export async function defaultBranch(git: GitRepository): Promise<string> {
   return "main";
 }
 
-/** The branches hooks and `wspub watch` publish, as the workspace and to their previews. */
+/** The branches hooks, `wspub watch` and the Action publish, as the workspace and to their previews. */
 export interface BranchRules {
   /** The config's `branches`, else the default branch. */
   branches: string[];
   /** The config's `previews.branches` (none by default). */
   previews: string[];
+  /** Whether the config has a `previews` section (the Action: pull requests get previews). */
+  previewsConfigured: boolean;
 }
 
-/** The branch rules of the repository's config (read once). */
-export async function branchRules(git: GitRepository): Promise<BranchRules> {
+/**
+ * The branch rules of the repository's config (read once). `defaultName`: the default branch when
+ * something knows it better than the clone (the Action's event payload).
+ */
+export async function branchRules(git: GitRepository, defaultName?: string): Promise<BranchRules> {
   const { config } = await loadConfig(git.root);
-  return { branches: config.branches ?? [await defaultBranch(git)], previews: config.previews?.branches ?? [] };
+  return {
+    branches: config.branches ?? [defaultName ?? (await defaultBranch(git))],
+    previews: config.previews?.branches ?? [],
+    previewsConfigured: config.previews !== undefined,
+  };
 }
 
 /** Whether hooks and watch publish `branch`: as the workspace (a configured branch), as its preview, or not. */
-export function publishedAs(branch: string, rules: BranchRules): "workspace" | "preview" | undefined {
+export function publishedAs(
+  branch: string,
+  rules: Pick<BranchRules, "branches" | "previews">,
+): "workspace" | "preview" | undefined {
   if (branchMatches(branch, rules.branches)) return "workspace";
   return branchMatches(branch, rules.previews) ? "preview" : undefined;
 }
