@@ -169,7 +169,7 @@ interface Preview {
 }
 
 /** `app for branch feature/x`, or `app for pull request #7 (branch feature/x)`. */
-export const previewed = (p: Preview) =>
+const previewed = (p: Preview) =>
   p.pullRequest === undefined
     ? `${p.of} for branch ${p.branch}`
     : `${p.of} for pull request #${p.pullRequest} (branch ${p.branch})`;
