@@ -33,3 +33,10 @@ export async function freshBucket(
   await createBucket(s3, bucket);
   return { bucket, store: new S3Store({ bucket, endpoint: s3.endpoint, region: s3.region, concurrency }) };
 }
+
+/** Every object under the store's prefix as `key size etag`, sorted: two listings are equal when nothing changed. */
+export async function storeListing(store: S3Store): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of store.list("")) keys.push(`${o.key} ${o.size} ${o.etag}`);
+  return keys.sort();
+}

@@ -14,7 +14,7 @@ import type { S3Store } from "../../src/store/s3-store.js";
 import { testTarget } from "../harness/layout.js";
 import { publishRequest } from "../harness/publish-request.js";
 import { type TempRepo, tempRepo } from "../harness/repo.js";
-import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
+import { freshBucket, storeListing, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
 
@@ -26,11 +26,7 @@ describe("the delete guard (SeaweedFS)", () => {
   let store: S3Store;
   const layout = new Layout(testTarget(""), "app");
   const req = (over: Partial<PublishRequest> = {}) => publishRequest({ git, store, layout, concurrency: 16 }, over);
-  async function listing(): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const o of store.list("")) keys.push(`${o.key} ${o.etag}`);
-    return keys.sort();
-  }
+  const listing = () => storeListing(store);
   /** `count` files under src/ and `count` under lib/ (two halves a filter mistake can take away). */
   const tree = (count: number) =>
     Object.fromEntries(

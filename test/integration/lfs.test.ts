@@ -25,7 +25,7 @@ import { publishRequest } from "../harness/publish-request.js";
 import { recordingPuts } from "../harness/recorded-puts.js";
 import type { TempRepo } from "../harness/repo.js";
 import { s3Client } from "../harness/seaweed.js";
-import { freshBucket, useS3Credentials } from "../harness/s3-bucket.js";
+import { freshBucket, storeListing, useS3Credentials } from "../harness/s3-bucket.js";
 
 const s3 = inject("s3");
 
@@ -58,11 +58,7 @@ describe("Git LFS content (git-lfs, file:// remote, SeaweedFS)", () => {
   }
   const req = (git: GitRepository, over: Partial<PublishRequest> = {}) =>
     publishRequest({ git, store, layout, concurrency: 8 }, over);
-  async function listing(): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const o of store.list("")) keys.push(`${o.key} ${o.size} ${o.etag}`);
-    return keys.sort();
-  }
+  const listing = () => storeListing(store);
 
   beforeEach(async () => {
     world = lfsWorld();
