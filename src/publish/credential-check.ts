@@ -22,9 +22,15 @@ import type { Publishing } from "./request.js";
  * in `.wspubignore` or the config's excludes, symlinks, files over CREDENTIAL_SCAN_MAX_BYTES (a
  * notice names them), binary content.
  */
-export async function checkCredentials(p: Publishing, proposal: Pick<Proposal, "plan" | "rescan">): Promise<void> {
+export async function checkCredentials(
+  p: Publishing,
+  proposal: Pick<Proposal, "plan" | "rescan">,
+  /** Files (path and blob) this publish found clean: a plan made again under the lock scans only the others. */
+  clean: Set<string> = new Set(),
+): Promise<void> {
   const { plan } = proposal;
-  const written = [...plan.put, ...plan.copy, ...(proposal.rescan ? plan.keep : [])].map((a) => a.file);
+  const all = [...plan.put, ...plan.copy, ...(proposal.rescan ? plan.keep : [])].map((a) => a.file);
+  const written = all.filter((f) => !clean.has(cleanKey(f)));
   const { findings, skipped } = await scanFiles(p.req.git, written);
   if (skipped.length > 0) {
     const named = skipped.slice(0, MAX_NAMED_WITHHELD).join(", ");
@@ -35,7 +41,11 @@ export async function checkCredentials(p: Publishing, proposal: Pick<Proposal, "
   if (findings.length > 0) {
     throw refusedError(messages.credentialsFound(p.req.layout.workspace, p.commit.oid, findings));
   }
+  for (const f of written) clean.add(cleanKey(f));
 }
+
+/** A file as the scan judged it: the rules look at the content and at the path. */
+const cleanKey = (f: PublishFile) => `${f.oid} ${f.path}`;
 
 /** The credentials these files' content holds, and the paths too large to be scanned. */
 export async function scanFiles(

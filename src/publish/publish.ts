@@ -59,7 +59,8 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
   const planned = await propose(p, inPlace(first.live), interrupted);
   // A dry run shows its plan even when the plan is then refused.
   if (req.dryRun) reportPlan(p, first.live, planned);
-  await admit(p, planned);
+  const clean = new Set<string>();
+  await admit(p, planned, clean);
   if (req.dryRun) return resultOf(p, started, first.live, planned, null);
 
   const journal = journalOf(commit.oid, req.actor, objectsWritten(planned), planned.plan.delete);
@@ -83,7 +84,7 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
         return noopResult(p, started, now);
       }
       proposal = await propose(p, inPlace(live), found);
-      await admit(p, proposal);
+      await admit(p, proposal, clean);
       const mine = journalOf(commit.oid, req.actor, objectsWritten(proposal), proposal.plan.delete);
       await lease.setJournal(found ? mergeJournals(found, mine) : mine);
     }
@@ -130,10 +131,10 @@ export async function publish(req: PublishRequest): Promise<PublishResult> {
  * What a plan passes before anything is written: the delete guard, the Git LFS content it uploads,
  * then the credential scan of what it writes (which reads that content).
  */
-async function admit(p: Publishing, proposal: Proposal): Promise<void> {
+async function admit(p: Publishing, proposal: Proposal, clean: Set<string>): Promise<void> {
   await checkDeletes(p, proposal);
   await ensureLfsContent(p, proposal);
-  await checkCredentials(p, proposal);
+  await checkCredentials(p, proposal, clean);
 }
 
 /** What the pointer says once the publish is live. */

@@ -153,6 +153,24 @@ describe("what a publish scans (checkCredentials)", () => {
     expect(again).toEqual(["oid-kept.ts"]);
   });
 
+  it("a plan made again under the lock scans only files the first plan did not find clean", async () => {
+    const clean = new Set<string>();
+    const first: string[] = [];
+    const p1 = publishing(first);
+    (p1.req.git as { readObject: unknown }).readObject = async (oid: string) => {
+      first.push(oid);
+      return Buffer.from("console.log(1);\n");
+    };
+    await checkCredentials(p1, { plan: plan({ put: [action(file("a.ts"))] }), rescan: false }, clean);
+    const again: string[] = [];
+    const plan2 = plan({ put: [action(file("a.ts")), action(file("b.ts"))] });
+    const error = await checkCredentials(publishing(again), { plan: plan2, rescan: false }, clean).catch((e) => e);
+    expect([first, again]).toEqual([["oid-a.ts"], ["oid-b.ts"]]);
+    // b.ts held a token: refused, and not counted as clean.
+    expect(error).toMatchObject({ exitCode: 3 });
+    expect([...clean]).toEqual(["oid-a.ts a.ts"]);
+  });
+
   it("does not read allowed files, symlinks, or files over the size limit (named in a notice)", async () => {
     const read: string[] = [];
     const notices: string[] = [];
