@@ -479,7 +479,8 @@ describe("credentials by content from the command line", () => {
     );
     expect(explain.stdout).toMatch(/^config\/gcp-sa\.json {2}<- CREDENTIAL: .*gcp\/PrivateKeyJSON \(line 1\)/m);
     expect(explain.stdout).toMatch(/^README\.md$/m);
-    const listed = JSON.parse(wspub(repo.dir, ["files", "--json"]).stdout);
+    const listed = JSON.parse(wspub(repo.dir, ["files", "--json", "--explain"]).stdout);
+    expect(JSON.parse(wspub(repo.dir, ["files", "--json"]).stdout).credentials).toBeUndefined();
     expect(listed.credentials.findings).toContainEqual({ path: "src/github.ts", rule: "github/GITHUB_TOKEN", line: 3 });
 
     const pushed = wspub(repo.dir, ["push", "--json", ...store]);

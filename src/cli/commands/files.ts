@@ -19,8 +19,8 @@ export function addFilesCommand(program: Command, rt: Runtime, setCode: SetExitC
     .option("--json", "print one JSON object on stdout")
     .action(async (workspace: string | undefined, o: { ref: string; explain?: boolean; json?: boolean }) => {
       const { filesOf } = await import("../../app/files.js");
-      const scan = (o.explain ?? false) || (o.json ?? false);
-      const r = await filesOf({ cwd: rt.cwd, workspace, ref: o.ref, env: rt.env, scan });
+      // The credential scan reads every file: only when asked why (the plain list stays a listing).
+      const r = await filesOf({ cwd: rt.cwd, workspace, ref: o.ref, env: rt.env, scan: o.explain ?? false });
       if (o.json)
         rt.io.out(JSON.stringify({ workspace: r.workspace, commit: r.commit, ...r.set, credentials: r.credentials }));
       else {
